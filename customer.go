@@ -1,0 +1,58 @@
+// Package coffeeshop holds the domain of the coffeeshop phone-verification
+// service: customers, the verification results a customer can get, the
+// interfaces of the parts that store customers, run verifications and send
+// text messages, and the coded errors every part speaks.
+//
+// The package imports only the standard library. Each dependency lives in a
+// package of its own (sqlite, postgres, verify, sms, api, devserver) and only
+// cmd/coffeeshop wires them together.
+package coffeeshop
+
+import (
+	"context"
+	"time"
+)
+
+// Customer is a person who signed up and whose phone number is verified by a
+// one-time code.
+type Customer struct {
+	// ID is a UUID chosen by the service when the customer is created.
+	ID        string
+	FirstName string
+	LastName  string
+	Email     string
+	// PhoneNumber is the number the verification code is sent to.
+	PhoneNumber string
+	// PhoneVerified is true once the customer sent back the right code.
+	PhoneVerified bool
+	// CreatedAt is set by the store when the customer is created.
+	CreatedAt time.Time
+}
+
+// CustomerStore keeps customers. Implementations must be safe for concurrent
+// use.
+type CustomerStore interface {
+	// CreateCustomer inserts c, whose ID must be set. It fails with ECONFLICT
+	// when a customer with that ID exists already. CreatedAt is set on c.
+	CreateCustomer(ctx context.Context, c *Customer) error
+
+	// GetCustomer returns the customer with the given ID, or an ENOTFOUND
+	// error.
+	GetCustomer(ctx context.Context, id string) (*Customer, error)
+
+	// GetCustomers returns the customers with the given IDs, in the order of
+	// ids. IDs with no customer are left out; a repeated ID is returned once.
+	GetCustomers(ctx context.Context, ids []string) ([]*Customer, error)
+
+	// MarkPhoneVerified sets PhoneVerified on the customer with the given ID.
+	// It is idempotent: marking a verified customer again succeeds. It fails
+	// with ENOTFOUND when there is no such customer.
+	MarkPhoneVerified(ctx context.Context, id string) error
+
+	// DeleteCustomer removes the customer with the given ID. Deleting a
+	// customer that does not exist succeeds.
+	DeleteCustomer(ctx context.Context, id string) error
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
