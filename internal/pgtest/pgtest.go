@@ -1,0 +1,134 @@
+// Package pgtest gives each test a PostgreSQL schema of its own, so that
+// tests of the PostgreSQL store and end-to-end tests of the service can run
+// in parallel against one server without seeing each other's rows.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultURL is the server tests use when DATABASE_URL is not set: a local
+// PostgreSQL with trust authentication and a database named test.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// connectTimeout bounds each connection attempt, so that a server that
+// does not answer costs a test seconds, not minutes.
+const connectTimeout = 10 * time.Second
+
+// URL creates an empty schema with a random name in the database named by
+// the environment variable DATABASE_URL, or DefaultURL when it is unset,
+// and returns that URL with search_path set to the schema. Anything that
+// connects with the URL, this process or another one, creates and finds
+// its tables in the schema. The schema and everything in it are dropped
+// when t and its subtests finish; connections using it should be closed by
+// then (cleanups registered after URL run before its own).
+//
+// When the server cannot be reached, URL skips t with a message saying how
+// to start one, or, when the environment variable CI is true, fails t:
+// continuous integration must not pass by skipping.
+func URL(t testing.TB) string {
+	t.Helper()
+	base := serverURL()
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		unreachable(t, base, err)
+		return "" // not reached: unreachable ends the test
+	}
+	defer conn.Close(context.Background())
+
+	schema := "test_" + randomHex(8)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: create schema %s at %s: %v", schema, redact(base), err)
+	}
+	t.Cleanup(func() { drop(t, base, schema) })
+
+	u, err := withSearchPath(base, schema)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return u
+}
+
+// serverURL returns the URL of the server tests use.
+func serverURL() string {
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+func unreachable(t testing.TB, base string, err error) {
+	t.Helper()
+	msg := fmt.Sprintf("pgtest: PostgreSQL is not reachable at %s: %v\n"+
+		"Start one with trust authentication and a database named test, for example\n"+
+		"  docker run --rm -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:15\n"+
+		"or point DATABASE_URL at another server.", redact(base), err)
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		t.Fatal(msg + " (CI is true, so this fails instead of skipping.)")
+	}
+	t.Skip(msg)
+}
+
+// drop removes the schema. It runs after t's context is canceled, so it
+// uses a context of its own.
+func drop(t testing.TB, base, schema string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Errorf("pgtest: drop schema %s: %v", schema, err)
+		return
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		t.Errorf("pgtest: drop schema %s (is a connection still using it?): %v", schema, err)
+	}
+}
+
+// withSearchPath returns base with its search_path set to schema, keeping
+// base's form: a postgres:// URL or a keyword/value string.
+func withSearchPath(base, schema string) (string, error) {
+	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
+		u, err := url.Parse(base)
+		if err != nil {
+			return "", fmt.Errorf("parse DATABASE_URL: %w", err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	// Keyword/value form; the schema name needs no quoting. A later
+	// keyword wins over an earlier one.
+	return base + " search_path=" + schema, nil
+}
+
+var passwordKeyword = regexp.MustCompile(`password=\S+`)
+
+// redact hides the password in a URL or keyword/value string.
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	return passwordKeyword.ReplaceAllString(s, "password=xxxxx")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}

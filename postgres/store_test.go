@@ -1,0 +1,167 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/internal/pgtest"
+	"github.com/coffeeshop/coffeeshop/postgres"
+	"github.com/coffeeshop/coffeeshop/storetest"
+)
+
+func open(t testing.TB, url string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) coffeeshop.CustomerStore {
+		return open(t, pgtest.URL(t))
+	})
+}
+
+func BenchmarkCreateGet(b *testing.B) {
+	storetest.BenchmarkCreateGet(b, open(b, pgtest.URL(b)))
+}
+
+// Processes started together (an API and a worker) migrate one schema at
+// once; the advisory lock lets exactly one of them create the tables.
+func TestConcurrentOpen(t *testing.T) {
+	url := pgtest.URL(t)
+	const n = 8
+	stores := make([]*postgres.Store, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			stores[i], errs[i] = postgres.Open(t.Context(), url)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+			continue
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var versions int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM schema_migrations").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 1 {
+		t.Fatalf("schema_migrations has %d rows, want 1", versions)
+	}
+}
+
+// The tables live in the schema named by the URL's search_path, and data
+// outlives the store.
+func TestSearchPathAndReopen(t *testing.T) {
+	url := pgtest.URL(t)
+	c := &coffeeshop.Customer{ID: uuid.NewString(), FirstName: "Søren"}
+
+	first := open(t, url)
+	if err := first.CreateCustomer(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var schema, name string
+	err = conn.QueryRow(t.Context(),
+		"SELECT current_schema(), first_name FROM customers WHERE id = $1", c.ID).Scan(&schema, &name)
+	if err != nil {
+		t.Fatalf("customer not in the URL's schema: %v", err)
+	}
+	if name != c.FirstName {
+		t.Fatalf("first_name = %q, want %q", name, c.FirstName)
+	}
+	var where string
+	err = conn.QueryRow(t.Context(),
+		"SELECT table_schema FROM information_schema.tables WHERE table_name = 'customers' AND table_schema = $1", schema).Scan(&where)
+	if err != nil {
+		t.Fatalf("customers table not in schema %s: %v", schema, err)
+	}
+
+	second := open(t, url)
+	got, err := second.GetCustomer(t.Context(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FirstName != c.FirstName || !got.CreatedAt.Equal(c.CreatedAt) {
+		t.Fatalf("after reopening got %+v, want %+v", got, c)
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for _, url := range []string{
+		"postgres://postgres@" + addr + "/test?sslmode=disable",
+		"not a url ://",
+	} {
+		if s, err := postgres.Open(ctx, url); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", url)
+		}
+	}
+}
+
+func TestClosedStore(t *testing.T) {
+	s, err := postgres.Open(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.Ping(t.Context()); err == nil {
+		t.Fatal("Ping on a closed store succeeded")
+	}
+	_, err = s.GetCustomer(t.Context(), uuid.NewString())
+	if coffeeshop.ErrorCode(err) != coffeeshop.EINTERNAL || coffeeshop.ErrorMessage(err) != "internal error" {
+		t.Fatalf("GetCustomer on a closed store: %v (code %q, message %q), want an internal error",
+			err, coffeeshop.ErrorCode(err), coffeeshop.ErrorMessage(err))
+	}
+	var e *coffeeshop.Error
+	if errors.As(err, &e) {
+		t.Fatalf("database failure surfaced as a client error %+v", e)
+	}
+}

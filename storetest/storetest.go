@@ -1,0 +1,150 @@
+// Package storetest is the contract test suite of coffeeshop.CustomerStore.
+// Every implementation runs it from its own tests, so that all stores
+// behave alike down to the error codes.
+//
+// Beyond the interface's documentation the suite pins down these rules:
+//   - IDs are UUIDs in the 36-character hyphenated form, matched without
+//     regard to letter case; CreateCustomer stores and writes back the
+//     lower-case form and refuses anything else with EINVALID.
+//   - An ID that is not a UUID names no customer: GetCustomer and
+//     MarkPhoneVerified answer ENOTFOUND, GetCustomers skips it and
+//     DeleteCustomer succeeds.
+//   - CreateCustomer stores every field as given, PhoneVerified included,
+//     except CreatedAt, which it sets; GetCustomer returns an equal
+//     CreatedAt (time.Time.Equal), so stores keep at least the precision
+//     they hand out.
+//   - GetCustomers never returns nil.
+//   - A call whose context is canceled fails with an error that wraps
+//     context.Canceled and has code EINTERNAL, never ENOTFOUND.
+package storetest
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/google/uuid"
+)
+
+// Run runs the contract tests against stores made by open. Each subtest
+// calls open once for a store of its own and may run in parallel with the
+// others, so open must be safe to call concurrently; it should close the
+// store with t.Cleanup and fail t when it cannot make one. The stores need
+// not be empty: the tests make up fresh IDs.
+func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s coffeeshop.CustomerStore)
+	}{
+		{"CreateGetRoundTrip", testCreateGetRoundTrip},
+		{"CreateSetsCreatedAt", testCreateSetsCreatedAt},
+		{"CreateDuplicateID", testCreateDuplicateID},
+		{"CreateInvalidID", testCreateInvalidID},
+		{"IDLetterCase", testIDLetterCase},
+		{"GetNotFound", testGetNotFound},
+		{"GetReturnsCopy", testGetReturnsCopy},
+		{"GetCustomers", testGetCustomers},
+		{"GetCustomersMany", testGetCustomersMany},
+		{"MarkPhoneVerified", testMarkPhoneVerified},
+		{"MarkPhoneVerifiedNotFound", testMarkPhoneVerifiedNotFound},
+		{"DeleteCustomer", testDeleteCustomer},
+		{"Ping", testPing},
+		{"CanceledContext", testCanceledContext},
+		{"ConcurrentCreates", testConcurrentCreates},
+		{"ConcurrentDuplicateCreates", testConcurrentDuplicateCreates},
+		{"ConcurrentMarks", testConcurrentMarks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// newCustomer returns an unsaved customer with a fresh ID and plain ASCII
+// fields.
+func newCustomer() *coffeeshop.Customer {
+	return &coffeeshop.Customer{
+		ID:          uuid.NewString(),
+		FirstName:   "Ada",
+		LastName:    "Lovelace",
+		Email:       "ada@example.com",
+		PhoneNumber: "+14155550100",
+	}
+}
+
+func create(t *testing.T, s coffeeshop.CustomerStore, c *coffeeshop.Customer) {
+	t.Helper()
+	if err := s.CreateCustomer(t.Context(), c); err != nil {
+		t.Fatalf("CreateCustomer(%s): %v", c.ID, err)
+	}
+}
+
+func get(t *testing.T, s coffeeshop.CustomerStore, id string) *coffeeshop.Customer {
+	t.Helper()
+	c, err := s.GetCustomer(t.Context(), id)
+	if err != nil {
+		t.Fatalf("GetCustomer(%q): %v", id, err)
+	}
+	return c
+}
+
+// wantCode fails t unless err carries the given code. Coded errors must
+// also have a message written for clients: not empty and not the generic
+// text that stands for an internal failure.
+func wantCode(t *testing.T, err error, code, what string) {
+	t.Helper()
+	if got := coffeeshop.ErrorCode(err); got != code {
+		t.Fatalf("%s: error %v has code %q, want %q", what, err, got, code)
+	}
+	if msg := coffeeshop.ErrorMessage(err); msg == "" || msg == "internal error" {
+		t.Errorf("%s: error %v has client message %q, want a specific one", what, err, msg)
+	}
+}
+
+// sameCustomer fails t unless got equals want field by field, comparing
+// CreatedAt as an instant.
+func sameCustomer(t *testing.T, got, want *coffeeshop.Customer) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("got no customer, want %+v", want)
+	}
+	g, w := *got, *want
+	if !g.CreatedAt.Equal(w.CreatedAt) {
+		t.Errorf("customer %s: CreatedAt = %v, want %v", w.ID, g.CreatedAt, w.CreatedAt)
+	}
+	g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
+	if g != w {
+		t.Errorf("customer %s:\n got %+v\nwant %+v", w.ID, g, w)
+	}
+}
+
+func ids(cs []*coffeeshop.Customer) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+// parallel runs fn(i) for i in [0, n) on n goroutines released at the same
+// moment, and returns their errors by index.
+func parallel(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+func upper(id string) string { return strings.ToUpper(id) }
