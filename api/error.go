@@ -1,0 +1,58 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/coffeeshop/coffeeshop"
+)
+
+// internalMessage is all a client learns about a failure of the service
+// itself; the details go to the log.
+const internalMessage = "internal error"
+
+// grpcCodes maps the coffeeshop error codes whose message is meant for the
+// client to gRPC codes. EINTERNAL is absent on purpose: like an error without
+// a code, it becomes codes.Internal with internalMessage.
+var grpcCodes = map[string]codes.Code{
+	coffeeshop.EINVALID:     codes.InvalidArgument,
+	coffeeshop.ENOTFOUND:    codes.NotFound,
+	coffeeshop.ECONFLICT:    codes.AlreadyExists,
+	coffeeshop.EUNAVAILABLE: codes.Unavailable,
+}
+
+// errorStatus returns the status a client gets for err, and whether err is
+// an internal failure whose details must be logged. A context error that no
+// adapter gave a code to means the caller gave up or ran out of time, which is
+// no failure of the service.
+func errorStatus(err error) (st *status.Status, internal bool) {
+	if code, ok := grpcCodes[coffeeshop.ErrorCode(err)]; ok {
+		return status.New(code, coffeeshop.ErrorMessage(err)), false
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, "request canceled"), false
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, "deadline exceeded"), false
+	}
+	return status.New(codes.Internal, internalMessage), true
+}
+
+// statusError is the one place where handlers turn an error into the gRPC
+// status error they return. It logs internal failures, once, with the error
+// text that the client does not see.
+func (s *Server) statusError(ctx context.Context, err error) error {
+	st, internal := errorStatus(err)
+	if internal {
+		method, _ := grpc.Method(ctx)
+		s.logger().LogAttrs(ctx, slog.LevelError, "internal error",
+			slog.String("method", method),
+			slog.String("error", err.Error()))
+	}
+	return st.Err()
+}

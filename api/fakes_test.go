@@ -1,0 +1,55 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/coffeeshop/coffeeshop"
+)
+
+// fakeVerifier is a scripted coffeeshop.Verifier: StartVerification records
+// the customer and returns startErr; Verify answers with verify.
+type fakeVerifier struct {
+	startErr error
+	verify   func(id, code string) (coffeeshop.VerificationResult, error)
+
+	mu      sync.Mutex
+	started []string
+}
+
+func (f *fakeVerifier) StartVerification(_ context.Context, c *coffeeshop.Customer) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = append(f.started, c.ID)
+	return f.startErr
+}
+
+func (f *fakeVerifier) Verify(_ context.Context, id, code string) (coffeeshop.VerificationResult, error) {
+	return f.verify(id, code)
+}
+
+func (f *fakeVerifier) startedIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.started)
+}
+
+// syncBuffer collects log output written from server goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,52 @@
+// Package api serves the customer.v1.CustomerService API: a gRPC server on
+// top of the domain interfaces, and a grpc-gateway handler that offers the
+// same service as JSON over HTTP by proxying to that gRPC server.
+//
+// Every error a handler returns goes through one mapping (error.go) from
+// coffeeshop error codes to gRPC codes; the gateway then turns gRPC codes into
+// HTTP statuses. Internal failures reach clients only as "internal error".
+package api
+
+import (
+	"log/slog"
+
+	"google.golang.org/grpc"
+
+	"github.com/coffeeshop/coffeeshop"
+	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
+)
+
+// Server implements customerv1.CustomerServiceServer on top of the domain
+// interfaces. Store and Verifier are required; a nil Logger means
+// slog.Default(). A Server is safe for concurrent use when its Store and
+// Verifier are.
+type Server struct {
+	customerv1.UnimplementedCustomerServiceServer
+	Store    coffeeshop.CustomerStore
+	Verifier coffeeshop.Verifier
+	Logger   *slog.Logger
+}
+
+var _ customerv1.CustomerServiceServer = (*Server)(nil)
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+// NewGRPCServer returns a gRPC server with s registered as CustomerService.
+// Every call is logged, and a panic in a handler is logged with its stack and
+// answered with codes.Internal instead of ending the process. These
+// interceptors run outermost, before any interceptor given in opts.
+func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
+	log := s.logger()
+	own := []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(logUnary(log), recoverUnary(log)),
+		grpc.ChainStreamInterceptor(logStream(log), recoverStream(log)),
+	}
+	srv := grpc.NewServer(append(own, opts...)...)
+	customerv1.RegisterCustomerServiceServer(srv, s)
+	return srv
+}

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/coffeeshop/coffeeshop"
+	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
+)
+
+func TestNewCustomerTrimsAndIgnoresServerFields(t *testing.T) {
+	c, err := newCustomer(&customerv1.Customer{
+		Id: "fc6dbe1c-5621-4673-b0bd-e93b61c1019a", PhoneVerified: true,
+		FirstName: "  Ann ", LastName: "Lee", Email: " ann@example.com", PhoneNumber: "+44 7700-900123 ",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := coffeeshop.Customer{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", PhoneNumber: "+44 7700-900123"}
+	if *c != want {
+		t.Errorf("got %+v, want %+v", *c, want)
+	}
+}
+
+func TestCheckPhone(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"07500514":         true,
+		"1234567":          true,
+		"123456789012345":  true,
+		"+44 7700 900123":  true,
+		"+1-202-555-0143":  true,
+		"123456":           false, // 6 digits
+		"1234567890123456": false, // 16 digits
+		"++441234567":      false,
+		"44+1234567":       false,
+		"+ 441234567":      false,
+		"-441234567":       false,
+		"(202) 555-0143":   false,
+		"0750O514":         false,
+		"07500514\n":       false,
+		"١٢٣٤٥٦٧٨":         false, // Arabic-Indic digits
+	} {
+		if got := checkPhone(s) == ""; got != ok {
+			t.Errorf("checkPhone(%q) accepted=%v, want %v", s, got, ok)
+		}
+	}
+}
+
+func TestCheckEmail(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"a@b":                              true,
+		"first.last+tag@example.co.uk":     true,
+		"@example.com":                     false,
+		"a@":                               false,
+		"a@@b":                             false,
+		"a b@example.com":                  false,
+		"a\t@example.com":                  false,
+		strings.Repeat("a", 250) + "@b.cd": false,
+		strings.Repeat("a", 249) + "@b.cd": true,
+	} {
+		if got := checkEmail(s) == ""; got != ok {
+			t.Errorf("checkEmail(%q) accepted=%v, want %v", s, got, ok)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for in, want := range map[string]string{
+		"0ddbdea9-1d13-4224-98f7-efe3289ac9fc":   "0ddbdea9-1d13-4224-98f7-efe3289ac9fc",
+		"0DDBDEA9-1D13-4224-98F7-EFE3289AC9FC":   "0ddbdea9-1d13-4224-98f7-efe3289ac9fc",
+		"":                                       "",
+		"zzz":                                    "",
+		"0ddbdea91d13422498f7efe3289ac9fc":       "",
+		"{0ddbdea9-1d13-4224-98f7-efe3289ac9fc}": "",
+		"urn:uuid:0ddbdea9-1d13-4224-98f7-efe3289ac9fc": "",
+	} {
+		got, err := parseID("customer_id", in)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("parseID(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	_, err := parseID("customer_id", strings.Repeat("x", 1000))
+	if msg := coffeeshop.ErrorMessage(err); len(msg) > 120 || !strings.Contains(msg, "…") {
+		t.Errorf("long value echoed as %q", msg)
+	}
+}
