@@ -1,0 +1,74 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+// waitReady returns once the frontend at addr answers for namespace and a
+// call that needs the history shard gets an answer from it.
+//
+// The gRPC port opens before the services behind it are ready: answering
+// DescribeNamespace needs only the frontend and the database, while
+// anything about a workflow needs the history service to own its shard.
+// Asking for a workflow that does not exist covers the second: NotFound
+// comes from the shard itself.
+func waitReady(ctx context.Context, addr, namespace string) error {
+	// A server that is not ready within a minute is not going to be; do not
+	// leave a caller without a deadline hanging.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("devserver: connect to frontend %s: %w", addr, err)
+	}
+	defer conn.Close()
+	client := workflowservice.NewWorkflowServiceClient(conn)
+
+	probe := func() error {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, err := client.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace}); err != nil {
+			return err
+		}
+		_, err := client.DescribeWorkflowExecution(ctx, &workflowservice.DescribeWorkflowExecutionRequest{
+			Namespace: namespace,
+			Execution: &commonpb.WorkflowExecution{WorkflowId: "devserver-readiness-probe-" + uuid.NewString()},
+		})
+		// A raw gRPC client sees status errors, not serviceerror types.
+		if status.Code(err) == codes.NotFound {
+			return nil
+		}
+		if err == nil {
+			return errors.New("readiness probe found a workflow it did not expect")
+		}
+		return err
+	}
+
+	const interval = 20 * time.Millisecond
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	lastErr := errors.New("not probed")
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("devserver: frontend %s not ready: %w (last error: %v)", addr, context.Cause(ctx), lastErr)
+		case <-timer.C:
+		}
+		if lastErr = probe(); lastErr == nil {
+			return nil
+		}
+		timer.Reset(interval)
+	}
+}
