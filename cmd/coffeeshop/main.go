@@ -1,0 +1,123 @@
+// Command coffeeshop is the phone-verification service: one binary that runs
+// everything on a laptop (dev) or one part each (temporal, worker, api).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `coffeeshop — durable phone verification on Temporal
+
+Usage: coffeeshop [command] [flags]
+
+Commands:
+  dev       everything in one process: embedded Temporal server and UI, worker,
+            gRPC and HTTP API, SQLite customer store (the default command)
+  temporal  only the embedded Temporal server and Web UI
+  worker    the verification worker, against any Temporal frontend and database
+  api       the gRPC and HTTP/JSON API, against any Temporal frontend and database
+
+Run "coffeeshop <command> --help" for a command's flags.
+`
+
+// command is one subcommand: it binds its flags and runs until ctx ends.
+type command struct {
+	summary string
+	bind    func(fs *flagSet)
+	run     func(ctx context.Context, cfg *Config, stdout io.Writer) error
+}
+
+var commands = map[string]command{
+	"dev": {
+		summary: "Runs everything in one process: the embedded Temporal server and Web UI, the worker,\nthe gRPC and HTTP/JSON API and a SQLite customer store in --data-dir.",
+		bind: func(fs *flagSet) {
+			fs.embeddedTemporalFlags()
+			fs.apiFlags()
+			fs.codeFlags("1234")
+			fs.logFlags("text")
+		},
+		run: runDev,
+	},
+	"temporal": {
+		summary: "Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI.",
+		bind: func(fs *flagSet) {
+			fs.embeddedTemporalFlags()
+			fs.logFlags("text")
+		},
+		run: runTemporal,
+	},
+	"worker": {
+		summary: "Runs the verification worker against a Temporal frontend and the customer database.\nCodes are crypto-random unless --fixed-code is given.",
+		bind: func(fs *flagSet) {
+			fs.remoteTemporalFlags()
+			fs.codeFlags("")
+			fs.logFlags("json")
+		},
+		run: runWorker,
+	},
+	"api": {
+		summary: "Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database.",
+		bind: func(fs *flagSet) {
+			fs.remoteTemporalFlags()
+			fs.apiFlags()
+			fs.logFlags("json")
+		},
+		run: runAPI,
+	},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line args and returns the exit code: 0 on a clean
+// stop, 2 for a usage error, 1 for any other failure.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := "dev"
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "help" || a == "-h" || a == "--help" || a == "-help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		case a != "" && a[0] != '-':
+			name, args = a, args[1:]
+		}
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "coffeeshop: unknown command %q\n\n%s", name, usage)
+		return 2
+	}
+	var cfg Config
+	fs := newFlagSet(name, cmd.summary, &cfg)
+	fs.SetOutput(stderr)
+	cmd.bind(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "coffeeshop %s: unexpected argument %q\n", name, fs.Arg(0))
+		return 2
+	}
+	if err := fs.validate(); err != nil {
+		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, err)
+		return 2
+	}
+	if err := cmd.run(ctx, &cfg, stdout); err != nil {
+		fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}

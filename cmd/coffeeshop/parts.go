@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/postgres"
+	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/verify"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/grpc"
+)
+
+// store is a customer store that can be closed.
+type store interface {
+	coffeeshop.CustomerStore
+	Close() error
+}
+
+// openStore opens the customer database a --database-url names and applies
+// its migrations.
+func openStore(ctx context.Context, databaseURL string) (store, error) {
+	kind, target, err := parseDatabaseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "postgres" {
+		s, err := postgres.Open(ctx, target)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL customer store %s: %w", redactURL(target), err)
+		}
+		return s, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return nil, fmt.Errorf("create folder of SQLite customer store: %w", err)
+	}
+	s, err := sqlite.Open(target)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite customer store %s: %w", target, err)
+	}
+	return s, nil
+}
+
+// dialTemporal connects to a Temporal frontend, retrying for up to a minute
+// so that a worker or API started next to a booting server waits for it
+// instead of failing.
+func dialTemporal(ctx context.Context, address, namespace string, log *slog.Logger) (client.Client, error) {
+	// The SDK is chatty at info level; its warnings and errors are enough.
+	sdkLogger := sdklog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}))
+	deadline := time.Now().Add(time.Minute)
+	for {
+		c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdkLogger})
+		if err == nil {
+			return c, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, namespace, err)
+		}
+		log.Warn("Temporal frontend not reachable yet, retrying", "address", address, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// warnOnly drops records below warn.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+func (h warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{h.Handler.WithAttrs(a)} }
+func (h warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{h.Handler.WithGroup(n)} }
+
+// codeGenerator picks fixed or random codes from the settings.
+func codeGenerator(cfg *Config) verify.CodeGenerator {
+	if cfg.FixedCode != "" && !cfg.RandomCodes {
+		return verify.FixedCode(cfg.FixedCode)
+	}
+	return verify.RandomCode(verify.DefaultCodeLength)
+}
+
+// startWorker starts polling the verification task queue.
+func startWorker(tc client.Client, st coffeeshop.CustomerStore, codes verify.CodeGenerator, log *slog.Logger) (worker.Worker, error) {
+	w := worker.New(tc, verify.TaskQueue, worker.Options{})
+	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codes})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return w, nil
+}
+
+// apiServer is the running gRPC and HTTP API.
+type apiServer struct {
+	grpc     *grpc.Server
+	http     *http.Server
+	grpcAddr string
+	httpAddr string
+	errc     chan error
+}
+
+// startAPI listens on both API addresses and serves. Listening happens
+// before it returns, so a taken port fails the start.
+func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, log *slog.Logger) (*apiServer, error) {
+	gl, err := net.Listen("tcp", cfg.GRPCAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --grpc-addr %s: %w", cfg.GRPCAddr, err)
+	}
+	hl, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		gl.Close()
+		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
+	}
+	verifier := &verify.Client{Temporal: tc, CodeTTL: cfg.CodeTTL, MaxAttempts: cfg.MaxAttempts}
+	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log})
+	gw, err := api.NewGateway(ctx, gl.Addr().String())
+	if err != nil {
+		gl.Close()
+		hl.Close()
+		return nil, fmt.Errorf("build HTTP gateway: %w", err)
+	}
+	s := &apiServer{
+		grpc:     gs,
+		http:     &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second},
+		grpcAddr: gl.Addr().String(),
+		httpAddr: hl.Addr().String(),
+		errc:     make(chan error, 2),
+	}
+	go func() { s.errc <- gs.Serve(gl) }()
+	go func() {
+		if err := s.http.Serve(hl); !errors.Is(err, http.ErrServerClosed) {
+			s.errc <- err
+		}
+	}()
+	return s, nil
+}
+
+// stop lets in-flight requests finish for up to 10 seconds.
+func (s *apiServer) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = s.http.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.grpc.Stop()
+	}
+}

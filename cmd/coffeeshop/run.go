@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/sqlite"
+)
+
+// devNamespace is the namespace the embedded server creates and dev uses.
+const devNamespace = "default"
+
+func startEmbeddedTemporal(ctx context.Context, cfg *Config) (*devserver.Server, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create --data-dir %s: %w", cfg.DataDir, err)
+	}
+	srv, err := devserver.Start(ctx, devserver.Config{
+		DataDir:      cfg.DataDir,
+		FrontendAddr: cfg.TemporalAddr,
+		UIAddr:       cfg.UIAddr,
+		Namespace:    devNamespace,
+		Logger:       cfg.logger(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded Temporal server: %w", err)
+	}
+	return srv, nil
+}
+
+func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	start := time.Now()
+	log := cfg.logger()
+	srv, err := startEmbeddedTemporal(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+
+	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "customers.db"))
+	if err != nil {
+		return fmt.Errorf("open customer store in --data-dir %s: %w", cfg.DataDir, err)
+	}
+	defer st.Close()
+
+	tc, err := dialTemporal(ctx, srv.FrontendAddr(), devNamespace, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	w, err := startWorker(tc, st, codeGenerator(cfg), log)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	a, err := startAPI(ctx, cfg, st, tc, log)
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+
+	codes := "crypto-random (see the sms lines in the log)"
+	if cfg.FixedCode != "" && !cfg.RandomCodes {
+		codes = fmt.Sprintf("every code is %s (--random-codes for real ones)", cfg.FixedCode)
+	}
+	fmt.Fprintf(stdout, `coffeeshop dev is ready (%d ms)
+  HTTP API     http://%s
+  gRPC API     %s
+  Temporal     %s (namespace %s)
+  Temporal UI  %s
+  Data dir     %s
+  Codes        %s
+Press Ctrl+C to stop.
+`, time.Since(start).Milliseconds(), a.httpAddr, a.grpcAddr, srv.FrontendAddr(), devNamespace,
+		orNone(srv.UIURL()), cfg.DataDir, codes)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-a.errc:
+		return fmt.Errorf("API server: %w", err)
+	}
+}
+
+func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	srv, err := startEmbeddedTemporal(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	fmt.Fprintf(stdout, `coffeeshop temporal is ready
+  Temporal     %s (namespace %s)
+  Temporal UI  %s
+  Data dir     %s
+`, srv.FrontendAddr(), devNamespace, orNone(srv.UIURL()), cfg.DataDir)
+	<-ctx.Done()
+	return nil
+}
+
+func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	log := cfg.logger()
+	st, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	w, err := startWorker(tc, st, codeGenerator(cfg), log)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "fixed_code", cfg.FixedCode != "")
+	<-ctx.Done()
+	return nil
+}
+
+func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	log := cfg.logger()
+	st, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	a, err := startAPI(ctx, cfg, st, tc, log)
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress)
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-a.errc:
+		return fmt.Errorf("API server: %w", err)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(disabled)"
+	}
+	return s
+}
