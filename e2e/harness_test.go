@@ -1,0 +1,237 @@
+// Package e2e starts the real coffeeshop binary and talks to it over HTTP,
+// the way a user does.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the coffeeshop binary built once for all tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "coffeeshop-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "coffeeshop")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/coffeeshop")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build coffeeshop:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// freeAddr returns a loopback address with a port nobody listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// syncBuffer collects a process's output while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// process is a running coffeeshop.
+type process struct {
+	t    *testing.T
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+// start runs the binary with args; the process is killed at the end of the
+// test and its output is logged if the test failed.
+func start(t *testing.T, name string, env []string, args ...string) *process {
+	t.Helper()
+	p := &process{t: t, name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(binary, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.Env = append(os.Environ(), env...)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("output of %s:\n%s", name, p.out.String())
+		}
+	})
+	return p
+}
+
+// kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (p *process) kill() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// terminate asks the process to stop with SIGTERM and waits for a clean exit.
+func (p *process) terminate() {
+	p.t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		p.t.Fatalf("%s did not stop within 60s of SIGTERM", p.name)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		p.t.Errorf("%s exited with %d after SIGTERM", p.name, code)
+	}
+}
+
+// waitFor polls cond until it holds, failing after limit. It waits for
+// processes to come up; no test asserts on how long that takes.
+func waitFor(t *testing.T, p *process, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited while waiting for %s", p.name, what)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no %s after %s", p.name, what, limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitHTTP waits until the HTTP API at base answers a request.
+func waitHTTP(t *testing.T, p *process, base string) {
+	t.Helper()
+	waitFor(t, p, "HTTP API at "+base, 2*time.Minute, func() bool {
+		resp, err := http.Get(base + "/v1/customers/00000000-0000-4000-8000-000000000000")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusNotFound
+	})
+}
+
+// api is an HTTP client of one coffeeshop HTTP API.
+type api struct {
+	t    *testing.T
+	base string
+}
+
+func (a api) do(method, path, body string) (int, map[string]any) {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, strings.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		a.t.Fatalf("%s %s: %d with non-JSON body %q", method, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+// create signs up a customer and returns its id.
+func (a api) create(phone string) string {
+	a.t.Helper()
+	body := fmt.Sprintf(`{"customer":{"first_name":"Test","last_name":"Customer","email":"test@example.com","phone_number":%q}}`, phone)
+	status, out := a.do("POST", "/v1/customers", body)
+	if status != http.StatusOK {
+		a.t.Fatalf("create: %d %v", status, out)
+	}
+	c, _ := out["customer"].(map[string]any)
+	id, _ := c["id"].(string)
+	if id == "" {
+		a.t.Fatalf("create: no id in %v", out)
+	}
+	return id
+}
+
+// verify sends a code and returns the result enum name.
+func (a api) verify(id, code string) string {
+	a.t.Helper()
+	status, out := a.do("POST", "/v1/customers/"+id+":verify", fmt.Sprintf(`{"verification_code":%q}`, code))
+	if status != http.StatusOK {
+		a.t.Fatalf("verify %s: %d %v", code, status, out)
+	}
+	if out["customerId"] != id {
+		a.t.Errorf("verify: customerId %v, want %s", out["customerId"], id)
+	}
+	r, _ := out["result"].(string)
+	return r
+}
+
+// phoneVerified reads the customer back.
+func (a api) phoneVerified(id string) bool {
+	a.t.Helper()
+	status, out := a.do("GET", "/v1/customers/"+id, "")
+	if status != http.StatusOK {
+		a.t.Fatalf("get: %d %v", status, out)
+	}
+	c, _ := out["customer"].(map[string]any)
+	v, ok := c["phoneVerified"].(bool)
+	if !ok {
+		a.t.Fatalf("get: no phoneVerified in %v", out)
+	}
+	return v
+}
+
+func expect(t *testing.T, step, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Fatalf("%s: got %s, want %s", step, got, want)
+	}
+}

@@ -1,0 +1,51 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop/internal/pgtest"
+)
+
+// TestSplitModeWorkerCrash runs temporal, worker and api as three processes
+// on the PostgreSQL store, kills the worker after it sent a code, and shows
+// that a new worker carries the verification to its end.
+func TestSplitModeWorkerCrash(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	temporalAddr := freeAddr(t)
+	temporal := start(t, "coffeeshop temporal", nil, "temporal",
+		"--data-dir", filepath.Join(t.TempDir(), "data"), "--temporal-addr", temporalAddr, "--ui-addr", "")
+	waitFor(t, temporal, "ready banner", 2*time.Minute, func() bool {
+		return strings.Contains(temporal.out.String(), "ready")
+	})
+
+	remote := []string{"--temporal-address", temporalAddr, "--namespace", "default", "--database-url", dbURL}
+	worker := start(t, "coffeeshop worker", nil, append([]string{"worker", "--fixed-code", "1234"}, remote...)...)
+	httpAddr := freeAddr(t)
+	apiProc := start(t, "coffeeshop api", nil,
+		append([]string{"api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t)}, remote...)...)
+	a := api{t: t, base: "http://" + httpAddr}
+	waitHTTP(t, apiProc, a.base)
+
+	const phone = "+447700900126"
+	id := a.create(phone)
+	waitFor(t, worker, "first code sent", 2*time.Minute, func() bool {
+		return strings.Count(worker.out.String(), phone) >= 1
+	})
+	worker.kill()
+
+	worker2 := start(t, "coffeeshop worker (2)", nil, append([]string{"worker", "--fixed-code", "1234"}, remote...)...)
+	expect(t, "wrong code", a.verify(id, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
+	expect(t, "right code", a.verify(id, "1234"), "VERIFICATION_RESULT_SUCCESS")
+	if !a.phoneVerified(id) {
+		t.Fatal("customer not verified after SUCCESS")
+	}
+	if !strings.Contains(worker2.out.String(), phone) {
+		t.Error("the new worker did not send the second code")
+	}
+	apiProc.terminate()
+	worker2.terminate()
+	temporal.terminate()
+}
