@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
@@ -34,11 +32,11 @@ func parseID(field, s string) (string, error) {
 	if s == "" {
 		return "", invalid("%s is required", field)
 	}
-	u, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
+	id, ok := coffeeshop.CanonicalID(s)
+	if !ok {
 		return "", invalid("%s %q is not a UUID", field, echo(s))
 	}
-	return u.String(), nil
+	return id, nil
 }
 
 // echo shortens a client-supplied value for quoting in an error message.

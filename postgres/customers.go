@@ -23,7 +23,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 	if c == nil {
 		return coffeeshop.Errorf(coffeeshop.EINVALID, "customer is missing")
 	}
-	id, ok := canonicalID(c.ID)
+	id, ok := coffeeshop.CanonicalID(c.ID)
 	if !ok {
 		return coffeeshop.Errorf(coffeeshop.EINVALID, "customer ID %q is not a UUID", c.ID)
 	}
@@ -53,7 +53,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 // The ID is matched without regard to letter case; an ID that is not a UUID
 // names no customer, so it gets ENOTFOUND too.
 func (s *Store) GetCustomer(ctx context.Context, id string) (*coffeeshop.Customer, error) {
-	cid, ok := canonicalID(id)
+	cid, ok := coffeeshop.CanonicalID(id)
 	if !ok {
 		return nil, notFound(id)
 	}
@@ -72,7 +72,7 @@ func (s *Store) GetCustomer(ctx context.Context, id string) (*coffeeshop.Custome
 // UUIDs. IDs differing only in letter case are the same ID. The result is
 // never nil.
 func (s *Store) GetCustomers(ctx context.Context, ids []string) ([]*coffeeshop.Customer, error) {
-	order := distinctIDs(ids)
+	order := coffeeshop.DistinctIDs(ids)
 	if len(order) == 0 {
 		return []*coffeeshop.Customer{}, nil
 	}
@@ -105,7 +105,7 @@ func (s *Store) GetCustomers(ctx context.Context, ids []string) ([]*coffeeshop.C
 // Marking a verified customer again succeeds and changes nothing. It fails
 // with ENOTFOUND when there is no such customer or id is not a UUID.
 func (s *Store) MarkPhoneVerified(ctx context.Context, id string) error {
-	cid, ok := canonicalID(id)
+	cid, ok := coffeeshop.CanonicalID(id)
 	if !ok {
 		return notFound(id)
 	}
@@ -130,7 +130,7 @@ func (s *Store) MarkPhoneVerified(ctx context.Context, id string) error {
 // DeleteCustomer removes the customer with the given ID. Deleting a
 // customer that does not exist, or an ID that is not a UUID, succeeds.
 func (s *Store) DeleteCustomer(ctx context.Context, id string) error {
-	cid, ok := canonicalID(id)
+	cid, ok := coffeeshop.CanonicalID(id)
 	if !ok {
 		return nil
 	}
@@ -142,22 +142,6 @@ func (s *Store) DeleteCustomer(ctx context.Context, id string) error {
 
 func notFound(id string) error {
 	return coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %q not found", id)
-}
-
-// distinctIDs returns the distinct canonical forms of the UUIDs among ids,
-// in first-seen order.
-func distinctIDs(ids []string) []string {
-	order := make([]string, 0, len(ids))
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		cid, ok := canonicalID(id)
-		if !ok || seen[cid] {
-			continue
-		}
-		seen[cid] = true
-		order = append(order, cid)
-	}
-	return order
 }
 
 func scanCustomer(row pgx.Row) (*coffeeshop.Customer, error) {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop/devserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
+	"go.temporal.io/sdk/client"
 )
 
 // devNamespace is the namespace the embedded server creates and dev uses.
@@ -106,15 +108,11 @@ func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
-	st, err := openStore(ctx, cfg.DatabaseURL)
+	st, tc, err := connectRemote(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 	w, err := startWorker(tc, st, codeGenerator(cfg), log)
 	if err != nil {
@@ -128,15 +126,11 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
-	st, err := openStore(ctx, cfg.DatabaseURL)
+	st, tc, err := connectRemote(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 	a, err := startAPI(ctx, cfg, st, tc, log)
 	if err != nil {
@@ -150,6 +144,21 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	case err := <-a.errc:
 		return fmt.Errorf("API server: %w", err)
 	}
+}
+
+// connectRemote opens the customer database and connects to the Temporal
+// frontend that a worker or api process is configured with.
+func connectRemote(ctx context.Context, cfg *Config, log *slog.Logger) (store, client.Client, error) {
+	st, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, tc, nil
 }
 
 func orNone(s string) string {
