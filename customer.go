@@ -33,7 +33,9 @@ type Customer struct {
 // use.
 type CustomerStore interface {
 	// CreateCustomer inserts c, whose ID must be set. It fails with ECONFLICT
-	// when a customer with that ID exists already. CreatedAt is set on c.
+	// when a customer with that ID exists already, and with the error of
+	// InUseError when another customer has c's phone number or (ignoring
+	// letter case) email address. CreatedAt is set on c.
 	CreateCustomer(ctx context.Context, c *Customer) error
 
 	// GetCustomer returns the customer with the given ID, or an ENOTFOUND
@@ -55,4 +57,16 @@ type CustomerStore interface {
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
+}
+
+// Names of customer fields as clients know them, for error messages.
+const (
+	FieldPhoneNumber = "customer.phone_number"
+	FieldEmail       = "customer.email"
+)
+
+// InUseError is the ECONFLICT error for a field whose value another
+// customer has already.
+func InUseError(field string) error {
+	return Errorf(ECONFLICT, "%s is already used by another customer", field)
 }

@@ -23,7 +23,7 @@ const cleanupTimeout = 5 * time.Second
 // but creation does not use it yet: every call creates a new customer, even
 // when a client repeats a request_id.
 func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
-	c, err := newCustomer(req.GetCustomer())
+	c, err := newCustomer(req.GetCustomer(), s.phoneRegion())
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}

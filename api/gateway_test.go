@@ -43,10 +43,10 @@ func created(t *testing.T, r response) string {
 func TestCreateCustomerSnakeCase(t *testing.T) {
 	h := newHarness(t)
 	r := h.do(t, "POST", "/v1/customers", `{
-		"customer": {"first_name": "Test", "last_name": "Customer", "email": "test@gmail.com", "phone_number": "07500514"},
+		"customer": {"first_name": "Test", "last_name": "Customer", "email": "test@gmail.com", "phone_number": "07911 123456"},
 		"request_id": "34dd76a6-230a-41a2-b603-7b99aad15de8"}`)
 	id := created(t, r)
-	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Test","lastName":"Customer","email":"test@gmail.com","phoneNumber":"07500514","phoneVerified":false}}`)
+	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Test","lastName":"Customer","email":"test@gmail.com","phoneNumber":"+447911123456","phoneVerified":false}}`)
 
 	if got := h.verifier.startedIDs(); len(got) != 1 || got[0] != id {
 		t.Errorf("verifications started for %v, want [%s]", got, id)
@@ -62,23 +62,42 @@ func TestCreateCustomerCamelCase(t *testing.T) {
 	r := h.do(t, "POST", "/v1/customers",
 		`{"customer":{"firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+44 7000-000001"},"requestId":"d9d922e1-529b-4556-9f25-270d1581c928"}`)
 	id := created(t, r)
-	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+44 7000-000001","phoneVerified":false}}`)
+	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+447000000001","phoneVerified":false}}`)
 }
 
 func TestCreateCustomerIgnoresClientIDAndVerifiedFlag(t *testing.T) {
 	h := newHarness(t)
 	const own = "fc6dbe1c-5621-4673-b0bd-e93b61c1019a"
-	body := `{"customer":{"id":"` + own + `","first_name":"Own","last_name":"Id","email":"own@example.com","phone_number":"07000000008","phone_verified":true,"nickname":"x"}}`
-	first := created(t, h.do(t, "POST", "/v1/customers", body))
-	// The same body again is a new customer, not a conflict on the client's ID.
-	r := h.do(t, "POST", "/v1/customers", body)
+	body := func(email, phone string) string {
+		return `{"customer":{"id":"` + own + `","first_name":"Own","last_name":"Id","email":"` + email +
+			`","phone_number":"` + phone + `","phone_verified":true,"nickname":"x"}}`
+	}
+	first := created(t, h.do(t, "POST", "/v1/customers", body("own@example.com", "07000000008")))
+	// The client's ID again is a new customer, not a conflict on that ID.
+	r := h.do(t, "POST", "/v1/customers", body("own2@example.com", "07000000009"))
 	second := created(t, r)
 	if first == own || second == own || first == second {
 		t.Errorf("ids %s, %s; client sent %s", first, second, own)
 	}
-	r.want(t, 200, `{"customer":{"id":"`+second+`","firstName":"Own","lastName":"Id","email":"own@example.com","phoneNumber":"07000000008","phoneVerified":false}}`)
+	r.want(t, 200, `{"customer":{"id":"`+second+`","firstName":"Own","lastName":"Id","email":"own2@example.com","phoneNumber":"+447000000009","phoneVerified":false}}`)
 	if c, err := h.store.GetCustomer(context.Background(), second); err != nil || c.PhoneVerified {
 		t.Errorf("stored %+v, %v", c, err)
+	}
+}
+
+func TestCreateCustomerPhoneOrEmailInUse(t *testing.T) {
+	h := newHarness(t)
+	created(t, h.do(t, "POST", "/v1/customers",
+		`{"customer":{"first_name":"A","last_name":"B","email":"taken@example.com","phone_number":"+44 7911 123456"}}`))
+	// The same number written nationally is the same phone.
+	h.do(t, "POST", "/v1/customers",
+		`{"customer":{"first_name":"C","last_name":"D","email":"other@example.com","phone_number":"07911123456"}}`).
+		want(t, 409, `{"code":6,"message":"customer.phone_number is already used by another customer","details":[]}`)
+	h.do(t, "POST", "/v1/customers",
+		`{"customer":{"first_name":"C","last_name":"D","email":"Taken@Example.com","phone_number":"+14155550100"}}`).
+		want(t, 409, `{"code":6,"message":"customer.email is already used by another customer","details":[]}`)
+	if got := h.verifier.startedIDs(); len(got) != 1 {
+		t.Errorf("verifications started: %v, want only the first customer's", got)
 	}
 }
 
@@ -97,7 +116,7 @@ func TestCreateCustomerInvalid(t *testing.T) {
 		return `{"customer":{` + strings.Join(parts, ",") + `}}`
 	}
 	bad := func(msg string) string { return `{"code":3,"message":"` + msg + `","details":[]}` }
-	const phoneRule = "must be 7 to 15 digits, optionally starting with + and grouped by spaces or dashes"
+	const phoneRule = "must be a valid phone number, such as +14155550100"
 	for _, tc := range []struct {
 		name, body, want string
 	}{
@@ -116,6 +135,7 @@ func TestCreateCustomerInvalid(t *testing.T) {
 		{"short phone", with("phone_number", "1"), bad("customer.phone_number " + phoneRule)},
 		{"long phone", with("phone_number", "+1234567890123456"), bad("customer.phone_number " + phoneRule)},
 		{"letters in phone", with("phone_number", "0700 CALL ME"), bad("customer.phone_number " + phoneRule)},
+		{"the demo's short number", with("phone_number", "07500514"), bad("customer.phone_number " + phoneRule)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.do(t, "POST", "/v1/customers", tc.body).want(t, 400, tc.want)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net"
@@ -135,7 +137,7 @@ func (h *harness) addCustomer(t *testing.T, id, first string, verified bool) str
 	ctx := context.Background()
 	err := h.store.CreateCustomer(ctx, &coffeeshop.Customer{
 		ID: id, FirstName: first, LastName: "L", Email: first + "@example.com",
-		PhoneNumber: "+44 7700 900123",
+		PhoneNumber: phoneFor(first),
 	})
 	if err == nil && verified {
 		err = h.store.MarkPhoneVerified(ctx, id)
@@ -153,7 +155,13 @@ func customerJSON(id, first string, verified bool) string {
 		v = "true"
 	}
 	return `{"id":"` + id + `","firstName":"` + first + `","lastName":"L","email":"` + first +
-		`@example.com","phoneNumber":"+44 7700 900123","phoneVerified":` + v + `}`
+		`@example.com","phoneNumber":"` + phoneFor(first) + `","phoneVerified":` + v + `}`
+}
+
+// phoneFor gives each first name addCustomer uses a phone number of its
+// own, since no two customers may share one.
+func phoneFor(first string) string {
+	return fmt.Sprintf("+1415555%04d", crc32.ChecksumIEEE([]byte(first))%10000)
 }
 
 // httptestServer serves h on a loopback port until the test ends and

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/nyaruka/phonenumbers"
 	"strings"
 	"unicode/utf8"
 
@@ -11,12 +12,11 @@ import (
 // Limits on client input. They keep rows and log lines bounded; they are not
 // meant to decide which names or addresses are real.
 const (
-	maxNameLen    = 100 // characters in a first or last name
-	maxEmailLen   = 254 // the longest address SMTP can carry
-	minPhoneDigit = 7
-	maxPhoneDigit = 15 // E.164
-	maxBatchIDs   = 100
-	maxEcho       = 64 // bytes of a bad value quoted back in an error message
+	maxNameLen  = 100 // characters in a first or last name
+	maxEmailLen = 254 // the longest address SMTP can carry
+	maxPhoneLen = 64  // characters of a phone number as written, before parsing
+	maxBatchIDs = 100
+	maxEcho     = 64 // bytes of a bad value quoted back in an error message
 )
 
 // invalid returns an EINVALID error with a message for the client.
@@ -55,7 +55,10 @@ func echo(s string) string {
 // a domain customer without ID. Surrounding spaces are trimmed. The ID and
 // phone_verified a client may send are ignored: the service owns both.
 // Fields are checked in wire order and the first problem is reported.
-func newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, error) {
+//
+// The phone number is normalized to E.164; a national number is read as one
+// of phoneRegion (an ISO 3166 code such as "GB").
+func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Customer, error) {
 	if pc == nil {
 		return nil, invalid("customer is required")
 	}
@@ -72,7 +75,7 @@ func newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, error) {
 		{"customer.first_name", c.FirstName, checkName},
 		{"customer.last_name", c.LastName, checkName},
 		{"customer.email", c.Email, checkEmail},
-		{"customer.phone_number", c.PhoneNumber, checkPhone},
+		{"customer.phone_number", c.PhoneNumber, func(string) string { return "" }},
 	} {
 		if f.value == "" {
 			return nil, invalid("%s is required", f.name)
@@ -81,6 +84,11 @@ func newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, error) {
 			return nil, invalid("%s %s", f.name, problem)
 		}
 	}
+	phone, problem := normalizePhone(c.PhoneNumber, phoneRegion)
+	if problem != "" {
+		return nil, invalid("customer.phone_number %s", problem)
+	}
+	c.PhoneNumber = phone
 	return c, nil
 }
 
@@ -111,21 +119,17 @@ func isSpaceOrControl(r rune) bool {
 	return r <= ' ' || r == 0x7f
 }
 
-func checkPhone(s string) string {
-	const want = "must be 7 to 15 digits, optionally starting with + and grouped by spaces or dashes"
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' && i == 0:
-		case (r == ' ' || r == '-') && digits > 0:
-		default:
-			return want
-		}
+// normalizePhone parses a phone number, written internationally (+…) or
+// nationally for region, and returns it in E.164 form, so that one phone
+// has one spelling and the uniqueness of numbers means something.
+func normalizePhone(s, region string) (string, string) {
+	const want = "must be a valid phone number, such as +14155550100"
+	if len(s) > maxPhoneLen {
+		return "", want
 	}
-	if digits < minPhoneDigit || digits > maxPhoneDigit {
-		return want
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", want
 	}
-	return ""
+	return phonenumbers.Format(n, phonenumbers.E164), ""
 }

@@ -11,37 +11,35 @@ import (
 func TestNewCustomerTrimsAndIgnoresServerFields(t *testing.T) {
 	c, err := newCustomer(&customerv1.Customer{
 		Id: "fc6dbe1c-5621-4673-b0bd-e93b61c1019a", PhoneVerified: true,
-		FirstName: "  Ann ", LastName: "Lee", Email: " ann@example.com", PhoneNumber: "+44 7700-900123 ",
-	})
+		FirstName: "  Ann ", LastName: "Lee", Email: " ann@example.com", PhoneNumber: "+44 7911-123456 ",
+	}, "GB")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := coffeeshop.Customer{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", PhoneNumber: "+44 7700-900123"}
+	want := coffeeshop.Customer{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", PhoneNumber: "+447911123456"}
 	if *c != want {
 		t.Errorf("got %+v, want %+v", *c, want)
 	}
 }
 
-func TestCheckPhone(t *testing.T) {
-	for s, ok := range map[string]bool{
-		"07500514":         true,
-		"1234567":          true,
-		"123456789012345":  true,
-		"+44 7700 900123":  true,
-		"+1-202-555-0143":  true,
-		"123456":           false, // 6 digits
-		"1234567890123456": false, // 16 digits
-		"++441234567":      false,
-		"44+1234567":       false,
-		"+ 441234567":      false,
-		"-441234567":       false,
-		"(202) 555-0143":   false,
-		"0750O514":         false,
-		"07500514\n":       false,
-		"١٢٣٤٥٦٧٨":         false, // Arabic-Indic digits
+func TestNormalizePhone(t *testing.T) {
+	for _, tc := range []struct{ in, region, want string }{
+		{"+44 7911 123456", "GB", "+447911123456"},
+		{"07911 123456", "GB", "+447911123456"}, // national, read in the region
+		{"+1-415-555-0100", "GB", "+14155550100"},
+		{"(415) 555-0100", "US", "+14155550100"},
+		{"415 555 0100", "GB", ""}, // not a British number
+		{"07500514", "GB", ""},     // the demo's number is too short to be real
+		{"+44 7700 900123", "GB", ""},
+		{"123456", "US", ""},
+		{"+", "GB", ""},
+		{"", "GB", ""},
+		{"0750O514", "GB", ""},
+		{strings.Repeat("1", 65), "US", ""},
 	} {
-		if got := checkPhone(s) == ""; got != ok {
-			t.Errorf("checkPhone(%q) accepted=%v, want %v", s, got, ok)
+		got, problem := normalizePhone(tc.in, tc.region)
+		if got != tc.want || (problem == "") != (tc.want != "") {
+			t.Errorf("normalizePhone(%q, %s) = %q, %q; want %q", tc.in, tc.region, got, problem, tc.want)
 		}
 	}
 }

@@ -187,7 +187,9 @@ func (a api) do(method, path, body string) (int, map[string]any) {
 // create signs up a customer and returns its id.
 func (a api) create(phone string) string {
 	a.t.Helper()
-	body := fmt.Sprintf(`{"customer":{"first_name":"Test","last_name":"Customer","email":"test@example.com","phone_number":%q}}`, phone)
+	// Phone numbers and emails are unique per customer: derive one from the other.
+	email := "c" + strings.TrimPrefix(phone, "+") + "@example.com"
+	body := fmt.Sprintf(`{"customer":{"first_name":"Test","last_name":"Customer","email":%q,"phone_number":%q}}`, email, phone)
 	status, out := a.do("POST", "/v1/customers", body)
 	if status != http.StatusOK {
 		a.t.Fatalf("create: %d %v", status, out)

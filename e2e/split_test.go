@@ -29,7 +29,7 @@ func TestSplitModeWorkerCrash(t *testing.T) {
 	a := api{t: t, base: "http://" + httpAddr}
 	waitHTTP(t, apiProc, a.base)
 
-	const phone = "+447700900126"
+	const phone = "+447911123426"
 	id := a.create(phone)
 	waitFor(t, worker, "first code sent", 2*time.Minute, func() bool {
 		return strings.Count(worker.out.String(), phone) >= 1

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/coffeeshop/coffeeshop"
 )
@@ -39,7 +40,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 		ON CONFLICT (id) DO NOTHING`,
 		id, c.FirstName, c.LastName, c.Email, c.PhoneNumber, c.PhoneVerified, now)
 	if err != nil {
-		return fmt.Errorf("postgres: create customer: %w", err)
+		return createError(err)
 	}
 	if tag.RowsAffected() == 0 {
 		return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s exists already", id)
@@ -152,3 +153,21 @@ func scanCustomer(row pgx.Row) (*coffeeshop.Customer, error) {
 	c.CreatedAt = c.CreatedAt.UTC()
 	return &c, nil
 }
+
+// createError tells a phone number or email that another customer has from
+// other failures of an insert, by the unique index that was violated.
+func createError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == uniqueViolation {
+		switch pe.ConstraintName {
+		case "customers_phone_number_key":
+			return coffeeshop.InUseError(coffeeshop.FieldPhoneNumber)
+		case "customers_email_key":
+			return coffeeshop.InUseError(coffeeshop.FieldEmail)
+		}
+	}
+	return fmt.Errorf("postgres: create customer: %w", err)
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique index violation.
+const uniqueViolation = "23505"

@@ -6,7 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/coffeeshop/coffeeshop"
 )
@@ -40,7 +44,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 		ON CONFLICT (id) DO NOTHING`,
 		id, c.FirstName, c.LastName, c.Email, c.PhoneNumber, c.PhoneVerified, stamp)
 	if err != nil {
-		return fmt.Errorf("sqlite: create customer: %w", err)
+		return createError(err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -179,4 +183,20 @@ func scanCustomer(row scanner) (*coffeeshop.Customer, error) {
 	}
 	c.CreatedAt = t
 	return &c, nil
+}
+
+// createError tells a phone number or email that another customer has from
+// other failures of an insert. SQLite names the column of a plain unique
+// index and the index of an expression index in its message.
+func createError(err error) error {
+	var se *msqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		switch msg := se.Error(); {
+		case strings.Contains(msg, "customers.phone_number"):
+			return coffeeshop.InUseError(coffeeshop.FieldPhoneNumber)
+		case strings.Contains(msg, "customers_email_key"):
+			return coffeeshop.InUseError(coffeeshop.FieldEmail)
+		}
+	}
+	return fmt.Errorf("sqlite: create customer: %w", err)
 }

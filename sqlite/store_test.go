@@ -103,7 +103,9 @@ func TestTwoStoresOneFile(t *testing.T) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for range perStore {
-				c := &coffeeshop.Customer{ID: uuid.NewString()}
+				id := uuid.NewString()
+				// Phone and email are unique per customer; the ID makes them so.
+				c := &coffeeshop.Customer{ID: id, Email: id + "@example.com", PhoneNumber: id}
 				if err := s.CreateCustomer(context.Background(), c); err != nil {
 					errs <- err
 					return

@@ -13,14 +13,19 @@
 //     except CreatedAt, which it sets; GetCustomer returns an equal
 //     CreatedAt (time.Time.Equal), so stores keep at least the precision
 //     they hand out.
+//   - No two customers share a phone number, or an email address compared
+//     without regard to letter case: CreateCustomer answers the error of
+//     coffeeshop.InUseError naming the field and stores nothing.
 //   - GetCustomers never returns nil.
 //   - A call whose context is canceled fails with an error that wraps
 //     context.Canceled and has code EINTERNAL, never ENOTFOUND.
 package storetest
 
 import (
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
 		{"CreateSetsCreatedAt", testCreateSetsCreatedAt},
 		{"CreateDuplicateID", testCreateDuplicateID},
 		{"CreateInvalidID", testCreateInvalidID},
+		{"CreatePhoneOrEmailInUse", testCreatePhoneOrEmailInUse},
 		{"IDLetterCase", testIDLetterCase},
 		{"GetNotFound", testGetNotFound},
 		{"GetReturnsCopy", testGetReturnsCopy},
@@ -66,15 +72,21 @@ func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
 
 // newCustomer returns an unsaved customer with a fresh ID and plain ASCII
 // fields.
+// newCustomer returns a customer with a new ID and a phone number and email
+// address no other customer of the test run has.
 func newCustomer() *coffeeshop.Customer {
+	n := serial.Add(1)
 	return &coffeeshop.Customer{
 		ID:          uuid.NewString(),
 		FirstName:   "Ada",
 		LastName:    "Lovelace",
-		Email:       "ada@example.com",
-		PhoneNumber: "+14155550100",
+		Email:       fmt.Sprintf("ada+%d@example.com", n),
+		PhoneNumber: fmt.Sprintf("+1415%07d", n),
 	}
 }
+
+// serial numbers the customers newCustomer makes.
+var serial atomic.Int64
 
 func create(t *testing.T, s coffeeshop.CustomerStore, c *coffeeshop.Customer) {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 )
 
@@ -39,6 +40,7 @@ type Config struct {
 	RandomCodes bool
 	CodeTTL     time.Duration
 	MaxAttempts int
+	PhoneRegion string
 
 	LogLevel  string
 	LogFormat string
@@ -138,6 +140,7 @@ func (fs *flagSet) apiFlags() {
 	fs.str(&c.HTTPAddr, "http-addr", "COFFEESHOP_HTTP_ADDR", "127.0.0.1:8081", "listen address of the HTTP/JSON API")
 	fs.duration(&c.CodeTTL, "code-ttl", "COFFEESHOP_CODE_TTL", 2*time.Minute, "how long a verification code is valid")
 	fs.integer(&c.MaxAttempts, "max-attempts", "COFFEESHOP_MAX_ATTEMPTS", 3, "codes a customer may send before the verification fails")
+	fs.str(&c.PhoneRegion, "phone-region", "COFFEESHOP_PHONE_REGION", api.DefaultPhoneRegion, "ISO 3166 region of phone numbers written without a leading +")
 }
 
 func (fs *flagSet) codeFlags(defaultFixed string) {
@@ -199,6 +202,9 @@ func (fs *flagSet) validate() error {
 	}
 	if fs.used["max-attempts"] && (c.MaxAttempts < 1 || c.MaxAttempts > 100) {
 		errs = append(errs, fmt.Errorf("--max-attempts %d: must be between 1 and 100", c.MaxAttempts))
+	}
+	if fs.used["phone-region"] && !api.ValidPhoneRegion(c.PhoneRegion) {
+		errs = append(errs, fmt.Errorf("--phone-region %q: must be an ISO 3166 region code such as GB or US", c.PhoneRegion))
 	}
 	if fs.used["log-level"] {
 		var l slog.Level

@@ -32,6 +32,7 @@ func TestBadSettingsNameTheFlag(t *testing.T) {
 		{[]string{"api", "--database-url", "sqlite://data/x.db"}, "--database-url"},
 		{[]string{"api", "--namespace", ""}, "--namespace"},
 		{[]string{"api", "--log-format", "xml"}, "--log-format"},
+		{[]string{"api", "--phone-region", "XX"}, "--phone-region"},
 	} {
 		code, out := runArgs(t, tc.args...)
 		if code != 2 || !strings.Contains(out, tc.want) {

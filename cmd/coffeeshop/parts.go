@@ -126,7 +126,7 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
 	}
 	verifier := &verify.Client{Temporal: tc, CodeTTL: cfg.CodeTTL, MaxAttempts: cfg.MaxAttempts}
-	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log})
+	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion})
 	gw, err := api.NewGateway(ctx, gl.Addr().String())
 	if err != nil {
 		gl.Close()

@@ -1,5 +1,5 @@
--- Customers of the coffeeshop. No unique constraints on email or phone
--- number yet: the product allows a person to sign up twice.
+-- Customers of the coffeeshop. Phone numbers and email addresses are made
+-- unique by migration 0002.
 CREATE TABLE customers (
     id             uuid        NOT NULL PRIMARY KEY,
     first_name     text        NOT NULL,

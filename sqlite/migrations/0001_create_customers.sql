@@ -1,8 +1,7 @@
 -- Customers of the coffeeshop. IDs are canonical lower-case UUID strings and
 -- times are UTC text of fixed width ("2006-01-02T15:04:05.000000Z"), so that
 -- text order is time order and the file is readable with the sqlite3 shell.
--- No unique constraints on email or phone number yet: the product allows a
--- person to sign up twice.
+-- Phone numbers and email addresses are made unique by migration 0002.
 CREATE TABLE customers (
     id             TEXT    NOT NULL PRIMARY KEY,
     first_name     TEXT    NOT NULL,

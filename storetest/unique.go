@@ -1,0 +1,43 @@
+package storetest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/coffeeshop/coffeeshop"
+)
+
+func testCreatePhoneOrEmailInUse(t *testing.T, s coffeeshop.CustomerStore) {
+	first := newCustomer()
+	create(t, s, first)
+
+	samePhone := newCustomer()
+	samePhone.PhoneNumber = first.PhoneNumber
+	sameEmail := newCustomer()
+	sameEmail.Email = strings.ToUpper(first.Email) // letter case does not make it another address
+	for _, tc := range []struct {
+		name  string
+		c     *coffeeshop.Customer
+		field string
+	}{
+		{"phone", samePhone, coffeeshop.FieldPhoneNumber},
+		{"email", sameEmail, coffeeshop.FieldEmail},
+	} {
+		err := s.CreateCustomer(t.Context(), tc.c)
+		want := coffeeshop.InUseError(tc.field)
+		var got *coffeeshop.Error
+		if !errors.As(err, &got) || got.Code != coffeeshop.ECONFLICT || got.Message != coffeeshop.ErrorMessage(want) {
+			t.Errorf("%s in use: CreateCustomer = %v, want %v", tc.name, err, want)
+		}
+		if _, err := s.GetCustomer(t.Context(), tc.c.ID); coffeeshop.ErrorCode(err) != coffeeshop.ENOTFOUND {
+			t.Errorf("%s in use: the refused customer was stored (GetCustomer: %v)", tc.name, err)
+		}
+	}
+
+	// Once the first customer is gone, its phone number and email are free.
+	if err := s.DeleteCustomer(t.Context(), first.ID); err != nil {
+		t.Fatalf("DeleteCustomer: %v", err)
+	}
+	create(t, s, samePhone)
+}
