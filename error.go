@@ -3,6 +3,7 @@ package coffeeshop
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP and one gRPC status, in the api package
@@ -13,6 +14,7 @@ const (
 	EINVALID     = "invalid"     // the request is malformed
 	ENOTFOUND    = "not_found"   // the thing asked for does not exist
 	EUNAVAILABLE = "unavailable" // a dependency is down; retrying may help
+	ETOOMANY     = "too_many"    // a limit was reached; retry after Error.RetryAfter
 )
 
 // Error is an error a client may see: its Message is written for the client
@@ -20,6 +22,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, when positive, is how long the client should wait before
+	// trying again (the HTTP Retry-After header). It goes with ETOOMANY.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
@@ -55,4 +60,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// ErrorRetryAfter returns the RetryAfter of the *Error in err's chain, and 0
+// when there is none.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -1,6 +1,9 @@
 package coffeeshop
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // VerificationResult is the answer to one verification attempt. Its values
 // match the customer.v1.VerificationResult enum of the API.
@@ -24,6 +27,9 @@ const (
 	// VerificationSuccess: the code matched and the customer is marked
 	// verified in the store.
 	VerificationSuccess
+	// VerificationExpired: the verification window closed before a right
+	// code arrived; the verification has ended unsuccessfully.
+	VerificationExpired
 )
 
 // String returns the result's name without the enum prefix.
@@ -39,6 +45,8 @@ func (r VerificationResult) String() string {
 		return "MAX_ATTEMPTS_REACHED"
 	case VerificationSuccess:
 		return "SUCCESS"
+	case VerificationExpired:
+		return "EXPIRED"
 	default:
 		return "UNSPECIFIED"
 	}
@@ -46,7 +54,57 @@ func (r VerificationResult) String() string {
 
 // Terminal reports whether r ends a verification.
 func (r VerificationResult) Terminal() bool {
-	return r == VerificationSuccess || r == VerificationMaxAttemptsReached
+	return r == VerificationSuccess || r == VerificationMaxAttemptsReached || r == VerificationExpired
+}
+
+// VerificationStatus is where a verification stands. Its values match the
+// customer.v1.VerificationStatus enum of the API.
+type VerificationStatus int
+
+// The verification statuses. The numbers are part of the wire format.
+const (
+	VerificationStatusUnspecified VerificationStatus = iota
+	// VerificationStatusInProgress: the verification waits for a code.
+	VerificationStatusInProgress
+	// VerificationStatusVerified: the customer sent the right code.
+	VerificationStatusVerified
+	// VerificationStatusMaxAttemptsReached: the attempts ran out.
+	VerificationStatusMaxAttemptsReached
+	// VerificationStatusExpired: the verification window closed first.
+	VerificationStatusExpired
+)
+
+// String returns the status's name without the enum prefix.
+func (s VerificationStatus) String() string {
+	switch s {
+	case VerificationStatusInProgress:
+		return "IN_PROGRESS"
+	case VerificationStatusVerified:
+		return "VERIFIED"
+	case VerificationStatusMaxAttemptsReached:
+		return "MAX_ATTEMPTS_REACHED"
+	case VerificationStatusExpired:
+		return "EXPIRED"
+	default:
+		return "UNSPECIFIED"
+	}
+}
+
+// Verification is the state of a customer's latest verification.
+type Verification struct {
+	CustomerID string
+	Status     VerificationStatus
+	// AttemptsLeft is the number of codes the customer may still send.
+	AttemptsLeft int
+	// SendsLeft is the number of codes the customer may still ask for:
+	// the first code and each resend count, codes sent after a failed
+	// attempt do not.
+	SendsLeft int
+	// CodeExpiresAt is when the current code stops working; zero when no
+	// code is valid (none sent yet, or the verification has ended).
+	CodeExpiresAt time.Time
+	// ExpiresAt is when the verification window closes.
+	ExpiresAt time.Time
 }
 
 // Verifier runs phone verifications: it sends a customer a one-time code and
@@ -60,8 +118,23 @@ type Verifier interface {
 	// result of this very attempt. On a verification that has ended it
 	// returns the final result again and consumes nothing. It fails with
 	// ENOTFOUND when the customer has no verification and EINVALID when the
-	// code is malformed.
-	Verify(ctx context.Context, customerID, code string) (VerificationResult, error)
+	// code is malformed; a malformed code consumes no attempt.
+	//
+	// A non-empty requestID makes the call idempotent: a repeated call with
+	// the same customer and requestID returns the answer of the first one
+	// and consumes nothing, also after the verification has ended.
+	Verify(ctx context.Context, customerID, code, requestID string) (VerificationResult, error)
+
+	// ResendCode texts c a fresh code; the previous code stops working. A
+	// verification that ended unsuccessfully is replaced by a new one with a
+	// fresh attempt budget. It fails with ECONFLICT when c is verified
+	// already, and with ETOOMANY (RetryAfter set) during the cooldown after a
+	// send or when the verification may send no more codes.
+	ResendCode(ctx context.Context, c *Customer) (*Verification, error)
+
+	// GetVerification returns the state of the customer's latest
+	// verification, or ENOTFOUND when the customer has none.
+	GetVerification(ctx context.Context, customerID string) (*Verification, error)
 }
 
 // SMSSender sends text messages.

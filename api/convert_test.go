@@ -34,3 +34,31 @@ func TestVerificationResultConversion(t *testing.T) {
 		t.Error("unknown enum value converted")
 	}
 }
+
+// Every status enum value has a domain status with the same name, and the
+// two conversions are inverse.
+func TestVerificationStatusConversion(t *testing.T) {
+	if len(statuses) != len(customerv1.VerificationStatus_name) {
+		t.Errorf("%d statuses mapped, the enum has %d", len(statuses), len(customerv1.VerificationStatus_name))
+	}
+	for n := range customerv1.VerificationStatus_name {
+		wire := customerv1.VerificationStatus(n)
+		domain, ok := statusFromProto(wire)
+		if !ok {
+			t.Errorf("%v has no domain status", wire)
+			continue
+		}
+		if got := "VERIFICATION_STATUS_" + domain.String(); got != wire.String() {
+			t.Errorf("%v maps to %s", wire, got)
+		}
+		if back, ok := statusToProto(domain); !ok || back != wire {
+			t.Errorf("%v -> %v -> %v", wire, domain, back)
+		}
+	}
+	if _, ok := statusToProto(coffeeshop.VerificationStatus(42)); ok {
+		t.Error("unknown domain status converted")
+	}
+	if _, err := verificationToProto(&coffeeshop.Verification{}); err == nil {
+		t.Error("a verification without status converted")
+	}
+}

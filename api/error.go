@@ -24,6 +24,7 @@ var grpcCodes = map[string]codes.Code{
 	coffeeshop.ENOTFOUND:    codes.NotFound,
 	coffeeshop.ECONFLICT:    codes.AlreadyExists,
 	coffeeshop.EUNAVAILABLE: codes.Unavailable,
+	coffeeshop.ETOOMANY:     codes.ResourceExhausted,
 }
 
 // errorStatus returns the status a client gets for err, and whether err is
@@ -32,7 +33,7 @@ var grpcCodes = map[string]codes.Code{
 // no failure of the service.
 func errorStatus(err error) (st *status.Status, internal bool) {
 	if code, ok := grpcCodes[coffeeshop.ErrorCode(err)]; ok {
-		return status.New(code, coffeeshop.ErrorMessage(err)), false
+		return withRetryInfo(status.New(code, coffeeshop.ErrorMessage(err)), coffeeshop.ErrorRetryAfter(err)), false
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -48,6 +49,7 @@ func errorStatus(err error) (st *status.Status, internal bool) {
 // text that the client does not see.
 func (s *Server) statusError(ctx context.Context, err error) error {
 	st, internal := errorStatus(err)
+	setRetryAfter(ctx, coffeeshop.ErrorRetryAfter(err))
 	if internal {
 		method, _ := grpc.Method(ctx)
 		s.logger().LogAttrs(ctx, slog.LevelError, "internal error",

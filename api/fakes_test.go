@@ -10,13 +10,18 @@ import (
 )
 
 // fakeVerifier is a scripted coffeeshop.Verifier: StartVerification records
-// the customer and returns startErr; Verify answers with verify.
+// the customer and returns startErr; Verify answers with verify and records
+// the request IDs; ResendCode and GetVerification answer with resend and
+// get.
 type fakeVerifier struct {
 	startErr error
 	verify   func(id, code string) (coffeeshop.VerificationResult, error)
+	resend   func(c *coffeeshop.Customer) (*coffeeshop.Verification, error)
+	get      func(id string) (*coffeeshop.Verification, error)
 
-	mu      sync.Mutex
-	started []string
+	mu         sync.Mutex
+	started    []string
+	requestIDs []string
 }
 
 func (f *fakeVerifier) StartVerification(_ context.Context, c *coffeeshop.Customer) error {
@@ -26,8 +31,25 @@ func (f *fakeVerifier) StartVerification(_ context.Context, c *coffeeshop.Custom
 	return f.startErr
 }
 
-func (f *fakeVerifier) Verify(_ context.Context, id, code string) (coffeeshop.VerificationResult, error) {
+func (f *fakeVerifier) Verify(_ context.Context, id, code, requestID string) (coffeeshop.VerificationResult, error) {
+	f.mu.Lock()
+	f.requestIDs = append(f.requestIDs, requestID)
+	f.mu.Unlock()
 	return f.verify(id, code)
+}
+
+func (f *fakeVerifier) ResendCode(_ context.Context, c *coffeeshop.Customer) (*coffeeshop.Verification, error) {
+	return f.resend(c)
+}
+
+func (f *fakeVerifier) GetVerification(_ context.Context, id string) (*coffeeshop.Verification, error) {
+	return f.get(id)
+}
+
+func (f *fakeVerifier) seenRequestIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.requestIDs)
 }
 
 func (f *fakeVerifier) startedIDs() []string {

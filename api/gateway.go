@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -17,8 +19,30 @@ import (
 )
 
 // maxBodyBytes caps a request body; the largest valid request is far
-// smaller.
-const maxBodyBytes = 1 << 20
+// smaller. A larger body is answered 413 before it is decoded.
+const maxBodyBytes = 64 << 10
+
+// GatewayOption configures NewGateway.
+type GatewayOption func(*gatewayConfig)
+
+type gatewayConfig struct {
+	log *slog.Logger
+	ips *ClientIPs
+}
+
+// WithGatewayLogger sets where the gateway logs panics; slog.Default() if
+// not given.
+func WithGatewayLogger(log *slog.Logger) GatewayOption {
+	return func(c *gatewayConfig) { c.log = log }
+}
+
+// WithClientIPs makes the gateway tell the gRPC server each HTTP client's
+// address (see ClientIPs); the server's Limiter must use the same
+// ClientIPs. Without it every HTTP client counts as the gateway's own
+// loopback address.
+func WithClientIPs(ips *ClientIPs) GatewayOption {
+	return func(c *gatewayConfig) { c.ips = ips }
+}
 
 // NewGateway returns an HTTP handler that serves CustomerService as JSON (the
 // routes of customer.proto) by proxying every request to the gRPC server at
@@ -27,23 +51,57 @@ const maxBodyBytes = 1 << 20
 //
 // Responses are compact protojson in camelCase with every field present; an
 // error is {"code":N,"message":"…","details":[]} under the HTTP status of its
-// gRPC code. Requests may name fields in snake_case or camelCase; unknown
-// fields are ignored.
-func NewGateway(ctx context.Context, grpcAddr string) (http.Handler, error) {
-	mux := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, &compactJSON{
-		JSONPb: runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
-		},
-	}))
+// gRPC code, and a "retry-after" header from the server becomes Retry-After.
+// Requests may name fields in snake_case or camelCase; unknown fields are
+// ignored. A body over 64 KiB is answered 413, and a panic in the HTTP layer
+// is logged and answered 500 without ending the process.
+func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (http.Handler, error) {
+	cfg := gatewayConfig{log: slog.Default()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	muxOpts := []runtime.ServeMuxOption{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &compactJSON{
+			JSONPb: runtime.JSONPb{
+				MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+				UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+			},
+		}),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+		runtime.WithMetadata(idempotencyKeyHeader),
+	}
+	if cfg.ips != nil {
+		muxOpts = append(muxOpts, runtime.WithMetadata(cfg.ips.annotate))
+	}
+	mux := runtime.NewServeMux(muxOpts...)
 	dial := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	if err := customerv1.RegisterCustomerServiceHandlerFromEndpoint(ctx, mux, grpcAddr, dial); err != nil {
 		return nil, fmt.Errorf("api: gateway to %s: %w", grpcAddr, err)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		mux.ServeHTTP(w, r)
-	}), nil
+	return recoverHTTP(cfg.log, limitBody(maxBodyBytes, mux)), nil
+}
+
+// incomingHeader is the gateway's default mapping of HTTP headers to gRPC
+// metadata (Grpc-Metadata-X becomes x, well-known headers get a
+// "grpcgateway-" prefix), except that keys under the reserved prefix are
+// dropped: only the gateway itself may set those.
+func incomingHeader(key string) (string, bool) {
+	md, ok := runtime.DefaultHeaderMatcher(key)
+	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) {
+		return "", false
+	}
+	return md, true
+}
+
+// outgoingHeader passes a "retry-after" header from the server on as the
+// standard Retry-After, and every other header under the gateway's usual
+// Grpc-Metadata- prefix.
+func outgoingHeader(key string) (string, bool) {
+	if key == "retry-after" {
+		return "Retry-After", true
+	}
+	return runtime.MetadataHeaderPrefix + key, true
 }
 
 // compactJSON is the gateway's protojson codec with compact output.

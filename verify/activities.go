@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,37 +17,59 @@ type Activities struct {
 	Store   coffeeshop.CustomerStore
 	SMS     coffeeshop.SMSSender
 	NewCode CodeGenerator
+	// Secret keys the MACs of codes; the API's Client must use the same
+	// one. At least MinSecretBytes bytes.
+	Secret []byte
+	// Now is the clock codes expire by; time.Now when nil. Tests give the
+	// test environment's clock.
+	Now func() time.Time
 }
 
-// SendCodeInput says whom to text.
+// SendCodeInput says whom to text and what kind of code.
 type SendCodeInput struct {
 	CustomerID  string
 	PhoneNumber string
 	CodeTTL     time.Duration
+	CodeLength  int
 }
 
-// SendCodeResult is what the workflow keeps of a sent code.
+// SendCodeResult is all the workflow keeps of a sent code: its MAC and when
+// it expires. The code itself never leaves the activity, so it is in no
+// workflow history.
 type SendCodeResult struct {
-	Code string
+	CodeMAC   string
+	ExpiresAt time.Time
 }
 
-// SendCode makes a new one-time code and texts it to the customer. A send
-// that can never succeed (the SMS sender answered EINVALID) fails without
-// retries.
+// SendCode makes a new one-time code, texts it to the customer and returns
+// its MAC. Generating, hashing and sending happen in this one step so that
+// the code is never a workflow value. A send that can never succeed (the SMS
+// sender answered EINVALID) fails without retries. A retry after a lost
+// completion texts a new code; the workflow keeps the last one.
 func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
-	code, err := a.NewCode()
+	if len(a.Secret) < MinSecretBytes {
+		// A configuration error: retried, so that a fixed worker carries on.
+		return SendCodeResult{}, errors.New("worker has no code secret")
+	}
+	code, err := a.NewCode(in.CodeLength)
 	if err != nil {
 		return SendCodeResult{}, err
 	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	expires := now().Add(in.CodeTTL)
 	body := fmt.Sprintf("Your coffeeshop verification code is %s. It expires in %s.", code, in.CodeTTL)
 	if err := a.SMS.SendSMS(ctx, in.PhoneNumber, body); err != nil {
+		// The sender's message goes to history; the body is not added to it.
 		if coffeeshop.ErrorCode(err) == coffeeshop.EINVALID {
 			return SendCodeResult{}, temporal.NewNonRetryableApplicationError(
-				coffeeshop.ErrorMessage(err), errTypeSMSRejected, err)
+				coffeeshop.ErrorMessage(err), errTypeSMSRejected, nil)
 		}
-		return SendCodeResult{}, err
+		return SendCodeResult{}, fmt.Errorf("send sms: %w", err)
 	}
-	return SendCodeResult{Code: code}, nil
+	return SendCodeResult{CodeMAC: CodeMAC(a.Secret, in.CustomerID, code), ExpiresAt: expires}, nil
 }
 
 // MarkVerified records in the store that the customer's phone is verified.

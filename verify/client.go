@@ -17,13 +17,46 @@ import (
 // client. It implements coffeeshop.Verifier.
 type Client struct {
 	Temporal client.Client
-	// CodeTTL and MaxAttempts configure new verifications; zero means the
-	// defaults.
-	CodeTTL     time.Duration
-	MaxAttempts int
+	// Secret keys the MACs of codes; the worker's Activities must use the
+	// same one. Required, at least MinSecretBytes bytes.
+	Secret []byte
+	// The settings of new verifications (see Params); zero means the
+	// defaults. CodeLength is also the length Verify accepts.
+	CodeLength     int
+	CodeTTL        time.Duration
+	MaxAttempts    int
+	Window         time.Duration
+	ResendCooldown time.Duration
+	MaxSends       int
 }
 
 var _ coffeeshop.Verifier = (*Client)(nil)
+
+// MaxRequestIDLen bounds an idempotency key.
+const MaxRequestIDLen = 128
+
+// queryTimeout bounds a status query; a worker answers one in
+// milliseconds.
+const queryTimeout = 10 * time.Second
+
+// retries bounds how often a call starts over because a concurrent resend
+// replaced the verification it was working on.
+const retries = 3
+
+func (c *Client) params(cust *coffeeshop.Customer) Params {
+	return Params{
+		CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber,
+		CodeTTL: c.CodeTTL, MaxAttempts: c.MaxAttempts, CodeLength: c.CodeLength,
+		Window: c.Window, ResendCooldown: c.ResendCooldown, MaxSends: c.MaxSends,
+	}.withDefaults()
+}
+
+func (c *Client) codeLength() int {
+	if c.CodeLength <= 0 {
+		return DefaultCodeLength
+	}
+	return c.CodeLength
+}
 
 // StartVerification starts the VerifyPhone workflow of c. The workflow ID is
 // derived from the customer ID, so a second start for the same customer
@@ -35,8 +68,7 @@ func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Custome
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}
-	params := Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber, CodeTTL: c.CodeTTL, MaxAttempts: c.MaxAttempts}
-	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, params)
+	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s has a verification already", cust.ID)
@@ -44,44 +76,247 @@ func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Custome
 	return temporalError(err, "start verification")
 }
 
-// Verify sends code to the customer's verification as a Workflow Update and
-// waits for the result of this attempt. A verification that has ended
-// answers with its final result.
-func (c *Client) Verify(ctx context.Context, customerID, code string) (coffeeshop.VerificationResult, error) {
-	handle, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+// Verify checks the code's format, then sends its MAC (never the code) to
+// the customer's verification as a Workflow Update and waits for the result
+// of this attempt. A non-empty requestID becomes the Update ID, so that the
+// server answers a repeated request with the first answer, even after the
+// workflow has closed. A verification that has ended answers with its
+// final result.
+func (c *Client) Verify(ctx context.Context, customerID, code, requestID string) (coffeeshop.VerificationResult, error) {
+	if msg := checkCode(code, c.codeLength()); msg != "" {
+		return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", msg)
+	}
+	if msg := checkRequestID(requestID); msg != "" {
+		return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", msg)
+	}
+	if len(c.Secret) < MinSecretBytes {
+		return coffeeshop.VerificationUnspecified, errors.New("verify: client has no code secret")
+	}
+	opts := client.UpdateWorkflowOptions{
 		WorkflowID:   WorkflowID(customerID),
 		UpdateName:   VerifyUpdate,
-		Args:         []any{code},
+		Args:         []any{Guess{CodeMAC: CodeMAC(c.Secret, customerID, code)}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var result coffeeshop.VerificationResult
-	if err == nil {
-		err = handle.Get(ctx, &result)
 	}
-	var notFound *serviceerror.NotFound
-	var appErr *temporal.ApplicationError
-	switch {
-	case err == nil:
-		return result, nil
-	case errors.As(err, &appErr) && appErr.Type() == errTypeInvalidCode:
-		return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", appErr.Message())
-	case errors.As(err, &notFound):
-		// The server answers NotFound both for an unknown workflow and for
-		// one that has completed; the closed run's result tells them apart.
-		return c.finalResult(ctx, customerID)
+	if requestID != "" {
+		opts.UpdateID = verifyUpdateIDPrefix + requestID
 	}
-	return coffeeshop.VerificationUnspecified, temporalError(err, "verify")
+	for range retries {
+		var result coffeeshop.VerificationResult
+		err := c.update(ctx, opts, &result)
+		var appErr *temporal.ApplicationError
+		switch {
+		case err == nil:
+			return result, nil
+		case errors.As(err, &appErr) && appErr.Type() == errTypeInvalidCode:
+			return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", appErr.Message())
+		case !isClosed(err):
+			return coffeeshop.VerificationUnspecified, temporalError(err, "verify")
+		}
+		// The latest run has closed (or there is none): answer its final
+		// result, unless a resend has just started a new run.
+		st, _, _, err := c.latest(ctx, customerID)
+		if err != nil {
+			return coffeeshop.VerificationUnspecified, err
+		}
+		if st.Result.Terminal() {
+			return st.Result, nil
+		}
+	}
+	return coffeeshop.VerificationUnspecified, busy("verify")
 }
 
-// finalResult returns the result a closed verification ended with.
-func (c *Client) finalResult(ctx context.Context, customerID string) (coffeeshop.VerificationResult, error) {
-	var result coffeeshop.VerificationResult
-	err := c.Temporal.GetWorkflow(ctx, WorkflowID(customerID), "").Get(ctx, &result)
+// checkRequestID returns a client message when id cannot be an
+// idempotency key, and "" when it can (the empty id means none).
+func checkRequestID(id string) string {
+	if len(id) > MaxRequestIDLen {
+		return fmt.Sprintf("request_id must be at most %d characters", MaxRequestIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return "request_id must be printable ASCII without spaces"
+		}
+	}
+	return ""
+}
+
+// ResendCode sends a fresh code to the customer's running verification, or,
+// when the latest one ended unsuccessfully, starts a new one (a new run
+// under the same workflow ID, with fresh attempts and sends), and answers
+// once the code is sent.
+func (c *Client) ResendCode(ctx context.Context, cust *coffeeshop.Customer) (*coffeeshop.Verification, error) {
+	opts := client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(cust.ID),
+		UpdateName:   ResendUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	}
+	for range retries {
+		var st Status
+		err := c.update(ctx, opts, &st)
+		var appErr *temporal.ApplicationError
+		switch {
+		case err == nil:
+			return toVerification(cust.ID, st), nil
+		case errors.As(err, &appErr) && appErr.Type() == errTypeAlreadyVerified:
+			return nil, alreadyVerified(cust.ID)
+		case errors.As(err, &appErr) && appErr.Type() == errTypeSendLimit:
+			var wait time.Duration
+			_ = appErr.Details(&wait)
+			wait = (wait + time.Second - 1).Truncate(time.Second) // whole seconds, up
+			return nil, &coffeeshop.Error{Code: coffeeshop.ETOOMANY, RetryAfter: wait,
+				Message: fmt.Sprintf("%s; retry after %s", appErr.Message(), wait)}
+		case errors.As(err, &appErr) && appErr.Type() == errTypeEnded, isClosed(err):
+			v, err := c.restart(ctx, cust)
+			if v != nil || err != nil {
+				return v, err
+			}
+			// A concurrent request started a new run first: resend to it.
+		default:
+			return nil, temporalError(err, "resend code")
+		}
+	}
+	return nil, busy("resend code")
+}
+
+// restart starts a new verification for a customer whose latest one has
+// ended unsuccessfully, or has none, and returns it once its code is sent.
+// It returns nil and no error when the latest verification is running, so
+// the caller should send its request to it.
+func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffeeshop.Verification, error) {
+	st, runID, running, err := c.latest(ctx, cust.ID)
+	switch {
+	case coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND:
+		// Nothing to replace (its history may have outlived retention).
+	case err != nil:
+		return nil, err
+	case st.Result == coffeeshop.VerificationSuccess:
+		return nil, alreadyVerified(cust.ID)
+	case !st.Result.Terminal():
+		return nil, nil
+	case running:
+		// It has ended and is closing: wait for that, which is quick, so
+		// that the new run does not collide with it.
+		if err := c.Temporal.GetWorkflow(ctx, WorkflowID(cust.ID), runID).Get(ctx, &st); err != nil {
+			return nil, temporalError(err, "wait for verification to close")
+		}
+	}
+
+	opts := client.StartWorkflowOptions{
+		ID:                       WorkflowID(cust.ID),
+		TaskQueue:                TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}
+	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, c.params(cust))
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, temporalError(err, "restart verification")
+	}
+	var fresh Status
+	err = c.update(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(cust.ID),
+		RunID:        run.GetRunID(),
+		UpdateName:   WaitCodeUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	}, &fresh)
+	if err != nil {
+		return nil, temporalError(err, "wait for first code")
+	}
+	return toVerification(cust.ID, fresh), nil
+}
+
+// GetVerification returns the state of the customer's latest verification:
+// a Query of a running one, the result of a closed one.
+func (c *Client) GetVerification(ctx context.Context, customerID string) (*coffeeshop.Verification, error) {
+	st, _, _, err := c.latest(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	return toVerification(customerID, st), nil
+}
+
+// latest returns the status of the customer's latest verification run, its
+// run ID and whether it is running.
+func (c *Client) latest(ctx context.Context, customerID string) (st Status, runID string, running bool, err error) {
+	id := WorkflowID(customerID)
+	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return result, coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s has no verification", customerID)
+		return st, "", false, coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s has no verification", customerID)
+	} else if err != nil {
+		return st, "", false, temporalError(err, "describe verification")
 	}
-	return result, temporalError(err, "get verification result")
+	info := desc.GetWorkflowExecutionInfo()
+	runID = info.GetExecution().GetRunId()
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		// A query needs a worker; without one it would wait as long as the
+		// caller does.
+		qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		defer cancel()
+		resp, err := c.Temporal.QueryWorkflow(qctx, id, runID, StatusQuery)
+		if err == nil {
+			err = resp.Get(&st)
+		}
+		return st, runID, true, temporalError(err, "query verification")
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		err := c.Temporal.GetWorkflow(ctx, id, runID).Get(ctx, &st)
+		return st, runID, false, temporalError(err, "get verification result")
+	}
+	// Failed (an SMS that can never be delivered), terminated or timed out
+	// by an operator: no status a client could act on.
+	return st, runID, false, fmt.Errorf("verification %s run %s closed as %s", id, runID, info.GetStatus())
+}
+
+// update sends an Update and decodes its result into out.
+func (c *Client) update(ctx context.Context, opts client.UpdateWorkflowOptions, out any) error {
+	handle, err := c.Temporal.UpdateWorkflow(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return handle.Get(ctx, out)
+}
+
+// isClosed reports whether err says the workflow an Update was sent to has
+// closed or does not exist: the server answers NotFound for both.
+func isClosed(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
+}
+
+// toVerification returns the domain form of a workflow status.
+func toVerification(customerID string, st Status) *coffeeshop.Verification {
+	v := &coffeeshop.Verification{
+		CustomerID:    customerID,
+		AttemptsLeft:  st.AttemptsLeft,
+		SendsLeft:     st.SendsLeft,
+		CodeExpiresAt: st.CodeExpiresAt,
+		ExpiresAt:     st.ExpiresAt,
+	}
+	switch st.Result {
+	case coffeeshop.VerificationInProgress:
+		v.Status = coffeeshop.VerificationStatusInProgress
+	case coffeeshop.VerificationSuccess:
+		v.Status = coffeeshop.VerificationStatusVerified
+	case coffeeshop.VerificationMaxAttemptsReached:
+		v.Status = coffeeshop.VerificationStatusMaxAttemptsReached
+	case coffeeshop.VerificationExpired:
+		v.Status = coffeeshop.VerificationStatusExpired
+	}
+	return v
+}
+
+func alreadyVerified(customerID string) error {
+	return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", customerID)
+}
+
+// busy is the answer when concurrent resends kept replacing the
+// verification under a call; a retry will find it settled.
+func busy(op string) error {
+	return fmt.Errorf("%s: %w", op, coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the verification is changing, retry"))
 }
 
 // temporalError turns a Temporal client error into a coded error: the

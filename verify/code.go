@@ -6,25 +6,61 @@ import (
 	"math/big"
 )
 
-// CodeGenerator makes one-time codes.
-type CodeGenerator func() (string, error)
+// Bounds of the code length a verification may use.
+const (
+	MinCodeLength = 4
+	MaxCodeLength = 10
+)
+
+// CodeGenerator makes a one-time code of the given number of decimal
+// digits.
+type CodeGenerator func(digits int) (string, error)
+
+// RandomCode is the CodeGenerator of production: a uniformly random code
+// of the given number of decimal digits, drawn from crypto/rand.
+func RandomCode(digits int) (string, error) {
+	if digits < MinCodeLength || digits > MaxCodeLength {
+		return "", fmt.Errorf("code length %d is outside %d..%d", digits, MinCodeLength, MaxCodeLength)
+	}
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
+	n, err := rand.Int(rand.Reader, limit)
+	if err != nil {
+		return "", fmt.Errorf("generate code: %w", err)
+	}
+	return fmt.Sprintf("%0*d", digits, n), nil
+}
 
 // FixedCode returns a generator that always makes code. It exists for the
 // local demo, where the walkthrough needs a code the user can type without
-// reading logs; never use it where real phones are verified.
+// reading logs; never use it where real phones are verified. Asked for a
+// code of another length it fails, so that a misconfigured worker retries
+// (and logs) instead of texting a code that the API would refuse.
 func FixedCode(code string) CodeGenerator {
-	return func() (string, error) { return code, nil }
+	return func(digits int) (string, error) {
+		if len(code) != digits {
+			return "", fmt.Errorf("the fixed code has %d digits, the verification wants %d", len(code), digits)
+		}
+		return code, nil
+	}
 }
 
-// RandomCode returns a generator of uniformly random codes of the given
-// number of decimal digits, drawn from crypto/rand.
-func RandomCode(digits int) CodeGenerator {
-	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
-	return func() (string, error) {
-		n, err := rand.Int(rand.Reader, limit)
-		if err != nil {
-			return "", fmt.Errorf("generate code: %w", err)
-		}
-		return fmt.Sprintf("%0*d", digits, n), nil
+// checkCode returns a client message when code is not a code of the given
+// length, and "" when it is.
+func checkCode(code string, length int) string {
+	if code == "" {
+		return "verification_code is required"
 	}
+	if len(code) != length || !allDigits(code) {
+		return fmt.Sprintf("verification_code must be %d digits", length)
+	}
+	return ""
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -13,19 +13,47 @@ const (
 	TaskQueue = "coffeeshop-verify"
 
 	// VerifyUpdate is the name of the Workflow Update that checks a code and
-	// answers with the result of that attempt.
+	// answers with the result of that attempt. Its argument is a Guess.
 	VerifyUpdate = "verify"
+
+	// ResendUpdate is the name of the Workflow Update that sends a fresh
+	// code and answers with the Status once it is sent.
+	ResendUpdate = "resend"
+
+	// WaitCodeUpdate is the name of the Workflow Update that changes nothing
+	// and answers with the Status once the current code is sent. The client
+	// uses it right after starting a verification for a resend.
+	WaitCodeUpdate = "wait-code"
+
+	// StatusQuery is the name of the Query that returns the Status.
+	StatusQuery = "status"
 
 	// workflowIDPrefix keeps verification workflows recognisable in the UI
 	// and leaves room for other workflows about the same customer.
 	workflowIDPrefix = "verify-phone-"
+
+	// verifyUpdateIDPrefix scopes client idempotency keys to VerifyUpdate,
+	// so that a key can never match an Update of another kind.
+	verifyUpdateIDPrefix = "verify:"
 )
 
-// The demo's defaults: a 4-digit code, valid for 2 minutes, 3 attempts.
+// The defaults. A code, its lifetime and the attempts are the demo's;
+// the rest bound how long a verification may last and how many texts one
+// customer can trigger.
 const (
 	DefaultCodeLength  = 4
 	DefaultCodeTTL     = 2 * time.Minute
 	DefaultMaxAttempts = 3
+	// DefaultWindow: a customer who has not verified within a day has most
+	// likely abandoned the sign-up; the verification then ends as EXPIRED
+	// instead of waiting forever.
+	DefaultWindow = 24 * time.Hour
+	// DefaultResendCooldown is long enough for an SMS to arrive, so that an
+	// impatient tap on "resend" does not text a second code that replaces
+	// the first one while it is still on its way.
+	DefaultResendCooldown = 30 * time.Second
+	// DefaultMaxSends counts the first code and the resends.
+	DefaultMaxSends = 5
 )
 
 // WorkflowID returns the ID of the verification workflow of a customer. It is

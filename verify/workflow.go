@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"crypto/subtle"
+	"fmt"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -10,19 +12,36 @@ import (
 
 // Application error types the workflow and the client agree on.
 const (
-	errTypeInvalidCode = "InvalidCode"
-	errTypeSMSRejected = "SMSRejected"
+	errTypeInvalidCode     = "InvalidCode"
+	errTypeSMSRejected     = "SMSRejected"
+	errTypeAlreadyVerified = "AlreadyVerified"
+	// errTypeEnded: the verification ended unsuccessfully; its detail is
+	// the final result.
+	errTypeEnded = "VerificationEnded"
+	// errTypeSendLimit: no code may be sent now; its detail is how long
+	// until one may (a time.Duration).
+	errTypeSendLimit = "SendLimit"
 )
 
-// Params configures one verification.
+// Params configures one verification. Zero values mean the defaults.
 type Params struct {
 	CustomerID  string
 	PhoneNumber string
-	// CodeTTL is how long a code is valid; DefaultCodeTTL when zero.
+	// CodeTTL is how long a code is valid.
 	CodeTTL time.Duration
-	// MaxAttempts is the number of codes the customer may send;
-	// DefaultMaxAttempts when zero.
+	// MaxAttempts is the number of codes the customer may send.
 	MaxAttempts int
+	// CodeLength is the number of digits of a code.
+	CodeLength int
+	// Window is how long the verification waits for a right code before it
+	// ends as expired.
+	Window time.Duration
+	// ResendCooldown is how long after a text a resend is refused.
+	ResendCooldown time.Duration
+	// MaxSends caps the codes sent on request: the first one and each
+	// resend. Codes sent after a failed attempt do not count; MaxAttempts
+	// bounds those.
+	MaxSends int
 }
 
 func (p Params) withDefaults() Params {
@@ -32,7 +51,40 @@ func (p Params) withDefaults() Params {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = DefaultMaxAttempts
 	}
+	if p.CodeLength <= 0 {
+		p.CodeLength = DefaultCodeLength
+	}
+	if p.Window <= 0 {
+		p.Window = DefaultWindow
+	}
+	if p.ResendCooldown <= 0 {
+		p.ResendCooldown = DefaultResendCooldown
+	}
+	if p.MaxSends <= 0 {
+		p.MaxSends = DefaultMaxSends
+	}
 	return p
+}
+
+// Guess is the argument of VerifyUpdate: the CodeMAC of the code the
+// customer sent, never the code itself.
+type Guess struct {
+	CodeMAC string
+}
+
+// Status is where a verification stands: the answer of StatusQuery,
+// ResendUpdate and WaitCodeUpdate, and the result of VerifyPhone.
+type Status struct {
+	// Result is VerificationInProgress while the verification runs and
+	// its final result once it has ended.
+	Result       coffeeshop.VerificationResult
+	AttemptsLeft int
+	SendsLeft    int
+	// CodeExpiresAt is when the current code stops working; zero when no
+	// code is valid.
+	CodeExpiresAt time.Time
+	// ExpiresAt is when the verification window closes.
+	ExpiresAt time.Time
 }
 
 // activityOptions: sends and store writes are short; they are retried with
@@ -49,106 +101,169 @@ var activityOptions = workflow.ActivityOptions{
 
 // verification is the state of one VerifyPhone run. It lives only in the
 // workflow's memory: Temporal rebuilds it from history after any crash, so
-// no table holds it.
+// no table holds it. It holds the MAC of the current code, never the code.
 type verification struct {
 	params    Params
-	attempts  int
-	code      string
 	expiresAt time.Time
-	// codeReady is false while a new code is being sent; attempts wait for it
-	// so that each is checked against the code the customer was last sent.
-	codeReady bool
+	attempts  int
+	sends     int
+
+	codeMAC       string
+	codeExpiresAt time.Time
+	lastSentAt    time.Time
+	// codeWanted asks the main loop to send a new code. codeReady is false
+	// from then until it is sent; attempts and resends wait for it so that
+	// each is checked against the code the customer was last sent.
+	codeWanted bool
+	codeReady  bool
+	// marking is true while a right code's MarkVerified runs; the window
+	// may not close under it.
+	marking bool
+
 	// final is the result that ended the verification, or
 	// VerificationUnspecified while it runs.
 	final coffeeshop.VerificationResult
-	// mu serializes attempts: a handler yields while it waits for a code or
-	// marks the customer verified, and no other attempt may interleave.
+	// mu serializes attempts and resends: a handler yields while it waits
+	// for a code or marks the customer verified, and no other may
+	// interleave.
 	mu workflow.Mutex
 }
 
 // VerifyPhone texts the customer a one-time code and answers VerifyUpdate
-// attempts until one succeeds or the attempts run out. Each wrong or expired
-// attempt sends a new code. It returns the final result.
-func VerifyPhone(ctx workflow.Context, params Params) (coffeeshop.VerificationResult, error) {
-	v := &verification{params: params.withDefaults(), mu: workflow.NewMutex(ctx)}
+// attempts until one succeeds, the attempts run out or the window closes.
+// Each wrong or expired attempt sends a new code; ResendUpdate sends one on
+// request. It returns the final Status.
+//
+// Changing this function's logic changes the commands it issues and breaks
+// the replay of runs started by the old code.
+func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
+	// The first code counts as a send.
+	v := &verification{params: params.withDefaults(), mu: workflow.NewMutex(ctx), codeWanted: true, sends: 1}
+	v.expiresAt = workflow.Now(ctx).Add(v.params.Window)
 
-	// The handler is registered before anything else: an Update that reaches
-	// the workflow before its handler exists is rejected.
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, VerifyUpdate, v.attempt,
-		workflow.UpdateHandlerOptions{Validator: validateCode}); err != nil {
-		return coffeeshop.VerificationUnspecified, err
+	// Handlers are registered before anything else: an Update or Query
+	// that reaches the workflow before its handler exists is rejected.
+	if err := v.register(ctx); err != nil {
+		return Status{}, err
 	}
+	workflow.Go(ctx, v.closeWindow)
 
-	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var a *Activities
-	for v.final == coffeeshop.VerificationUnspecified {
+	for {
+		if err := workflow.Await(ctx, func() bool { return v.codeWanted || v.ended() }); err != nil {
+			return Status{}, err
+		}
+		if v.ended() {
+			break
+		}
+		v.codeWanted = false
+		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
+			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength}
 		var sent SendCodeResult
-		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber, CodeTTL: v.params.CodeTTL}
-		if err := workflow.ExecuteActivity(ctx, a.SendCode, in).Get(ctx, &sent); err != nil {
-			return coffeeshop.VerificationUnspecified, err
+		if err := workflow.ExecuteActivity(actx, a.SendCode, in).Get(ctx, &sent); err != nil {
+			return Status{}, err
 		}
-		v.code, v.expiresAt, v.codeReady = sent.Code, workflow.Now(ctx).Add(v.params.CodeTTL), true
-		if err := workflow.Await(ctx, func() bool {
-			return !v.codeReady || v.final != coffeeshop.VerificationUnspecified
-		}); err != nil {
-			return coffeeshop.VerificationUnspecified, err
-		}
+		v.codeMAC, v.codeExpiresAt, v.lastSentAt = sent.CodeMAC, sent.ExpiresAt, workflow.Now(ctx)
+		v.codeReady = true
 	}
 
 	// Let attempts that are still being answered finish, so that every
 	// caller gets its answer before the workflow closes.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return coffeeshop.VerificationUnspecified, err
+		return Status{}, err
 	}
-	return v.final, nil
+	return v.status(), nil
 }
 
-// validateCode rejects malformed codes before they reach the workflow's
-// history, so they consume no attempt.
-func validateCode(ctx workflow.Context, code string) error {
-	if code == "" {
-		return temporal.NewApplicationError("verification_code is required", errTypeInvalidCode)
+func (v *verification) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (Status, error) { return v.status(), nil }); err != nil {
+		return err
 	}
-	if len(code) > 32 {
-		return temporal.NewApplicationError("verification_code must be at most 32 characters", errTypeInvalidCode)
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, VerifyUpdate, v.attempt,
+		workflow.UpdateHandlerOptions{Validator: validateGuess}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, ResendUpdate, v.resend,
+		workflow.UpdateHandlerOptions{Validator: v.validateResend}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandler(ctx, WaitCodeUpdate, v.waitCode)
+}
+
+func (v *verification) ended() bool {
+	return v.final != coffeeshop.VerificationUnspecified
+}
+
+// closeWindow ends the verification as expired when its window closes
+// first. It runs as a timer, so a customer who never comes back needs no
+// request to end it.
+func (v *verification) closeWindow(ctx workflow.Context) {
+	ok, err := workflow.AwaitWithTimeout(ctx, v.params.Window, v.ended)
+	if err != nil || ok {
+		return // canceled, or ended otherwise
+	}
+	// A right code that is being recorded was checked in time: it wins.
+	if err := workflow.Await(ctx, func() bool { return !v.marking }); err != nil {
+		return
+	}
+	if !v.ended() {
+		v.final = coffeeshop.VerificationExpired
+	}
+}
+
+// expireIfDue ends the verification when its window has closed but the
+// timer has not fired yet (both can be due in one workflow task).
+func (v *verification) expireIfDue(now time.Time) {
+	if !v.ended() && !now.Before(v.expiresAt) {
+		v.final = coffeeshop.VerificationExpired
+	}
+}
+
+// validateGuess rejects a malformed argument before it reaches the
+// workflow's history, so it consumes no attempt. The client checks the code
+// itself before it computes the MAC; this guards against any other caller.
+func validateGuess(ctx workflow.Context, g Guess) error {
+	if !isMAC(g.CodeMAC) {
+		return temporal.NewApplicationError("verification_code is malformed", errTypeInvalidCode)
 	}
 	return nil
 }
 
 // attempt is the VerifyUpdate handler: it checks one code and returns the
-// result of exactly this attempt.
-func (v *verification) attempt(ctx workflow.Context, code string) (coffeeshop.VerificationResult, error) {
+// result of exactly this attempt. A verification that has ended answers
+// with its final result and consumes nothing.
+func (v *verification) attempt(ctx workflow.Context, g Guess) (coffeeshop.VerificationResult, error) {
 	if err := v.mu.Lock(ctx); err != nil {
 		return coffeeshop.VerificationUnspecified, err
 	}
 	defer v.mu.Unlock()
-
-	// A verification that has ended answers with its final result and
-	// consumes nothing.
-	if v.final != coffeeshop.VerificationUnspecified {
-		return v.final, nil
-	}
-	if err := workflow.Await(ctx, func() bool {
-		return v.codeReady || v.final != coffeeshop.VerificationUnspecified
-	}); err != nil {
+	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
 		return coffeeshop.VerificationUnspecified, err
 	}
-	if v.final != coffeeshop.VerificationUnspecified {
+	now := workflow.Now(ctx)
+	v.expireIfDue(now)
+	if v.ended() {
 		return v.final, nil
 	}
 
-	if !workflow.Now(ctx).Before(v.expiresAt) {
+	if !now.Before(v.codeExpiresAt) {
 		return v.fail(coffeeshop.VerificationCodeExpired), nil
 	}
-	if code != v.code {
+	// Constant time, so that how long an answer takes says nothing about
+	// how much of the MAC matched.
+	if subtle.ConstantTimeCompare([]byte(g.CodeMAC), []byte(v.codeMAC)) != 1 {
 		return v.fail(coffeeshop.VerificationIncorrectCode), nil
 	}
 
 	// SUCCESS is answered only after the store says the customer is
 	// verified.
+	v.marking = true
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var a *Activities
-	if err := workflow.ExecuteActivity(actx, a.MarkVerified, v.params.CustomerID).Get(ctx, nil); err != nil {
+	err := workflow.ExecuteActivity(actx, a.MarkVerified, v.params.CustomerID).Get(ctx, nil)
+	v.marking = false
+	if err != nil {
 		return coffeeshop.VerificationUnspecified, err
 	}
 	v.final = coffeeshop.VerificationSuccess
@@ -163,6 +278,87 @@ func (v *verification) fail(r coffeeshop.VerificationResult) coffeeshop.Verifica
 		v.final = coffeeshop.VerificationMaxAttemptsReached
 		return v.final
 	}
-	v.codeReady = false
+	v.codeReady, v.codeWanted = false, true
 	return r
+}
+
+// validateResend refuses a resend that the handler would refuse, so that
+// refused resends leave nothing in history. It must not change state.
+func (v *verification) validateResend(ctx workflow.Context) error {
+	return v.resendRefusal(workflow.Now(ctx))
+}
+
+// resendRefusal returns why no code may be sent at now, or nil.
+func (v *verification) resendRefusal(now time.Time) error {
+	switch {
+	case v.final == coffeeshop.VerificationSuccess:
+		return temporal.NewNonRetryableApplicationError("the phone number is already verified", errTypeAlreadyVerified, nil)
+	case v.ended():
+		return temporal.NewNonRetryableApplicationError("the verification has ended", errTypeEnded, nil, v.final)
+	case !now.Before(v.expiresAt):
+		return temporal.NewNonRetryableApplicationError("the verification has ended", errTypeEnded, nil, coffeeshop.VerificationExpired)
+	case v.sends >= v.params.MaxSends:
+		// A new verification, with new sends, can start once this one has
+		// expired.
+		return sendLimit(fmt.Sprintf("no more codes can be sent for this verification (at most %d)", v.params.MaxSends),
+			v.expiresAt.Sub(now))
+	case !v.codeReady:
+		// A code is on its way; the cooldown starts when it is sent.
+		return sendLimit("a code is being sent", v.params.ResendCooldown)
+	case now.Before(v.lastSentAt.Add(v.params.ResendCooldown)):
+		return sendLimit(fmt.Sprintf("a code was sent less than %s ago", v.params.ResendCooldown),
+			v.lastSentAt.Add(v.params.ResendCooldown).Sub(now))
+	}
+	return nil
+}
+
+func sendLimit(msg string, retryAfter time.Duration) error {
+	return temporal.NewNonRetryableApplicationError(msg, errTypeSendLimit, nil, retryAfter)
+}
+
+// resend is the ResendUpdate handler: it sends a fresh code, which replaces
+// the current one at once, and answers once it is sent.
+func (v *verification) resend(ctx workflow.Context) (Status, error) {
+	if err := v.mu.Lock(ctx); err != nil {
+		return Status{}, err
+	}
+	defer v.mu.Unlock()
+	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
+		return Status{}, err
+	}
+	now := workflow.Now(ctx)
+	v.expireIfDue(now)
+	if err := v.resendRefusal(now); err != nil {
+		return Status{}, err
+	}
+	v.sends++
+	v.codeReady, v.codeWanted = false, true
+	return v.waitCode(ctx)
+}
+
+// waitCode is the WaitCodeUpdate handler, and the end of resend: it answers
+// with the status once the current code is sent (or the verification has
+// ended).
+func (v *verification) waitCode(ctx workflow.Context) (Status, error) {
+	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
+		return Status{}, err
+	}
+	return v.status(), nil
+}
+
+// status returns where the verification stands.
+func (v *verification) status() Status {
+	s := Status{
+		Result:       coffeeshop.VerificationInProgress,
+		AttemptsLeft: max(v.params.MaxAttempts-v.attempts, 0),
+		SendsLeft:    max(v.params.MaxSends-v.sends, 0),
+		ExpiresAt:    v.expiresAt,
+	}
+	switch {
+	case v.ended():
+		s.Result = v.final
+	case v.codeReady:
+		s.CodeExpiresAt = v.codeExpiresAt
+	}
+	return s
 }

@@ -41,6 +41,17 @@ type Config struct {
 	CodeTTL     time.Duration
 	MaxAttempts int
 	PhoneRegion string
+	// Verification windows, resends and the code secret (verification.go).
+	CodeLength         int
+	VerificationWindow time.Duration
+	ResendCooldown     time.Duration
+	MaxSends           int
+	CodeSecret         string
+
+	// Abuse limits (dev, api): values of rateLimitFlags in its order.
+	RateLimits     [numRateLimitFlags]string
+	NoRateLimit    bool
+	TrustedProxies string
 
 	LogLevel  string
 	LogFormat string
@@ -141,6 +152,8 @@ func (fs *flagSet) apiFlags() {
 	fs.duration(&c.CodeTTL, "code-ttl", "COFFEESHOP_CODE_TTL", 2*time.Minute, "how long a verification code is valid")
 	fs.integer(&c.MaxAttempts, "max-attempts", "COFFEESHOP_MAX_ATTEMPTS", 3, "codes a customer may send before the verification fails")
 	fs.str(&c.PhoneRegion, "phone-region", "COFFEESHOP_PHONE_REGION", api.DefaultPhoneRegion, "ISO 3166 region of phone numbers written without a leading +")
+	fs.limitFlags()
+	fs.verificationFlags()
 }
 
 func (fs *flagSet) codeFlags(defaultFixed string) {
@@ -153,6 +166,7 @@ func (fs *flagSet) codeFlags(defaultFixed string) {
 	if defaultFixed != "" {
 		fs.boolean(&c.RandomCodes, "random-codes", "COFFEESHOP_RANDOM_CODES", false, "send crypto-random codes instead of the fixed code")
 	}
+	fs.codeSecretFlag()
 }
 
 func (fs *flagSet) logFlags(defaultFormat string) {
@@ -206,6 +220,8 @@ func (fs *flagSet) validate() error {
 	if fs.used["phone-region"] && !api.ValidPhoneRegion(c.PhoneRegion) {
 		errs = append(errs, fmt.Errorf("--phone-region %q: must be an ISO 3166 region code such as GB or US", c.PhoneRegion))
 	}
+	errs = append(errs, fs.validateLimits()...)
+	errs = append(errs, fs.validateVerification()...)
 	if fs.used["log-level"] {
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"maps"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop/api"
 )
 
 // runArgs runs the command line and returns its exit code and output.
@@ -87,5 +92,105 @@ func TestParseDatabaseURL(t *testing.T) {
 	_, _, err := parseDatabaseURL("mysql://root:secret@h/db")
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad URL error %v: want an error without the password", err)
+	}
+}
+
+func TestBadRateLimitSettingsNameTheFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dev", "--rate-limit-verify-ip", "10"}, "--rate-limit-verify-ip"},
+		{[]string{"dev", "--rate-limit-create-ip", "0/1m"}, "--rate-limit-create-ip"},
+		{[]string{"api", "--rate-limit-create-phone", "5/1ms"}, "--rate-limit-create-phone"},
+		{[]string{"api", "--rate-limit-resend-ip", "many"}, "--rate-limit-resend-ip"},
+		{[]string{"api", "--rate-limit-resend-phone", "5/1y"}, "--rate-limit-resend-phone"},
+		{[]string{"dev", "--rate-limit-verify-phone", ""}, "--rate-limit-verify-phone"},
+		{[]string{"dev", "--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
+		{[]string{"api", "--trusted-proxy", "proxy.internal"}, "--trusted-proxy"},
+	} {
+		code, out := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
+		}
+	}
+	t.Setenv("COFFEESHOP_RATE_LIMIT_CREATE_IP", "lots")
+	if code, out := runArgs(t, "api"); code != 2 || !strings.Contains(out, "--rate-limit-create-ip") {
+		t.Errorf("env value: exit %d, output %q; want it validated as --rate-limit-create-ip", code, out)
+	}
+}
+
+// parseFlags binds a command's flags as run does and validates the limit
+// settings, without running it. (Other settings may be required, such as
+// api's --code-secret; they are not what these tests are about.)
+func parseFlags(t *testing.T, name string, args ...string) *Config {
+	t.Helper()
+	var cfg Config
+	fs := newFlagSet(name, "", &cfg)
+	fs.SetOutput(io.Discard)
+	commands[name].bind(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	if errs := fs.validateLimits(); len(errs) > 0 {
+		t.Fatalf("%s %v: %v", name, args, errs)
+	}
+	return &cfg
+}
+
+func TestRateLimitSettings(t *testing.T) {
+	for _, cmd := range []string{"dev", "api"} {
+		cfg := parseFlags(t, cmd)
+		limits, proxies, err := cfg.limits()
+		if err != nil || !maps.Equal(limits, api.DefaultLimits()) || len(proxies) != 0 || cfg.NoRateLimit {
+			t.Errorf("%s defaults: %v, %v, %v, no-rate-limit %v; want api.DefaultLimits, no proxies, limits on",
+				cmd, limits, proxies, err, cfg.NoRateLimit)
+		}
+	}
+
+	t.Setenv("COFFEESHOP_RATE_LIMIT_RESEND_PHONE", "2/1h")
+	t.Setenv("COFFEESHOP_RATE_LIMIT_VERIFY_IP", "1/1s")
+	t.Setenv("COFFEESHOP_NO_RATE_LIMIT", "true")
+	cfg := parseFlags(t, "api",
+		"--rate-limit-verify-ip", "off", // the flag beats the environment
+		"--rate-limit-create-phone", "3/30m",
+		"--trusted-proxy", "10.0.0.0/8, 192.0.2.7")
+	limits, proxies, err := cfg.limits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := api.DefaultLimits()
+	want := api.Limits{
+		api.CreateMethod: {PerIP: def[api.CreateMethod].PerIP, PerPhone: api.Rate{Count: 3, Per: 30 * time.Minute}},
+		api.VerifyMethod: {PerIP: api.Rate{}, PerPhone: def[api.VerifyMethod].PerPhone},
+		api.ResendMethod: {PerIP: def[api.ResendMethod].PerIP, PerPhone: api.Rate{Count: 2, Per: time.Hour}},
+	}
+	if !maps.Equal(limits, want) {
+		t.Errorf("limits %v\nwant %v", limits, want)
+	}
+	if len(proxies) != 2 || proxies[0].String() != "10.0.0.0/8" || proxies[1].String() != "192.0.2.7/32" {
+		t.Errorf("proxies %v", proxies)
+	}
+	if !cfg.NoRateLimit {
+		t.Error("COFFEESHOP_NO_RATE_LIMIT=true did not turn the per-address limits off")
+	}
+	if cfg := parseFlags(t, "dev", "--no-rate-limit"); !cfg.NoRateLimit {
+		t.Error("dev --no-rate-limit not set")
+	}
+}
+
+func TestRateLimitFlagsInHelp(t *testing.T) {
+	for _, cmd := range []string{"dev", "api"} {
+		_, out := runArgs(t, cmd, "--help")
+		for _, f := range []string{"--no-rate-limit", "--trusted-proxy", "--rate-limit-create-ip", "--rate-limit-verify-phone", "COFFEESHOP_RATE_LIMIT_RESEND_PHONE", `"30/10m"`} {
+			if !strings.Contains(out, f) {
+				t.Errorf("%s --help lacks %s", cmd, f)
+			}
+		}
+	}
+	for _, cmd := range []string{"worker", "temporal"} {
+		if _, out := runArgs(t, cmd, "--help"); strings.Contains(out, "rate-limit") {
+			t.Errorf("%s --help lists rate limits it does not use", cmd)
+		}
 	}
 }

@@ -91,13 +91,17 @@ func codeGenerator(cfg *Config) verify.CodeGenerator {
 	if cfg.FixedCode != "" && !cfg.RandomCodes {
 		return verify.FixedCode(cfg.FixedCode)
 	}
-	return verify.RandomCode(verify.DefaultCodeLength)
+	return verify.RandomCode
 }
 
 // startWorker starts polling the verification task queue.
-func startWorker(tc client.Client, st coffeeshop.CustomerStore, codes verify.CodeGenerator, log *slog.Logger) (worker.Worker, error) {
+func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, log *slog.Logger) (worker.Worker, error) {
+	secret, err := cfg.codeSecret()
+	if err != nil {
+		return nil, err
+	}
 	w := worker.New(tc, verify.TaskQueue, worker.Options{})
-	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codes})
+	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codeGenerator(cfg), Secret: secret})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
@@ -116,6 +120,25 @@ type apiServer struct {
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
 func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, log *slog.Logger) (*apiServer, error) {
+	verifier, err := newVerifier(cfg, tc)
+	if err != nil {
+		return nil, err
+	}
+	limits, proxies, err := cfg.limits()
+	if err != nil {
+		return nil, err
+	}
+	// One ClientIPs for both: its secret token is how the gRPC server tells
+	// the gateway's calls (which carry the HTTP client's address) from
+	// those of a gRPC client that claims an address.
+	ips := api.NewClientIPs(proxies)
+	limiter := api.NewLimiter(api.LimiterConfig{
+		Limits: limits, NoPerIPLimits: cfg.NoRateLimit, ClientIPs: ips,
+		Store: st, PhoneRegion: cfg.PhoneRegion, Logger: log,
+	})
+	if cfg.NoRateLimit {
+		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
+	}
 	gl, err := net.Listen("tcp", cfg.GRPCAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on --grpc-addr %s: %w", cfg.GRPCAddr, err)
@@ -125,9 +148,9 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 		gl.Close()
 		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
 	}
-	verifier := &verify.Client{Temporal: tc, CodeTTL: cfg.CodeTTL, MaxAttempts: cfg.MaxAttempts}
-	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion})
-	gw, err := api.NewGateway(ctx, gl.Addr().String())
+	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion},
+		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor()))
+	gw, err := api.NewGateway(ctx, gl.Addr().String(), api.WithClientIPs(ips), api.WithGatewayLogger(log))
 	if err != nil {
 		gl.Close()
 		hl.Close()

@@ -55,7 +55,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer tc.Close()
 
-	w, err := startWorker(tc, st, codeGenerator(cfg), log)
+	w, err := startWorker(cfg, tc, st, log)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer st.Close()
 	defer tc.Close()
-	w, err := startWorker(tc, st, codeGenerator(cfg), log)
+	w, err := startWorker(cfg, tc, st, log)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -44,6 +45,9 @@ const (
 	VerificationResult_VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED VerificationResult = 4
 	// The code was right and the phone number is now verified.
 	VerificationResult_VERIFICATION_RESULT_SUCCESS VerificationResult = 5
+	// The verification window closed before a right code arrived; the
+	// verification ended unsuccessfully. Ask for a new code to start again.
+	VerificationResult_VERIFICATION_RESULT_EXPIRED VerificationResult = 6
 )
 
 // Enum value maps for VerificationResult.
@@ -55,6 +59,7 @@ var (
 		3: "VERIFICATION_RESULT_INCORRECT_CODE",
 		4: "VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED",
 		5: "VERIFICATION_RESULT_SUCCESS",
+		6: "VERIFICATION_RESULT_EXPIRED",
 	}
 	VerificationResult_value = map[string]int32{
 		"VERIFICATION_RESULT_UNSPECIFIED":          0,
@@ -63,6 +68,7 @@ var (
 		"VERIFICATION_RESULT_INCORRECT_CODE":       3,
 		"VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED": 4,
 		"VERIFICATION_RESULT_SUCCESS":              5,
+		"VERIFICATION_RESULT_EXPIRED":              6,
 	}
 )
 
@@ -91,6 +97,67 @@ func (x VerificationResult) Number() protoreflect.EnumNumber {
 // Deprecated: Use VerificationResult.Descriptor instead.
 func (VerificationResult) EnumDescriptor() ([]byte, []int) {
 	return file_customer_v1_customer_proto_rawDescGZIP(), []int{0}
+}
+
+// VerificationStatus is where a verification stands.
+type VerificationStatus int32
+
+const (
+	// No status; never a valid answer.
+	VerificationStatus_VERIFICATION_STATUS_UNSPECIFIED VerificationStatus = 0
+	// A code was sent and the verification waits for it.
+	VerificationStatus_VERIFICATION_STATUS_IN_PROGRESS VerificationStatus = 1
+	// The customer sent the right code.
+	VerificationStatus_VERIFICATION_STATUS_VERIFIED VerificationStatus = 2
+	// The attempts ran out.
+	VerificationStatus_VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED VerificationStatus = 3
+	// The verification window closed before a right code arrived.
+	VerificationStatus_VERIFICATION_STATUS_EXPIRED VerificationStatus = 4
+)
+
+// Enum value maps for VerificationStatus.
+var (
+	VerificationStatus_name = map[int32]string{
+		0: "VERIFICATION_STATUS_UNSPECIFIED",
+		1: "VERIFICATION_STATUS_IN_PROGRESS",
+		2: "VERIFICATION_STATUS_VERIFIED",
+		3: "VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED",
+		4: "VERIFICATION_STATUS_EXPIRED",
+	}
+	VerificationStatus_value = map[string]int32{
+		"VERIFICATION_STATUS_UNSPECIFIED":          0,
+		"VERIFICATION_STATUS_IN_PROGRESS":          1,
+		"VERIFICATION_STATUS_VERIFIED":             2,
+		"VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED": 3,
+		"VERIFICATION_STATUS_EXPIRED":              4,
+	}
+)
+
+func (x VerificationStatus) Enum() *VerificationStatus {
+	p := new(VerificationStatus)
+	*p = x
+	return p
+}
+
+func (x VerificationStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (VerificationStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_customer_v1_customer_proto_enumTypes[1].Descriptor()
+}
+
+func (VerificationStatus) Type() protoreflect.EnumType {
+	return &file_customer_v1_customer_proto_enumTypes[1]
+}
+
+func (x VerificationStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use VerificationStatus.Descriptor instead.
+func (VerificationStatus) EnumDescriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{1}
 }
 
 // Customer is a person signed up with the service.
@@ -292,8 +359,12 @@ type VerifyCustomerRequest struct {
 	CustomerId string `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
 	// The code the customer received.
 	VerificationCode string `protobuf:"bytes,3,opt,name=verification_code,json=verificationCode,proto3" json:"verification_code,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// A client-chosen ID for this attempt: a retry with the same ID gets the
+	// first answer and consumes no attempt. At most 128 printable ASCII
+	// characters.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyCustomerRequest) Reset() {
@@ -336,6 +407,13 @@ func (x *VerifyCustomerRequest) GetCustomerId() string {
 func (x *VerifyCustomerRequest) GetVerificationCode() string {
 	if x != nil {
 		return x.VerificationCode
+	}
+	return ""
+}
+
+func (x *VerifyCustomerRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -395,6 +473,282 @@ func (x *VerifyCustomerResponse) GetResult() VerificationResult {
 	return VerificationResult_VERIFICATION_RESULT_UNSPECIFIED
 }
 
+// ResendCodeRequest names the customer who wants a fresh code.
+type ResendCodeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer's ID.
+	CustomerId    string `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResendCodeRequest) Reset() {
+	*x = ResendCodeRequest{}
+	mi := &file_customer_v1_customer_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResendCodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResendCodeRequest) ProtoMessage() {}
+
+func (x *ResendCodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_customer_v1_customer_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResendCodeRequest.ProtoReflect.Descriptor instead.
+func (*ResendCodeRequest) Descriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ResendCodeRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+// ResendCodeResponse is the verification after the fresh code was sent.
+type ResendCodeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The verification the code belongs to.
+	Verification  *Verification `protobuf:"bytes,1,opt,name=verification,proto3" json:"verification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResendCodeResponse) Reset() {
+	*x = ResendCodeResponse{}
+	mi := &file_customer_v1_customer_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResendCodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResendCodeResponse) ProtoMessage() {}
+
+func (x *ResendCodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_customer_v1_customer_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResendCodeResponse.ProtoReflect.Descriptor instead.
+func (*ResendCodeResponse) Descriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ResendCodeResponse) GetVerification() *Verification {
+	if x != nil {
+		return x.Verification
+	}
+	return nil
+}
+
+// GetVerificationRequest names the customer whose verification to return.
+type GetVerificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer's ID.
+	CustomerId    string `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVerificationRequest) Reset() {
+	*x = GetVerificationRequest{}
+	mi := &file_customer_v1_customer_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVerificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVerificationRequest) ProtoMessage() {}
+
+func (x *GetVerificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_customer_v1_customer_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVerificationRequest.ProtoReflect.Descriptor instead.
+func (*GetVerificationRequest) Descriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetVerificationRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+// GetVerificationResponse carries the state of a verification.
+type GetVerificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer's latest verification.
+	Verification  *Verification `protobuf:"bytes,1,opt,name=verification,proto3" json:"verification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVerificationResponse) Reset() {
+	*x = GetVerificationResponse{}
+	mi := &file_customer_v1_customer_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVerificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVerificationResponse) ProtoMessage() {}
+
+func (x *GetVerificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_customer_v1_customer_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVerificationResponse.ProtoReflect.Descriptor instead.
+func (*GetVerificationResponse) Descriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetVerificationResponse) GetVerification() *Verification {
+	if x != nil {
+		return x.Verification
+	}
+	return nil
+}
+
+// Verification is the state of a customer's latest verification.
+type Verification struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer being verified.
+	CustomerId string `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Where the verification stands.
+	Status VerificationStatus `protobuf:"varint,2,opt,name=status,proto3,enum=customer.v1.VerificationStatus" json:"status,omitempty"`
+	// Codes the customer may still send.
+	AttemptsLeft uint32 `protobuf:"varint,3,opt,name=attempts_left,json=attemptsLeft,proto3" json:"attempts_left,omitempty"`
+	// Codes the customer may still ask for (the first code and each resend
+	// count; codes sent after a failed attempt do not).
+	SendsLeft uint32 `protobuf:"varint,4,opt,name=sends_left,json=sendsLeft,proto3" json:"sends_left,omitempty"`
+	// When the current code stops working; absent when no code is valid.
+	CodeExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=code_expires_at,json=codeExpiresAt,proto3" json:"code_expires_at,omitempty"`
+	// When the verification window closes.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Verification) Reset() {
+	*x = Verification{}
+	mi := &file_customer_v1_customer_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Verification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Verification) ProtoMessage() {}
+
+func (x *Verification) ProtoReflect() protoreflect.Message {
+	mi := &file_customer_v1_customer_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Verification.ProtoReflect.Descriptor instead.
+func (*Verification) Descriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Verification) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Verification) GetStatus() VerificationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return VerificationStatus_VERIFICATION_STATUS_UNSPECIFIED
+}
+
+func (x *Verification) GetAttemptsLeft() uint32 {
+	if x != nil {
+		return x.AttemptsLeft
+	}
+	return 0
+}
+
+func (x *Verification) GetSendsLeft() uint32 {
+	if x != nil {
+		return x.SendsLeft
+	}
+	return 0
+}
+
+func (x *Verification) GetCodeExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CodeExpiresAt
+	}
+	return nil
+}
+
+func (x *Verification) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 // GetCustomerRequest names the customer to return.
 type GetCustomerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -406,7 +760,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_customer_v1_customer_proto_msgTypes[5]
+	mi := &file_customer_v1_customer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +772,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[5]
+	mi := &file_customer_v1_customer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +785,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{5}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetCustomerRequest) GetCustomerId() string {
@@ -452,7 +806,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_customer_v1_customer_proto_msgTypes[6]
+	mi := &file_customer_v1_customer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -464,7 +818,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[6]
+	mi := &file_customer_v1_customer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -477,7 +831,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{6}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -502,7 +856,7 @@ type BatchGetCustomersRequest struct {
 
 func (x *BatchGetCustomersRequest) Reset() {
 	*x = BatchGetCustomersRequest{}
-	mi := &file_customer_v1_customer_proto_msgTypes[7]
+	mi := &file_customer_v1_customer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -514,7 +868,7 @@ func (x *BatchGetCustomersRequest) String() string {
 func (*BatchGetCustomersRequest) ProtoMessage() {}
 
 func (x *BatchGetCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[7]
+	mi := &file_customer_v1_customer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -527,7 +881,7 @@ func (x *BatchGetCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetCustomersRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{7}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BatchGetCustomersRequest) GetCustomerIds() []string {
@@ -564,7 +918,7 @@ type BatchGetCustomersResponse struct {
 
 func (x *BatchGetCustomersResponse) Reset() {
 	*x = BatchGetCustomersResponse{}
-	mi := &file_customer_v1_customer_proto_msgTypes[8]
+	mi := &file_customer_v1_customer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +930,7 @@ func (x *BatchGetCustomersResponse) String() string {
 func (*BatchGetCustomersResponse) ProtoMessage() {}
 
 func (x *BatchGetCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[8]
+	mi := &file_customer_v1_customer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +943,7 @@ func (x *BatchGetCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetCustomersResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{8}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchGetCustomersResponse) GetCustomers() []*Customer {
@@ -610,7 +964,7 @@ var File_customer_v1_customer_proto protoreflect.FileDescriptor
 
 const file_customer_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x1acustomer/v1/customer.proto\x12\vcustomer.v1\x1a\x1cgoogle/api/annotations.proto\"\xb6\x01\n" +
+	"\x1acustomer/v1/customer.proto\x12\vcustomer.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x01\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -624,15 +978,37 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x121\n" +
 	"\bcustomer\x18\x02 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"K\n" +
 	"\x16CreateCustomerResponse\x121\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"e\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"\x84\x01\n" +
 	"\x15VerifyCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
 	"customerId\x12+\n" +
-	"\x11verification_code\x18\x03 \x01(\tR\x10verificationCode\"r\n" +
+	"\x11verification_code\x18\x03 \x01(\tR\x10verificationCode\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"r\n" +
 	"\x16VerifyCustomerResponse\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x127\n" +
-	"\x06result\x18\x02 \x01(\x0e2\x1f.customer.v1.VerificationResultR\x06result\"5\n" +
+	"\x06result\x18\x02 \x01(\x0e2\x1f.customer.v1.VerificationResultR\x06result\"4\n" +
+	"\x11ResendCodeRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\"S\n" +
+	"\x12ResendCodeResponse\x12=\n" +
+	"\fverification\x18\x01 \x01(\v2\x19.customer.v1.VerificationR\fverification\"9\n" +
+	"\x16GetVerificationRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\"X\n" +
+	"\x17GetVerificationResponse\x12=\n" +
+	"\fverification\x18\x01 \x01(\v2\x19.customer.v1.VerificationR\fverification\"\xab\x02\n" +
+	"\fVerification\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x127\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x1f.customer.v1.VerificationStatusR\x06status\x12#\n" +
+	"\rattempts_left\x18\x03 \x01(\rR\fattemptsLeft\x12\x1d\n" +
+	"\n" +
+	"sends_left\x18\x04 \x01(\rR\tsendsLeft\x12B\n" +
+	"\x0fcode_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rcodeExpiresAt\x129\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"5\n" +
 	"\x12GetCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\"H\n" +
@@ -645,17 +1021,27 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"page_index\x18\x03 \x01(\rR\tpageIndex\"d\n" +
 	"\x19BatchGetCustomersResponse\x123\n" +
 	"\tcustomers\x18\x01 \x03(\v2\x15.customer.v1.CustomerR\tcustomers\x12\x12\n" +
-	"\x04next\x18\x02 \x01(\bR\x04next*\xfb\x01\n" +
+	"\x04next\x18\x02 \x01(\bR\x04next*\x9c\x02\n" +
 	"\x12VerificationResult\x12#\n" +
 	"\x1fVERIFICATION_RESULT_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fVERIFICATION_RESULT_IN_PROGRESS\x10\x01\x12$\n" +
 	" VERIFICATION_RESULT_CODE_EXPIRED\x10\x02\x12&\n" +
 	"\"VERIFICATION_RESULT_INCORRECT_CODE\x10\x03\x12,\n" +
 	"(VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED\x10\x04\x12\x1f\n" +
-	"\x1bVERIFICATION_RESULT_SUCCESS\x10\x052\x8d\x04\n" +
+	"\x1bVERIFICATION_RESULT_SUCCESS\x10\x05\x12\x1f\n" +
+	"\x1bVERIFICATION_RESULT_EXPIRED\x10\x06*\xcf\x01\n" +
+	"\x12VerificationStatus\x12#\n" +
+	"\x1fVERIFICATION_STATUS_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fVERIFICATION_STATUS_IN_PROGRESS\x10\x01\x12 \n" +
+	"\x1cVERIFICATION_STATUS_VERIFIED\x10\x02\x12,\n" +
+	"(VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED\x10\x03\x12\x1f\n" +
+	"\x1bVERIFICATION_STATUS_EXPIRED\x10\x042\xa1\x06\n" +
 	"\x0fCustomerService\x12s\n" +
 	"\x0eCreateCustomer\x12\".customer.v1.CreateCustomerRequest\x1a#.customer.v1.CreateCustomerResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12\x88\x01\n" +
-	"\x0eVerifyCustomer\x12\".customer.v1.VerifyCustomerRequest\x1a#.customer.v1.VerifyCustomerResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/customers/{customer_id}:verify\x12u\n" +
+	"\x0eVerifyCustomer\x12\".customer.v1.VerifyCustomerRequest\x1a#.customer.v1.VerifyCustomerResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/customers/{customer_id}:verify\x12\x80\x01\n" +
+	"\n" +
+	"ResendCode\x12\x1e.customer.v1.ResendCodeRequest\x1a\x1f.customer.v1.ResendCodeResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/customers/{customer_id}:resendCode\x12\x8e\x01\n" +
+	"\x0fGetVerification\x12#.customer.v1.GetVerificationRequest\x1a$.customer.v1.GetVerificationResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/customers/{customer_id}/verification\x12u\n" +
 	"\vGetCustomer\x12\x1f.customer.v1.GetCustomerRequest\x1a .customer.v1.GetCustomerResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/customers/{customer_id}\x12\x82\x01\n" +
 	"\x11BatchGetCustomers\x12%.customer.v1.BatchGetCustomersRequest\x1a&.customer.v1.BatchGetCustomersResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/customers:batchGetB?Z=github.com/coffeeshop/coffeeshop/proto/customer/v1;customerv1b\x06proto3"
 
@@ -671,39 +1057,55 @@ func file_customer_v1_customer_proto_rawDescGZIP() []byte {
 	return file_customer_v1_customer_proto_rawDescData
 }
 
-var file_customer_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_customer_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_customer_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_customer_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_customer_v1_customer_proto_goTypes = []any{
 	(VerificationResult)(0),           // 0: customer.v1.VerificationResult
-	(*Customer)(nil),                  // 1: customer.v1.Customer
-	(*CreateCustomerRequest)(nil),     // 2: customer.v1.CreateCustomerRequest
-	(*CreateCustomerResponse)(nil),    // 3: customer.v1.CreateCustomerResponse
-	(*VerifyCustomerRequest)(nil),     // 4: customer.v1.VerifyCustomerRequest
-	(*VerifyCustomerResponse)(nil),    // 5: customer.v1.VerifyCustomerResponse
-	(*GetCustomerRequest)(nil),        // 6: customer.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),       // 7: customer.v1.GetCustomerResponse
-	(*BatchGetCustomersRequest)(nil),  // 8: customer.v1.BatchGetCustomersRequest
-	(*BatchGetCustomersResponse)(nil), // 9: customer.v1.BatchGetCustomersResponse
+	(VerificationStatus)(0),           // 1: customer.v1.VerificationStatus
+	(*Customer)(nil),                  // 2: customer.v1.Customer
+	(*CreateCustomerRequest)(nil),     // 3: customer.v1.CreateCustomerRequest
+	(*CreateCustomerResponse)(nil),    // 4: customer.v1.CreateCustomerResponse
+	(*VerifyCustomerRequest)(nil),     // 5: customer.v1.VerifyCustomerRequest
+	(*VerifyCustomerResponse)(nil),    // 6: customer.v1.VerifyCustomerResponse
+	(*ResendCodeRequest)(nil),         // 7: customer.v1.ResendCodeRequest
+	(*ResendCodeResponse)(nil),        // 8: customer.v1.ResendCodeResponse
+	(*GetVerificationRequest)(nil),    // 9: customer.v1.GetVerificationRequest
+	(*GetVerificationResponse)(nil),   // 10: customer.v1.GetVerificationResponse
+	(*Verification)(nil),              // 11: customer.v1.Verification
+	(*GetCustomerRequest)(nil),        // 12: customer.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),       // 13: customer.v1.GetCustomerResponse
+	(*BatchGetCustomersRequest)(nil),  // 14: customer.v1.BatchGetCustomersRequest
+	(*BatchGetCustomersResponse)(nil), // 15: customer.v1.BatchGetCustomersResponse
+	(*timestamppb.Timestamp)(nil),     // 16: google.protobuf.Timestamp
 }
 var file_customer_v1_customer_proto_depIdxs = []int32{
-	1, // 0: customer.v1.CreateCustomerRequest.customer:type_name -> customer.v1.Customer
-	1, // 1: customer.v1.CreateCustomerResponse.customer:type_name -> customer.v1.Customer
-	0, // 2: customer.v1.VerifyCustomerResponse.result:type_name -> customer.v1.VerificationResult
-	1, // 3: customer.v1.GetCustomerResponse.customer:type_name -> customer.v1.Customer
-	1, // 4: customer.v1.BatchGetCustomersResponse.customers:type_name -> customer.v1.Customer
-	2, // 5: customer.v1.CustomerService.CreateCustomer:input_type -> customer.v1.CreateCustomerRequest
-	4, // 6: customer.v1.CustomerService.VerifyCustomer:input_type -> customer.v1.VerifyCustomerRequest
-	6, // 7: customer.v1.CustomerService.GetCustomer:input_type -> customer.v1.GetCustomerRequest
-	8, // 8: customer.v1.CustomerService.BatchGetCustomers:input_type -> customer.v1.BatchGetCustomersRequest
-	3, // 9: customer.v1.CustomerService.CreateCustomer:output_type -> customer.v1.CreateCustomerResponse
-	5, // 10: customer.v1.CustomerService.VerifyCustomer:output_type -> customer.v1.VerifyCustomerResponse
-	7, // 11: customer.v1.CustomerService.GetCustomer:output_type -> customer.v1.GetCustomerResponse
-	9, // 12: customer.v1.CustomerService.BatchGetCustomers:output_type -> customer.v1.BatchGetCustomersResponse
-	9, // [9:13] is the sub-list for method output_type
-	5, // [5:9] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	2,  // 0: customer.v1.CreateCustomerRequest.customer:type_name -> customer.v1.Customer
+	2,  // 1: customer.v1.CreateCustomerResponse.customer:type_name -> customer.v1.Customer
+	0,  // 2: customer.v1.VerifyCustomerResponse.result:type_name -> customer.v1.VerificationResult
+	11, // 3: customer.v1.ResendCodeResponse.verification:type_name -> customer.v1.Verification
+	11, // 4: customer.v1.GetVerificationResponse.verification:type_name -> customer.v1.Verification
+	1,  // 5: customer.v1.Verification.status:type_name -> customer.v1.VerificationStatus
+	16, // 6: customer.v1.Verification.code_expires_at:type_name -> google.protobuf.Timestamp
+	16, // 7: customer.v1.Verification.expires_at:type_name -> google.protobuf.Timestamp
+	2,  // 8: customer.v1.GetCustomerResponse.customer:type_name -> customer.v1.Customer
+	2,  // 9: customer.v1.BatchGetCustomersResponse.customers:type_name -> customer.v1.Customer
+	3,  // 10: customer.v1.CustomerService.CreateCustomer:input_type -> customer.v1.CreateCustomerRequest
+	5,  // 11: customer.v1.CustomerService.VerifyCustomer:input_type -> customer.v1.VerifyCustomerRequest
+	7,  // 12: customer.v1.CustomerService.ResendCode:input_type -> customer.v1.ResendCodeRequest
+	9,  // 13: customer.v1.CustomerService.GetVerification:input_type -> customer.v1.GetVerificationRequest
+	12, // 14: customer.v1.CustomerService.GetCustomer:input_type -> customer.v1.GetCustomerRequest
+	14, // 15: customer.v1.CustomerService.BatchGetCustomers:input_type -> customer.v1.BatchGetCustomersRequest
+	4,  // 16: customer.v1.CustomerService.CreateCustomer:output_type -> customer.v1.CreateCustomerResponse
+	6,  // 17: customer.v1.CustomerService.VerifyCustomer:output_type -> customer.v1.VerifyCustomerResponse
+	8,  // 18: customer.v1.CustomerService.ResendCode:output_type -> customer.v1.ResendCodeResponse
+	10, // 19: customer.v1.CustomerService.GetVerification:output_type -> customer.v1.GetVerificationResponse
+	13, // 20: customer.v1.CustomerService.GetCustomer:output_type -> customer.v1.GetCustomerResponse
+	15, // 21: customer.v1.CustomerService.BatchGetCustomers:output_type -> customer.v1.BatchGetCustomersResponse
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_customer_v1_customer_proto_init() }
@@ -716,8 +1118,8 @@ func file_customer_v1_customer_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_customer_v1_customer_proto_rawDesc), len(file_customer_v1_customer_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      2,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

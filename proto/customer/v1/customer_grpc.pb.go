@@ -27,6 +27,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	CustomerService_CreateCustomer_FullMethodName    = "/customer.v1.CustomerService/CreateCustomer"
 	CustomerService_VerifyCustomer_FullMethodName    = "/customer.v1.CustomerService/VerifyCustomer"
+	CustomerService_ResendCode_FullMethodName        = "/customer.v1.CustomerService/ResendCode"
+	CustomerService_GetVerification_FullMethodName   = "/customer.v1.CustomerService/GetVerification"
 	CustomerService_GetCustomer_FullMethodName       = "/customer.v1.CustomerService/GetCustomer"
 	CustomerService_BatchGetCustomers_FullMethodName = "/customer.v1.CustomerService/BatchGetCustomers"
 )
@@ -43,8 +45,18 @@ type CustomerServiceClient interface {
 	CreateCustomer(ctx context.Context, in *CreateCustomerRequest, opts ...grpc.CallOption) (*CreateCustomerResponse, error)
 	// VerifyCustomer checks a code the customer received and returns the result
 	// of this attempt. The customer ID in the path takes precedence over one in
-	// the body.
+	// the body. A request_id (or the Idempotency-Key HTTP header, or the
+	// idempotency-key gRPC metadata) makes a retry return the first answer.
 	VerifyCustomer(ctx context.Context, in *VerifyCustomerRequest, opts ...grpc.CallOption) (*VerifyCustomerResponse, error)
+	// ResendCode texts the customer a fresh code; the previous one stops
+	// working. After a verification ended unsuccessfully it starts a new one.
+	// Over the cooldown or send limit it fails with RESOURCE_EXHAUSTED (HTTP
+	// 429) and a google.rpc.RetryInfo detail; for a verified customer with
+	// ALREADY_EXISTS (HTTP 409).
+	ResendCode(ctx context.Context, in *ResendCodeRequest, opts ...grpc.CallOption) (*ResendCodeResponse, error)
+	// GetVerification returns the state of the customer's latest
+	// verification.
+	GetVerification(ctx context.Context, in *GetVerificationRequest, opts ...grpc.CallOption) (*GetVerificationResponse, error)
 	// GetCustomer returns one customer.
 	GetCustomer(ctx context.Context, in *GetCustomerRequest, opts ...grpc.CallOption) (*GetCustomerResponse, error)
 	// BatchGetCustomers returns the customers with the given IDs, one page at a
@@ -74,6 +86,26 @@ func (c *customerServiceClient) VerifyCustomer(ctx context.Context, in *VerifyCu
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerifyCustomerResponse)
 	err := c.cc.Invoke(ctx, CustomerService_VerifyCustomer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) ResendCode(ctx context.Context, in *ResendCodeRequest, opts ...grpc.CallOption) (*ResendCodeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResendCodeResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ResendCode_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) GetVerification(ctx context.Context, in *GetVerificationRequest, opts ...grpc.CallOption) (*GetVerificationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetVerificationResponse)
+	err := c.cc.Invoke(ctx, CustomerService_GetVerification_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +144,18 @@ type CustomerServiceServer interface {
 	CreateCustomer(context.Context, *CreateCustomerRequest) (*CreateCustomerResponse, error)
 	// VerifyCustomer checks a code the customer received and returns the result
 	// of this attempt. The customer ID in the path takes precedence over one in
-	// the body.
+	// the body. A request_id (or the Idempotency-Key HTTP header, or the
+	// idempotency-key gRPC metadata) makes a retry return the first answer.
 	VerifyCustomer(context.Context, *VerifyCustomerRequest) (*VerifyCustomerResponse, error)
+	// ResendCode texts the customer a fresh code; the previous one stops
+	// working. After a verification ended unsuccessfully it starts a new one.
+	// Over the cooldown or send limit it fails with RESOURCE_EXHAUSTED (HTTP
+	// 429) and a google.rpc.RetryInfo detail; for a verified customer with
+	// ALREADY_EXISTS (HTTP 409).
+	ResendCode(context.Context, *ResendCodeRequest) (*ResendCodeResponse, error)
+	// GetVerification returns the state of the customer's latest
+	// verification.
+	GetVerification(context.Context, *GetVerificationRequest) (*GetVerificationResponse, error)
 	// GetCustomer returns one customer.
 	GetCustomer(context.Context, *GetCustomerRequest) (*GetCustomerResponse, error)
 	// BatchGetCustomers returns the customers with the given IDs, one page at a
@@ -134,6 +176,12 @@ func (UnimplementedCustomerServiceServer) CreateCustomer(context.Context, *Creat
 }
 func (UnimplementedCustomerServiceServer) VerifyCustomer(context.Context, *VerifyCustomerRequest) (*VerifyCustomerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyCustomer not implemented")
+}
+func (UnimplementedCustomerServiceServer) ResendCode(context.Context, *ResendCodeRequest) (*ResendCodeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResendCode not implemented")
+}
+func (UnimplementedCustomerServiceServer) GetVerification(context.Context, *GetVerificationRequest) (*GetVerificationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetVerification not implemented")
 }
 func (UnimplementedCustomerServiceServer) GetCustomer(context.Context, *GetCustomerRequest) (*GetCustomerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCustomer not implemented")
@@ -198,6 +246,42 @@ func _CustomerService_VerifyCustomer_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustomerService_ResendCode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResendCodeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ResendCode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ResendCode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ResendCode(ctx, req.(*ResendCodeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_GetVerification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetVerificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).GetVerification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_GetVerification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).GetVerification(ctx, req.(*GetVerificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CustomerService_GetCustomer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetCustomerRequest)
 	if err := dec(in); err != nil {
@@ -248,6 +332,14 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyCustomer",
 			Handler:    _CustomerService_VerifyCustomer_Handler,
+		},
+		{
+			MethodName: "ResendCode",
+			Handler:    _CustomerService_ResendCode_Handler,
+		},
+		{
+			MethodName: "GetVerification",
+			Handler:    _CustomerService_GetVerification_Handler,
 		},
 		{
 			MethodName: "GetCustomer",

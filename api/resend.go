@@ -1,0 +1,39 @@
+package api
+
+import (
+	"context"
+
+	"github.com/coffeeshop/coffeeshop"
+	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
+)
+
+// ResendCode texts the customer a fresh code through the Verifier. The
+// customer is read from the store first: an unknown customer is NotFound,
+// and a verified one is AlreadyExists without asking the Verifier. Over a
+// limit the Verifier's ETOOMANY becomes ResourceExhausted with the time to
+// wait (error.go).
+func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeRequest) (*customerv1.ResendCodeResponse, error) {
+	id, err := parseID("customer_id", req.GetCustomerId())
+	if err != nil {
+		return nil, s.statusError(ctx, err)
+	}
+	c, err := s.Store.GetCustomer(ctx, id)
+	if coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND {
+		err = coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s not found", id)
+	}
+	if err != nil {
+		return nil, s.statusError(ctx, err)
+	}
+	if c.PhoneVerified {
+		return nil, s.statusError(ctx, coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", id))
+	}
+	v, err := s.Verifier.ResendCode(ctx, c)
+	if err != nil {
+		return nil, s.statusError(ctx, err)
+	}
+	pv, err := verificationToProto(v)
+	if err != nil {
+		return nil, s.statusError(ctx, err)
+	}
+	return &customerv1.ResendCodeResponse{Verification: pv}, nil
+}

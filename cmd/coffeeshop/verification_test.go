@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+const testSecretHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+func TestBadVerificationSettingsNameTheFlag(t *testing.T) {
+	secret := "--code-secret=" + testSecretHex
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dev", "--code-length", "3"}, "--code-length"},
+		{[]string{"api", secret, "--code-length", "11"}, "--code-length"},
+		{[]string{"dev", "--code-length", "6"}, "--fixed-code"}, // the default fixed code has 4 digits
+		{[]string{"dev", "--verification-window", "500ms"}, "--verification-window"},
+		{[]string{"api", secret, "--verification-window", "721h"}, "--verification-window"},
+		{[]string{"dev", "--resend-cooldown", "0s"}, "--resend-cooldown"},
+		{[]string{"dev", "--max-sends", "0"}, "--max-sends"},
+		{[]string{"dev", "--code-secret", "abcd"}, "--code-secret"},
+		{[]string{"worker", "--code-secret", "not base64 or hex!"}, "--code-secret"},
+		{[]string{"worker"}, "--code-secret"},
+		{[]string{"api"}, "--code-secret"},
+	} {
+		code, out := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
+		}
+	}
+}
+
+func TestVerificationSettings(t *testing.T) {
+	cfg := parseFlags(t, "dev")
+	if cfg.CodeLength != verify.DefaultCodeLength || cfg.VerificationWindow != verify.DefaultWindow ||
+		cfg.ResendCooldown != verify.DefaultResendCooldown || cfg.MaxSends != verify.DefaultMaxSends || cfg.CodeSecret != "" {
+		t.Errorf("dev defaults: %+v", cfg)
+	}
+	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
+	t.Setenv("COFFEESHOP_VERIFICATION_WINDOW", "1h")
+	cfg = parseFlags(t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
+	if cfg.CodeLength != 6 || cfg.VerificationWindow != time.Hour || cfg.ResendCooldown != 5*time.Second ||
+		cfg.MaxSends != 2 || cfg.CodeSecret != testSecretHex {
+		t.Errorf("api settings: %+v", cfg)
+	}
+	v, err := newVerifier(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.CodeLength != 6 || v.Window != time.Hour || v.ResendCooldown != 5*time.Second || v.MaxSends != 2 ||
+		len(v.Secret) != 32 || v.Secret[31] != 0x1f {
+		t.Errorf("verifier %+v", v)
+	}
+	// The worker takes the secret from the environment too.
+	if cfg := parseFlags(t, "worker"); cfg.CodeSecret != testSecretHex {
+		t.Errorf("worker secret %q", cfg.CodeSecret)
+	}
+}
+
+// dev generates its secret once, readable by its owner only, and keeps
+// using it.
+func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &Config{DataDir: filepath.Join(dir, "data")}
+	first, err := cfg.codeSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data", codeSecretFile)
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, perm)
+	}
+	again, err := cfg.codeSecret()
+	if err != nil || !bytes.Equal(first, again) || len(first) != verify.MinSecretBytes {
+		t.Errorf("second start: %x, %v; first %x", again, err, first)
+	}
+	// A configured secret wins over the file.
+	cfg.CodeSecret = testSecretHex
+	if got, err := cfg.codeSecret(); err != nil || bytes.Equal(got, first) {
+		t.Errorf("configured secret: %x, %v", got, err)
+	}
+	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.CodeSecret = ""
+	if _, err := cfg.codeSecret(); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("bad secret file: %v, want an error naming %s", err, path)
+	}
+}
