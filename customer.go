@@ -55,6 +55,15 @@ type CustomerStore interface {
 	// customer that does not exist succeeds.
 	DeleteCustomer(ctx context.Context, id string) error
 
+	// RecordCodeSent counts the codes sent to phone in the window that ends
+	// at at, and records a send at at only when fewer than limit were sent.
+	// It reports whether the send is allowed and, when not, how long until
+	// the oldest counted send leaves the window. Counting and recording are
+	// one atomic step, so concurrent callers, in this process or others
+	// sharing the store, never get more than limit sends allowed. Records
+	// survive restarts; ones older than the window may be pruned.
+	RecordCodeSent(ctx context.Context, phone string, at time.Time, window time.Duration, limit int) (allowed bool, retryAfter time.Duration, err error)
+
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 }

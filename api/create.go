@@ -2,56 +2,42 @@ package api
 
 import (
 	"context"
-	"log/slog"
-	"time"
+	"errors"
 
-	"github.com/google/uuid"
-
+	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
 
-// cleanupTimeout bounds the removal of a customer whose verification could
-// not be started.
-const cleanupTimeout = 5 * time.Second
+// CustomerCreator creates a customer together with its verification, so
+// that neither exists without the other. The Server's Verifier must
+// implement it (verify.Client does).
+type CustomerCreator interface {
+	// CreateCustomer stores c (its names, email and normalized phone
+	// number; ID and PhoneVerified are chosen by the creator) and starts
+	// its verification, and returns the stored customer. A non-empty
+	// requestID makes it idempotent: the same requestID with the same
+	// fields answers with the same customer, with other fields ECONFLICT.
+	// A phone number or email another customer has is ECONFLICT naming the
+	// field.
+	CreateCustomer(ctx context.Context, c *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error)
+}
 
-// CreateCustomer validates the customer, stores it under a new UUID and
-// starts the verification of its phone number. When the verification cannot
-// be started the customer is removed again, so that no customer exists that
-// could never be verified.
-//
-// The request's request_id is accepted because it is part of the wire format,
-// but creation does not use it yet: every call creates a new customer, even
-// when a client repeats a request_id.
+// CreateCustomer validates the customer and has the Verifier create it
+// together with its verification. The request's request_id makes the call
+// idempotent, also for concurrent duplicates; the client's id and
+// phone_verified are ignored.
 func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
 	c, err := newCustomer(req.GetCustomer(), s.phoneRegion())
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	id, err := uuid.NewRandom()
+	creator, ok := s.Verifier.(CustomerCreator)
+	if !ok {
+		return nil, s.statusError(ctx, errors.New("api: the verifier cannot create customers"))
+	}
+	created, err := creator.CreateCustomer(ctx, c, req.GetRequestId())
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	c.ID = id.String()
-
-	if err := s.Store.CreateCustomer(ctx, c); err != nil {
-		return nil, s.statusError(ctx, err)
-	}
-	if err := s.Verifier.StartVerification(ctx, c); err != nil {
-		s.removeCustomer(ctx, c.ID)
-		return nil, s.statusError(ctx, err)
-	}
-	return &customerv1.CreateCustomerResponse{Customer: customerToProto(c)}, nil
-}
-
-// removeCustomer deletes a customer that was just created, on a context of
-// its own so that a client hanging up does not leave the row behind. It is
-// best effort: a failure is logged and the original error stands.
-func (s *Server) removeCustomer(ctx context.Context, id string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	if err := s.Store.DeleteCustomer(ctx, id); err != nil {
-		s.logger().LogAttrs(ctx, slog.LevelError, "cannot remove customer whose verification did not start",
-			slog.String("customer_id", id),
-			slog.String("error", err.Error()))
-	}
+	return &customerv1.CreateCustomerResponse{Customer: customerToProto(created)}, nil
 }

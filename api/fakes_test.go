@@ -6,15 +6,20 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// fakeVerifier is a scripted coffeeshop.Verifier: StartVerification records
-// the customer and returns startErr; Verify answers with verify and records
+// fakeVerifier is a scripted coffeeshop.Verifier and CustomerCreator:
+// StartVerification records the customer and returns startErr;
+// CreateCustomer records the customer and returns startErr, or stores it in
+// store under a new UUID and records it when that works; Verify answers with verify and records
 // the request IDs; ResendCode and GetVerification answer with resend and
 // get.
 type fakeVerifier struct {
 	startErr error
+	store    coffeeshop.CustomerStore
 	verify   func(id, code string) (coffeeshop.VerificationResult, error)
 	resend   func(c *coffeeshop.Customer) (*coffeeshop.Verification, error)
 	get      func(id string) (*coffeeshop.Verification, error)
@@ -29,6 +34,23 @@ func (f *fakeVerifier) StartVerification(_ context.Context, c *coffeeshop.Custom
 	defer f.mu.Unlock()
 	f.started = append(f.started, c.ID)
 	return f.startErr
+}
+
+func (f *fakeVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
+	c.ID = uuid.NewString()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.startErr != nil {
+		f.started = append(f.started, c.ID)
+		return nil, f.startErr
+	}
+	// A customer that cannot be stored gets no code, as with
+	// verify.Client.
+	if err := f.store.CreateCustomer(ctx, c); err != nil {
+		return nil, err
+	}
+	f.started = append(f.started, c.ID)
+	return c, nil
 }
 
 func (f *fakeVerifier) Verify(_ context.Context, id, code, requestID string) (coffeeshop.VerificationResult, error) {

@@ -79,7 +79,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := customerv1.RegisterCustomerServiceHandlerFromEndpoint(ctx, mux, grpcAddr, dial); err != nil {
 		return nil, fmt.Errorf("api: gateway to %s: %w", grpcAddr, err)
 	}
-	return recoverHTTP(cfg.log, limitBody(maxBodyBytes, mux)), nil
+	return recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(mux))), nil
 }
 
 // incomingHeader is the gateway's default mapping of HTTP headers to gRPC

@@ -165,7 +165,7 @@ func TestCreateCustomerMalformedJSON(t *testing.T) {
 	}
 }
 
-func TestCreateCustomerRollsBackWhenVerificationDoesNotStart(t *testing.T) {
+func TestCreateCustomerFailsWhenVerificationDoesNotStart(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		startErr error

@@ -41,6 +41,7 @@ func newHarness(t *testing.T) *harness {
 		}
 		return coffeeshop.VerificationIncorrectCode, nil
 	}}
+	h.verifier.store = h.store
 	h.start(t, &Server{Store: h.store, Verifier: h.verifier})
 	return h
 }

@@ -51,6 +51,13 @@ type Config struct {
 	// means 127.0.0.1; port 0 picks a free port. Server.UIURL reports it.
 	UIAddr string
 
+	// CodecEndpoint is the URL of a remote payload codec (Temporal's codec
+	// server protocol, such as "http://127.0.0.1:8234/codec") that the Web
+	// UI's pages call from the browser to show encrypted payloads decoded;
+	// "" shows payloads as stored. The codec must allow the UI's origin
+	// (UIURL) in its CORS answers. Ignored without a UI.
+	CodecEndpoint string
+
 	// Namespace is registered on every start (a no-op when it exists);
 	// "default" if empty. It is created with the dev server's retention of
 	// 24 hours: a closed workflow's history is deleted a day after it
@@ -177,7 +184,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.ui != nil {
-		if err := s.ui.serve(s.frontendAddr, cfg.Namespace, cfg.Logger); err != nil {
+		if err := s.ui.serve(s.frontendAddr, cfg.Namespace, cfg.CodecEndpoint, cfg.Logger); err != nil {
 			return nil, err
 		}
 	}

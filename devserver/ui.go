@@ -52,12 +52,13 @@ func listenUI(host string, port int) (*webUI, error) {
 	return &webUI{listener: l}, nil
 }
 
-// serve starts serving the UI, talking to the frontend at frontendAddr.
+// serve starts serving the UI, talking to the frontend at frontendAddr;
+// its pages decode payloads through codecEndpoint unless that is "".
 //
 // It must run after the frontend is up: the UI dials the frontend when its
 // handler is built, and a dial that fails puts the connection into
 // backoff, so that the UI's first calls would fail for a second or more.
-func (u *webUI) serve(frontendAddr, namespace string, logger *slog.Logger) error {
+func (u *webUI) serve(frontendAddr, namespace, codecEndpoint string, logger *slog.Logger) error {
 	host, port, err := net.SplitHostPort(u.addr())
 	if err != nil {
 		return err
@@ -66,7 +67,7 @@ func (u *webUI) serve(frontendAddr, namespace string, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	handler, err := uiHandler(host, portNum, frontendAddr, namespace)
+	handler, err := uiHandler(host, portNum, frontendAddr, namespace, codecEndpoint)
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func (u *webUI) stop() error {
 }
 
 // uiHandler assembles the UI's routes and middleware.
-func uiHandler(host string, port int, frontendAddr, namespace string) (http.Handler, error) {
+func uiHandler(host string, port int, frontendAddr, namespace, codecEndpoint string) (http.Handler, error) {
 	cfg := &uiconfig.Config{
 		Host:                host,
 		Port:                port,
@@ -120,6 +121,10 @@ func uiHandler(host string, port int, frontendAddr, namespace string) (http.Hand
 		// never come back and every write from the UI would fail CSRF.
 		CORS: uiconfig.CORS{CookieInsecure: true},
 	}
+	// The browser calls the codec itself, with no cookies or token: the
+	// codec endpoint coffeeshop serves is for operators on a trusted
+	// network and does no authentication.
+	cfg.Codec.Endpoint = codecEndpoint
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("devserver: UI config: %w", err)
 	}

@@ -17,6 +17,9 @@
 //     without regard to letter case: CreateCustomer answers the error of
 //     coffeeshop.InUseError naming the field and stores nothing.
 //   - GetCustomers never returns nil.
+//   - RecordCodeSent counts sends after at-window (a send exactly window
+//     old has left it), takes at as given rather than reading a clock, and
+//     answers EINVALID to a limit or window that is not positive.
 //   - A call whose context is canceled fails with an error that wraps
 //     context.Canceled and has code EINTERNAL, never ENOTFOUND.
 package storetest
@@ -61,6 +64,10 @@ func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"ConcurrentDuplicateCreates", testConcurrentDuplicateCreates},
 		{"ConcurrentMarks", testConcurrentMarks},
+		{"CodeSendLimit", testCodeSendLimit},
+		{"CodeSendWindowSlides", testCodeSendWindowSlides},
+		{"CodeSendInvalid", testCodeSendInvalid},
+		{"ConcurrentCodeSends", testConcurrentCodeSends},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,11 @@ type Activities struct {
 	// Now is the clock codes expire by; time.Now when nil. Tests give the
 	// test environment's clock.
 	Now func() time.Time
+	// PhoneCodeLimit codes at most are sent to one phone number in any
+	// PhoneCodeWindow, across verifications; zero means
+	// DefaultPhoneCodeLimit and DefaultPhoneCodeWindow.
+	PhoneCodeLimit  int
+	PhoneCodeWindow time.Duration
 }
 
 // SendCodeInput says whom to text and what kind of code.
@@ -45,21 +50,21 @@ type SendCodeResult struct {
 // its MAC. Generating, hashing and sending happen in this one step so that
 // the code is never a workflow value. A send that can never succeed (the SMS
 // sender answered EINVALID) fails without retries. A retry after a lost
-// completion texts a new code; the workflow keeps the last one.
+// completion texts a new code; the workflow keeps the last one. A send over
+// the per-phone cap fails without retries as a SendLimit error.
 func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
 	if len(a.Secret) < MinSecretBytes {
 		// A configuration error: retried, so that a fixed worker carries on.
 		return SendCodeResult{}, errors.New("worker has no code secret")
 	}
+	if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {
+		return SendCodeResult{}, err
+	}
 	code, err := a.NewCode(in.CodeLength)
 	if err != nil {
 		return SendCodeResult{}, err
 	}
-	now := time.Now
-	if a.Now != nil {
-		now = a.Now
-	}
-	expires := now().Add(in.CodeTTL)
+	expires := a.now().Add(in.CodeTTL)
 	body := fmt.Sprintf("Your coffeeshop verification code is %s. It expires in %s.", code, in.CodeTTL)
 	if err := a.SMS.SendSMS(ctx, in.PhoneNumber, body); err != nil {
 		// The sender's message goes to history; the body is not added to it.

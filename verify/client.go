@@ -28,6 +28,10 @@ type Client struct {
 	Window         time.Duration
 	ResendCooldown time.Duration
 	MaxSends       int
+	// Store answers a repeated create whose verification has closed
+	// already (see CreateCustomer); the worker's Activities must use the
+	// same one.
+	Store coffeeshop.CustomerStore
 }
 
 var _ coffeeshop.Verifier = (*Client)(nil)
@@ -110,6 +114,8 @@ func (c *Client) Verify(ctx context.Context, customerID, code, requestID string)
 			return result, nil
 		case errors.As(err, &appErr) && appErr.Type() == errTypeInvalidCode:
 			return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", appErr.Message())
+		case errors.As(err, &appErr) && appErr.Type() == errTypeNoCustomer:
+			return coffeeshop.VerificationUnspecified, noVerification(customerID)
 		case !isClosed(err):
 			return coffeeshop.VerificationUnspecified, temporalError(err, "verify")
 		}
@@ -222,7 +228,10 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		UpdateName:   WaitCodeUpdate,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}, &fresh)
-	if err != nil {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == errTypeSendLimit {
+		return nil, sendLimitError(appErr) // the per-phone cap
+	} else if err != nil {
 		return nil, temporalError(err, "wait for first code")
 	}
 	return toVerification(cust.ID, fresh), nil
@@ -245,7 +254,7 @@ func (c *Client) latest(ctx context.Context, customerID string) (st Status, runI
 	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return st, "", false, coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s has no verification", customerID)
+		return st, "", false, noVerification(customerID)
 	} else if err != nil {
 		return st, "", false, temporalError(err, "describe verification")
 	}
@@ -262,6 +271,12 @@ func (c *Client) latest(ctx context.Context, customerID string) (st Status, runI
 			err = resp.Get(&st)
 		}
 		return st, runID, true, temporalError(err, "query verification")
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		// A create that was refused has a workflow but no customer.
+		var appErr *temporal.ApplicationError
+		if err := c.Temporal.GetWorkflow(ctx, id, runID).Get(ctx, nil); errors.As(err, &appErr) && appErr.Type() == errTypeInUse {
+			return st, runID, false, noVerification(customerID)
+		}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 		err := c.Temporal.GetWorkflow(ctx, id, runID).Get(ctx, &st)
 		return st, runID, false, temporalError(err, "get verification result")
@@ -307,6 +322,10 @@ func toVerification(customerID string, st Status) *coffeeshop.Verification {
 		v.Status = coffeeshop.VerificationStatusExpired
 	}
 	return v
+}
+
+func noVerification(customerID string) error {
+	return coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s has no verification", customerID)
 }
 
 func alreadyVerified(customerID string) error {

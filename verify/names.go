@@ -25,6 +25,12 @@ const (
 	// uses it right after starting a verification for a resend.
 	WaitCodeUpdate = "wait-code"
 
+	// CreateUpdate is the name of the Workflow Update that answers with the
+	// customer once a verification that creates it (Params.Create) has
+	// stored it, or with why it could not. Its argument is a
+	// CreateRequest.
+	CreateUpdate = "create"
+
 	// StatusQuery is the name of the Query that returns the Status.
 	StatusQuery = "status"
 

@@ -42,6 +42,12 @@ type Params struct {
 	// resend. Codes sent after a failed attempt do not count; MaxAttempts
 	// bounds those.
 	MaxSends int
+	// Create, when set, makes the verification create its customer: its
+	// first step stores the customer (ID CustomerID, phone PhoneNumber,
+	// the rest from Create) and only then is a code sent. When the
+	// customer cannot be stored the verification fails without sending
+	// one. CreateUpdate answers with the outcome.
+	Create *NewCustomer
 }
 
 func (p Params) withDefaults() Params {
@@ -119,10 +125,15 @@ type verification struct {
 	// marking is true while a right code's MarkVerified runs; the window
 	// may not close under it.
 	marking bool
+	// refused is the per-phone cap's refusal of the latest send, nil once
+	// a code is sent (see sendRefused).
+	refused error
 
 	// final is the result that ended the verification, or
 	// VerificationUnspecified while it runs.
 	final coffeeshop.VerificationResult
+	// created is the outcome of the create step (Params.Create).
+	created creation
 	// mu serializes attempts and resends: a handler yields while it waits
 	// for a code or marks the customer verified, and no other may
 	// interleave.
@@ -148,6 +159,19 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 	}
 	workflow.Go(ctx, v.closeWindow)
 
+	// The customer's row is written by its own verification, so neither
+	// can exist without the other whatever crashes where: once this
+	// workflow has started, it runs this step to its end.
+	if v.params.Create != nil {
+		v.create(ctx)
+		if v.created.failed != nil {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return Status{}, err
+			}
+			return Status{}, v.created.failed
+		}
+	}
+
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var a *Activities
 	for {
@@ -161,11 +185,14 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
 			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength}
 		var sent SendCodeResult
-		if err := workflow.ExecuteActivity(actx, a.SendCode, in).Get(ctx, &sent); err != nil {
+		err := workflow.ExecuteActivity(actx, a.SendCode, in).Get(ctx, &sent)
+		if v.sendRefused(err) {
+			continue
+		} else if err != nil {
 			return Status{}, err
 		}
 		v.codeMAC, v.codeExpiresAt, v.lastSentAt = sent.CodeMAC, sent.ExpiresAt, workflow.Now(ctx)
-		v.codeReady = true
+		v.codeReady, v.refused = true, nil
 	}
 
 	// Let attempts that are still being answered finish, so that every
@@ -184,6 +211,10 @@ func (v *verification) register(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: validateGuess}); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, CreateUpdate, v.createdCustomer,
+		workflow.UpdateHandlerOptions{Validator: v.validateCreate}); err != nil {
+		return err
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, ResendUpdate, v.resend,
 		workflow.UpdateHandlerOptions{Validator: v.validateResend}); err != nil {
 		return err
@@ -192,7 +223,7 @@ func (v *verification) register(ctx workflow.Context) error {
 }
 
 func (v *verification) ended() bool {
-	return v.final != coffeeshop.VerificationUnspecified
+	return v.final != coffeeshop.VerificationUnspecified || v.created.failed != nil
 }
 
 // closeWindow ends the verification as expired when its window closes
@@ -240,6 +271,9 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (coffeeshop.Verifi
 	defer v.mu.Unlock()
 	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
 		return coffeeshop.VerificationUnspecified, err
+	}
+	if v.created.failed != nil {
+		return coffeeshop.VerificationUnspecified, noCustomer()
 	}
 	now := workflow.Now(ctx)
 	v.expireIfDue(now)
@@ -291,6 +325,8 @@ func (v *verification) validateResend(ctx workflow.Context) error {
 // resendRefusal returns why no code may be sent at now, or nil.
 func (v *verification) resendRefusal(now time.Time) error {
 	switch {
+	case v.created.failed != nil:
+		return noCustomer()
 	case v.final == coffeeshop.VerificationSuccess:
 		return temporal.NewNonRetryableApplicationError("the phone number is already verified", errTypeAlreadyVerified, nil)
 	case v.ended():
@@ -342,6 +378,9 @@ func (v *verification) resend(ctx workflow.Context) (Status, error) {
 func (v *verification) waitCode(ctx workflow.Context) (Status, error) {
 	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
 		return Status{}, err
+	}
+	if v.refused != nil && !v.ended() {
+		return Status{}, v.refused
 	}
 	return v.status(), nil
 }

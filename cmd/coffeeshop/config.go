@@ -47,11 +47,19 @@ type Config struct {
 	ResendCooldown     time.Duration
 	MaxSends           int
 	CodeSecret         string
+	// The per-phone cap on codes across verifications (phonecap.go).
+	PhoneCodeLimit  int
+	PhoneCodeWindow time.Duration
 
 	// Abuse limits (dev, api): values of rateLimitFlags in its order.
 	RateLimits     [numRateLimitFlags]string
 	NoRateLimit    bool
 	TrustedProxies string
+
+	// Payload encryption (codec.go): the key list, and where dev and
+	// temporal serve the codec endpoint for the Web UI.
+	EncryptionKeys string
+	CodecAddr      string
 
 	LogLevel  string
 	LogFormat string
@@ -167,6 +175,7 @@ func (fs *flagSet) codeFlags(defaultFixed string) {
 		fs.boolean(&c.RandomCodes, "random-codes", "COFFEESHOP_RANDOM_CODES", false, "send crypto-random codes instead of the fixed code")
 	}
 	fs.codeSecretFlag()
+	fs.phoneCapFlags()
 }
 
 func (fs *flagSet) logFlags(defaultFormat string) {
@@ -222,6 +231,8 @@ func (fs *flagSet) validate() error {
 	}
 	errs = append(errs, fs.validateLimits()...)
 	errs = append(errs, fs.validateVerification()...)
+	errs = append(errs, fs.validateEncryption()...)
+	errs = append(errs, fs.validatePhoneCap()...)
 	if fs.used["log-level"] {
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -41,6 +41,7 @@ var commands = map[string]command{
 			fs.embeddedTemporalFlags()
 			fs.apiFlags()
 			fs.codeFlags("1234")
+			fs.encryptionFlags(true)
 			fs.logFlags("text")
 		},
 		run: runDev,
@@ -49,6 +50,7 @@ var commands = map[string]command{
 		summary: "Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI.",
 		bind: func(fs *flagSet) {
 			fs.embeddedTemporalFlags()
+			fs.encryptionFlags(true)
 			fs.logFlags("text")
 		},
 		run: runTemporal,
@@ -58,6 +60,7 @@ var commands = map[string]command{
 		bind: func(fs *flagSet) {
 			fs.remoteTemporalFlags()
 			fs.codeFlags("")
+			fs.encryptionFlags(false)
 			fs.logFlags("json")
 		},
 		run: runWorker,
@@ -67,6 +70,7 @@ var commands = map[string]command{
 		bind: func(fs *flagSet) {
 			fs.remoteTemporalFlags()
 			fs.apiFlags()
+			fs.encryptionFlags(false)
 			fs.logFlags("json")
 		},
 		run: runAPI,

@@ -56,12 +56,14 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 // dialTemporal connects to a Temporal frontend, retrying for up to a minute
 // so that a worker or API started next to a booting server waits for it
 // instead of failing.
-func dialTemporal(ctx context.Context, address, namespace string, log *slog.Logger) (client.Client, error) {
+// dc are the payload and failure converters (zero: the SDK's defaults).
+func dialTemporal(ctx context.Context, address, namespace string, dc converters, log *slog.Logger) (client.Client, error) {
 	// The SDK is chatty at info level; its warnings and errors are enough.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}))
 	deadline := time.Now().Add(time.Minute)
 	for {
-		c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdkLogger})
+		c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdkLogger,
+			DataConverter: dc.data, FailureConverter: dc.failure})
 		if err == nil {
 			return c, nil
 		}
@@ -101,7 +103,8 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, log
 		return nil, err
 	}
 	w := worker.New(tc, verify.TaskQueue, worker.Options{})
-	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codeGenerator(cfg), Secret: secret})
+	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codeGenerator(cfg), Secret: secret,
+		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
@@ -124,6 +127,7 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 	if err != nil {
 		return nil, err
 	}
+	verifier.Store = st // answers repeated creates whose workflow has closed
 	limits, proxies, err := cfg.limits()
 	if err != nil {
 		return nil, err

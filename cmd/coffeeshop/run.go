@@ -17,16 +17,19 @@ import (
 // devNamespace is the namespace the embedded server creates and dev uses.
 const devNamespace = "default"
 
-func startEmbeddedTemporal(ctx context.Context, cfg *Config) (*devserver.Server, error) {
+// startEmbeddedTemporal starts the server and its UI, whose pages decode
+// payloads through codecEndpoint unless that is "".
+func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint string) (*devserver.Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create --data-dir %s: %w", cfg.DataDir, err)
 	}
 	srv, err := devserver.Start(ctx, devserver.Config{
-		DataDir:      cfg.DataDir,
-		FrontendAddr: cfg.TemporalAddr,
-		UIAddr:       cfg.UIAddr,
-		Namespace:    devNamespace,
-		Logger:       cfg.logger(),
+		DataDir:       cfg.DataDir,
+		FrontendAddr:  cfg.TemporalAddr,
+		UIAddr:        cfg.UIAddr,
+		CodecEndpoint: codecEndpoint,
+		Namespace:     devNamespace,
+		Logger:        cfg.logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start embedded Temporal server: %w", err)
@@ -37,11 +40,21 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config) (*devserver.Server,
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	start := time.Now()
 	log := cfg.logger()
-	srv, err := startEmbeddedTemporal(ctx, cfg)
+	dc, err := cfg.dataConverter()
+	if err != nil {
+		return err
+	}
+	cs, err := listenCodec(cfg)
+	if err != nil {
+		return err
+	}
+	defer cs.stop()
+	srv, err := startEmbeddedTemporal(ctx, cfg, cs.endpoint())
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
+	cs.serve(srv.UIURL(), log)
 
 	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "customers.db"))
 	if err != nil {
@@ -49,7 +62,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer st.Close()
 
-	tc, err := dialTemporal(ctx, srv.FrontendAddr(), devNamespace, log)
+	tc, err := dialTemporal(ctx, srv.FrontendAddr(), devNamespace, dc, log)
 	if err != nil {
 		return err
 	}
@@ -67,7 +80,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer a.stop()
 
-	codes := "crypto-random (see the sms lines in the log)"
+	codes := "crypto-random (each text is an \"SMS to\" line on stdout)"
 	if cfg.FixedCode != "" && !cfg.RandomCodes {
 		codes = fmt.Sprintf("every code is %s (--random-codes for real ones)", cfg.FixedCode)
 	}
@@ -78,9 +91,10 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
   Temporal UI  %s
   Data dir     %s
   Codes        %s
+  Encryption   %s
 Press Ctrl+C to stop.
 `, time.Since(start).Milliseconds(), a.httpAddr, a.grpcAddr, srv.FrontendAddr(), devNamespace,
-		orNone(srv.UIURL()), cfg.DataDir, codes)
+		orNone(srv.UIURL()), cfg.DataDir, codes, encryptionBanner(cfg, cs))
 
 	select {
 	case <-ctx.Done():
@@ -92,16 +106,23 @@ Press Ctrl+C to stop.
 }
 
 func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
-	srv, err := startEmbeddedTemporal(ctx, cfg)
+	cs, err := listenCodec(cfg)
+	if err != nil {
+		return err
+	}
+	defer cs.stop()
+	srv, err := startEmbeddedTemporal(ctx, cfg, cs.endpoint())
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
+	cs.serve(srv.UIURL(), cfg.logger())
 	fmt.Fprintf(stdout, `coffeeshop temporal is ready
   Temporal     %s (namespace %s)
   Temporal UI  %s
   Data dir     %s
-`, srv.FrontendAddr(), devNamespace, orNone(srv.UIURL()), cfg.DataDir)
+  Codec        %s
+`, srv.FrontendAddr(), devNamespace, orNone(srv.UIURL()), cfg.DataDir, orNone(cs.endpoint()))
 	<-ctx.Done()
 	return nil
 }
@@ -153,7 +174,12 @@ func connectRemote(ctx context.Context, cfg *Config, log *slog.Logger) (store, c
 	if err != nil {
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, log)
+	dc, err := cfg.dataConverter()
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, dc, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

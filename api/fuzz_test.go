@@ -1,0 +1,260 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/sqlite"
+)
+
+// fuzzFailCode is the verification code, and fuzzFailEmail the email of a
+// new customer, that make fuzzVerifier fail as a broken dependency would:
+// the only requests that may be answered 5xx.
+const (
+	fuzzFailCode  = "5000"
+	fuzzFailEmail = "fail@example.com"
+)
+
+// fuzzCustomers are the customers of the demo's wire captures, stored
+// before fuzzing so that the captured paths name existing customers.
+var fuzzCustomers = []string{
+	"0ddbdea9-1d13-4224-98f7-efe3289ac9fc",
+	"10cfbb5d-89cd-49af-a582-555a2d7d6a21",
+	"b3da5626-de5a-4a9d-8645-48ccbf4b0816",
+	"df872cc7-292c-4e67-bc86-fdfd87d2c3db",
+	"2b201189-c092-4cfd-86eb-7fdd17452c80",
+}
+
+// FuzzHTTP sends arbitrary methods, paths, bodies and one extra header to
+// the HTTP API (the real gateway in front of the real gRPC server and a
+// SQLite store) and checks what every client may rely on: no 5xx unless
+// the verifier failed, every error is a JSON {"code","message","details"}
+// object, every success is JSON, and a created customer has a UUID and an
+// E.164 phone number. The seed corpus (testdata/fuzz/FuzzHTTP) holds the
+// requests of the demo's wire captures; a plain go test runs it.
+func FuzzHTTP(f *testing.F) {
+	h := newFuzzHarness(f)
+	f.Fuzz(func(t *testing.T, method, path string, body []byte, header string) {
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		req, err := http.NewRequest(method, h.url+path, bytes.NewReader(body))
+		if err != nil {
+			return // no client can send it
+		}
+		if len(body) > 0 {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if name, value, ok := strings.Cut(header, ":"); ok {
+			req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+		}
+		failures := h.verifier.failures.Load()
+		res, err := h.client.Do(req)
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			t.Fatalf("%s %s: no answer within %s", method, path, h.client.Timeout)
+		} else if err != nil {
+			// The client refused the request (a bad header, say), or the
+			// server broke the connection: it must still serve others.
+			h.alive(t)
+			return
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatalf("%s %s: read body: %v", method, path, err)
+		}
+		failed := h.verifier.failures.Load() != failures
+		checkFuzzResponse(t, req, res, b, failed)
+	})
+}
+
+// checkFuzzResponse fails t when the answer to req breaks an invariant of
+// the API. failed says whether the verifier was made to fail meanwhile.
+func checkFuzzResponse(t *testing.T, req *http.Request, res *http.Response, body []byte, failed bool) {
+	t.Helper()
+	what := req.Method + " " + req.URL.RequestURI()
+	// A wrong method on a known route is 501, as the demo answered it
+	// (README, "Errors"); HEAD counts as one, and has no body.
+	wrongMethod := res.StatusCode == http.StatusNotImplemented &&
+		(string(body) == `{"code":12,"message":"Method Not Allowed","details":[]}` || req.Method == http.MethodHead)
+	if res.StatusCode >= 500 && !failed && !wrongMethod {
+		t.Fatalf("%s: %d %s", what, res.StatusCode, body)
+	}
+	if req.Method == http.MethodHead {
+		return // no body
+	}
+	if res.StatusCode >= 300 {
+		var e map[string]json.RawMessage
+		if err := json.Unmarshal(body, &e); err != nil || len(e) != 3 {
+			t.Fatalf("%s: %d with body %q, want a JSON error object", what, res.StatusCode, body)
+		}
+		var code int
+		var msg string
+		var details []json.RawMessage
+		if json.Unmarshal(e["code"], &code) != nil || json.Unmarshal(e["message"], &msg) != nil ||
+			json.Unmarshal(e["details"], &details) != nil || e["details"] == nil || code == 0 {
+			t.Fatalf("%s: %d with body %q, want {\"code\",\"message\",\"details\"}", what, res.StatusCode, body)
+		}
+		return
+	}
+	if !json.Valid(body) {
+		t.Fatalf("%s: %d with body %q, want JSON", what, res.StatusCode, body)
+	}
+	if req.Method == http.MethodPost && req.URL.Path == "/v1/customers" {
+		var created struct {
+			Customer struct {
+				ID          string `json:"id"`
+				PhoneNumber string `json:"phoneNumber"`
+			} `json:"customer"`
+		}
+		if err := json.Unmarshal(body, &created); err != nil {
+			t.Fatalf("%s: %d %s: %v", what, res.StatusCode, body, err)
+		}
+		if id, err := uuid.Parse(created.Customer.ID); err != nil || id.String() != created.Customer.ID {
+			t.Fatalf("%s: created customer ID %q, want a lower-case UUID", what, created.Customer.ID)
+		}
+		if !e164.MatchString(created.Customer.PhoneNumber) {
+			t.Fatalf("%s: created customer phone %q, want E.164", what, created.Customer.PhoneNumber)
+		}
+	}
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+
+// fuzzHarness is the API served once per fuzzing process: starting a
+// server per input would leave the fuzzer few inputs a second. No rate
+// limits are configured, so none can answer 429 to the fuzzer's pace.
+type fuzzHarness struct {
+	url      string
+	client   *http.Client
+	verifier *fuzzVerifier
+}
+
+func newFuzzHarness(f *testing.F) *fuzzHarness {
+	f.Helper()
+	store, err := sqlite.Open(filepath.Join(f.TempDir(), "coffeeshop.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { store.Close() })
+	for i, id := range fuzzCustomers {
+		c := &coffeeshop.Customer{ID: id, FirstName: "Test", LastName: "Customer",
+			Email: "seed" + string(rune('a'+i)) + "@example.com", PhoneNumber: "+44750051400" + string(rune('0'+i))}
+		if err := store.CreateCustomer(f.Context(), c); err != nil {
+			f.Fatal(err)
+		}
+	}
+	v := &fuzzVerifier{store: store}
+	// The server logs every call; the fuzzer would spend its time there.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := NewGRPCServer(&Server{Store: store, Verifier: v, Logger: quiet})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	go srv.Serve(lis)
+	f.Cleanup(srv.Stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.Cleanup(cancel)
+	gw, err := NewGateway(ctx, lis.Addr().String(), WithGatewayLogger(quiet))
+	if err != nil {
+		f.Fatal(err)
+	}
+	hs := httptest.NewServer(gw)
+	f.Cleanup(hs.Close)
+	return &fuzzHarness{url: hs.URL, verifier: v,
+		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}}
+}
+
+// alive fails t unless the API still answers a plain request.
+func (h *fuzzHarness) alive(t *testing.T) {
+	t.Helper()
+	res, err := h.client.Get(h.url + "/v1/customers/" + fuzzCustomers[0])
+	if err != nil {
+		t.Fatalf("the API stopped answering: %v", err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the API answers %d to a plain GET", res.StatusCode)
+	}
+}
+
+// fuzzVerifier is a coffeeshop.Verifier and CustomerCreator over a store
+// that fails only when asked to (fuzzFailCode, fuzzFailEmail), counting
+// its failures.
+type fuzzVerifier struct {
+	store    coffeeshop.CustomerStore
+	failures atomic.Int64
+}
+
+var errFuzzFail = errors.New("fuzzVerifier: failing as asked")
+
+func (v *fuzzVerifier) fail() error {
+	v.failures.Add(1)
+	return errFuzzFail
+}
+
+func (v *fuzzVerifier) StartVerification(context.Context, *coffeeshop.Customer) error { return nil }
+
+func (v *fuzzVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
+	if strings.EqualFold(c.Email, fuzzFailEmail) {
+		return nil, v.fail()
+	}
+	c.ID = uuid.NewString()
+	if err := v.store.CreateCustomer(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (v *fuzzVerifier) Verify(ctx context.Context, id, code, _ string) (coffeeshop.VerificationResult, error) {
+	if code == fuzzFailCode {
+		return 0, v.fail()
+	}
+	if _, err := v.store.GetCustomer(ctx, id); err != nil {
+		return 0, err
+	}
+	if code == "1234" {
+		return coffeeshop.VerificationSuccess, nil
+	}
+	return coffeeshop.VerificationIncorrectCode, nil
+}
+
+func (v *fuzzVerifier) ResendCode(_ context.Context, c *coffeeshop.Customer) (*coffeeshop.Verification, error) {
+	if c.PhoneVerified {
+		return nil, coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", c.ID)
+	}
+	return v.verification(c.ID), nil
+}
+
+func (v *fuzzVerifier) GetVerification(ctx context.Context, id string) (*coffeeshop.Verification, error) {
+	if _, err := v.store.GetCustomer(ctx, id); err != nil {
+		return nil, err
+	}
+	return v.verification(id), nil
+}
+
+func (v *fuzzVerifier) verification(id string) *coffeeshop.Verification {
+	return &coffeeshop.Verification{CustomerID: id, Status: coffeeshop.VerificationStatusInProgress,
+		AttemptsLeft: 3, SendsLeft: 4, CodeExpiresAt: time.Now().Add(time.Minute), ExpiresAt: time.Now().Add(time.Hour)}
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+func TestPhoneCapSettings(t *testing.T) {
+	if cfg := parseFlags(t, "dev"); cfg.PhoneCodeLimit != verify.DefaultPhoneCodeLimit || cfg.PhoneCodeWindow != verify.DefaultPhoneCodeWindow {
+		t.Errorf("dev defaults: limit %d window %s", cfg.PhoneCodeLimit, cfg.PhoneCodeWindow)
+	}
+	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
+	t.Setenv("COFFEESHOP_PHONE_CODE_WINDOW", "1h")
+	if cfg := parseFlags(t, "worker", "--phone-code-limit", "3"); cfg.PhoneCodeLimit != 3 || cfg.PhoneCodeWindow != time.Hour {
+		t.Errorf("worker: limit %d window %s", cfg.PhoneCodeLimit, cfg.PhoneCodeWindow)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dev", "--phone-code-limit", "0"}, "--phone-code-limit"},
+		{[]string{"worker", "--phone-code-window", "500ms"}, "--phone-code-window"},
+	} {
+		code, out := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/google/uuid"
+)
+
+// codePhone returns a phone key no other test, in this run or an earlier
+// one against the same database, has used: the stores take it as opaque
+// text, and earlier runs' rows would otherwise count against the limit.
+func codePhone() string { return "+test-" + uuid.NewString() }
+
+// codeBase is the made-up clock of the code-send tests; the stores take
+// the time as given.
+var codeBase = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func recordSent(t *testing.T, s coffeeshop.CustomerStore, phone string, at time.Time, window time.Duration, limit int) (bool, time.Duration) {
+	t.Helper()
+	ok, wait, err := s.RecordCodeSent(t.Context(), phone, at, window, limit)
+	if err != nil {
+		t.Fatalf("RecordCodeSent(%s, %v): %v", phone, at, err)
+	}
+	return ok, wait
+}
+
+// testCodeSendLimit: limit sends in the window are allowed, the next is
+// refused with the time until the oldest leaves the window, and a refused
+// send is not recorded. Other phones are not affected.
+func testCodeSendLimit(t *testing.T, s coffeeshop.CustomerStore) {
+	phone, other := codePhone(), codePhone()
+	const limit, window = 3, time.Hour
+	for i := range limit {
+		at := codeBase.Add(time.Duration(i) * time.Minute)
+		if ok, _ := recordSent(t, s, phone, at, window, limit); !ok {
+			t.Fatalf("send %d refused, want allowed", i+1)
+		}
+	}
+	for range 2 { // a refusal records nothing: the wait stays the same
+		at := codeBase.Add(10 * time.Minute)
+		ok, wait := recordSent(t, s, phone, at, window, limit)
+		if ok {
+			t.Fatalf("send %d allowed, want refused", limit+1)
+		}
+		if want := 50 * time.Minute; wait != want {
+			t.Errorf("retryAfter = %v, want %v", wait, want)
+		}
+	}
+	if ok, _ := recordSent(t, s, other, codeBase.Add(10*time.Minute), window, limit); !ok {
+		t.Error("another phone's send refused")
+	}
+}
+
+// testCodeSendWindowSlides: a send leaves the window after window has
+// passed, letting one more in, and only one.
+func testCodeSendWindowSlides(t *testing.T, s coffeeshop.CustomerStore) {
+	phone := codePhone()
+	const limit, window = 2, time.Hour
+	recordSent(t, s, phone, codeBase, window, limit)
+	recordSent(t, s, phone, codeBase.Add(30*time.Minute), window, limit)
+	if ok, wait := recordSent(t, s, phone, codeBase.Add(59*time.Minute), window, limit); ok || wait != time.Minute {
+		t.Fatalf("third send within the window: allowed=%v retryAfter=%v, want refused after 1m", ok, wait)
+	}
+	if ok, _ := recordSent(t, s, phone, codeBase.Add(time.Hour), window, limit); !ok {
+		t.Fatal("send after the first left the window refused")
+	}
+	ok, wait := recordSent(t, s, phone, codeBase.Add(time.Hour+time.Second), window, limit)
+	if ok || wait != 30*time.Minute-time.Second {
+		t.Fatalf("send after the window filled again: allowed=%v retryAfter=%v, want refused after 29m59s", ok, wait)
+	}
+	if ok, _ := recordSent(t, s, phone, codeBase.Add(3*time.Hour), window, limit); !ok {
+		t.Fatal("send after all left the window refused")
+	}
+}
+
+// testCodeSendInvalid: a limit or window that is not positive is EINVALID.
+func testCodeSendInvalid(t *testing.T, s coffeeshop.CustomerStore) {
+	_, _, err := s.RecordCodeSent(t.Context(), codePhone(), codeBase, time.Hour, 0)
+	wantCode(t, err, coffeeshop.EINVALID, "limit 0")
+	_, _, err = s.RecordCodeSent(t.Context(), codePhone(), codeBase, 0, 10)
+	wantCode(t, err, coffeeshop.EINVALID, "window 0")
+}
+
+// testConcurrentCodeSends: of 20 concurrent sends to one phone with limit
+// 10, exactly 10 are allowed.
+func testConcurrentCodeSends(t *testing.T, s coffeeshop.CustomerStore) {
+	phone := codePhone()
+	const n, limit = 20, 10
+	allowed := make([]bool, n)
+	errs := parallel(n, func(i int) error {
+		ok, _, err := s.RecordCodeSent(t.Context(), phone, codeBase.Add(time.Duration(i)*time.Millisecond), time.Hour, limit)
+		allowed[i] = ok
+		return err
+	})
+	got := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		if allowed[i] {
+			got++
+		}
+	}
+	if got != limit {
+		t.Errorf("%d of %d concurrent sends allowed, want %d", got, n, limit)
+	}
+}

@@ -1,0 +1,86 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+)
+
+// The per-phone cap on codes across verifications: a customer who lets
+// verification after verification end unsuccessfully and resends gets a
+// fresh attempt budget each time, so only a cap on the phone number bounds
+// the texts one number can be sent.
+const (
+	DefaultPhoneCodeLimit  = 10
+	DefaultPhoneCodeWindow = 24 * time.Hour
+)
+
+// checkPhoneCap records a code about to be sent to phone against the
+// per-phone cap, or returns the non-retryable SendLimit error that refuses
+// it, its detail the time until a code may be sent. Only an activity's
+// first try counts: the retries of one send after a failure of the SMS
+// sender are the same code request, and counting them would let an outage
+// spend a customer's cap.
+func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
+	if activity.GetInfo(ctx).Attempt > 1 {
+		return nil
+	}
+	limit, window := a.PhoneCodeLimit, a.PhoneCodeWindow
+	if limit <= 0 {
+		limit = DefaultPhoneCodeLimit
+	}
+	if window <= 0 {
+		window = DefaultPhoneCodeWindow
+	}
+	ok, wait, err := a.Store.RecordCodeSent(ctx, phone, a.now(), window, limit)
+	if err != nil {
+		return fmt.Errorf("record code sent: %w", err)
+	}
+	if ok {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("no more codes can be sent to this phone number now (at most %d in %s)", limit, window),
+		errTypeSendLimit, nil, wait)
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// sendRefused handles a SendCode failure that is the per-phone cap's
+// refusal, and reports whether err was one. No code was sent, so the
+// current code (if any) stays the one to check attempts against: an
+// attempt against an expired or missing code answers CODE_EXPIRED and
+// counts, so a customer who keeps trying ends at MAX_ATTEMPTS_REACHED and
+// the workflow never fails. The refusal is kept for the request waiting for
+// the code, which answers it (a 429 with Retry-After).
+func (v *verification) sendRefused(err error) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != errTypeSendLimit {
+		return false
+	}
+	var wait time.Duration
+	_ = appErr.Details(&wait)
+	v.refused = sendLimit(appErr.Message(), wait)
+	v.codeReady = true
+	return true
+}
+
+// sendLimitError is the client's form of a SendLimit refusal: ETOOMANY
+// with the wait rounded up to whole seconds.
+func sendLimitError(appErr *temporal.ApplicationError) error {
+	var wait time.Duration
+	_ = appErr.Details(&wait)
+	wait = (wait + time.Second - 1).Truncate(time.Second)
+	return &coffeeshop.Error{Code: coffeeshop.ETOOMANY, RetryAfter: wait,
+		Message: fmt.Sprintf("%s; retry after %s", appErr.Message(), wait)}
+}

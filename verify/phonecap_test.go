@@ -1,0 +1,61 @@
+package verify_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+// fillPhoneCap records sends to the harness's phone an hour before the
+// workflow starts, leaving room for one more under the default cap.
+func (h *harness) fillPhoneCap() {
+	h.t.Helper()
+	at := h.env.Now().Add(-time.Hour)
+	for range verify.DefaultPhoneCodeLimit - 1 {
+		ok, _, err := h.store.RecordCodeSent(h.t.Context(), h.cust.PhoneNumber, at, verify.DefaultPhoneCodeWindow, verify.DefaultPhoneCodeLimit)
+		if err != nil || !ok {
+			h.t.Fatalf("RecordCodeSent: %v, %v", ok, err)
+		}
+	}
+}
+
+// A resend over the per-phone cap is refused until the oldest counted send
+// leaves the window, and the code sent before keeps working.
+func TestPhoneCapRefusesResend(t *testing.T) {
+	h := newHarness(t)
+	h.fillPhoneCap() // the first code is the last one allowed
+	h.resend(verify.DefaultResendCooldown)
+	h.attempt(time.Minute, "1111")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	if len(h.answers) != 2 {
+		t.Fatalf("answers %v", h.answers)
+	}
+	wantLimit(t, h.answers[0], verify.DefaultPhoneCodeWindow-time.Hour-verify.DefaultResendCooldown)
+	h.wantTexts(1)
+}
+
+// When the code after a wrong attempt is refused by the per-phone cap, the
+// workflow does not fail: the attempts go on against the code sent last and
+// run out as usual.
+func TestPhoneCapAfterWrongAttemptEndsAtMaxAttempts(t *testing.T) {
+	h := newHarness(t)
+	h.fillPhoneCap()
+	h.attempt(10*time.Second, "0000")
+	h.attempt(20*time.Second, "0001")
+	h.query(30*time.Second, func(_ time.Time, st verify.Status) {
+		if st.Result != coffeeshop.VerificationInProgress || st.AttemptsLeft != 1 {
+			t.Errorf("status %+v, want in progress with 1 attempt left", st)
+		}
+	})
+	h.attempt(40*time.Second, "0002")
+	final := h.run()
+	if final.Result != coffeeshop.VerificationMaxAttemptsReached {
+		t.Errorf("final = %v, want MAX_ATTEMPTS_REACHED", final.Result)
+	}
+	h.wantAnswers("verify:INCORRECT_CODE", "verify:INCORRECT_CODE", "verify:MAX_ATTEMPTS_REACHED")
+	h.wantTexts(1)
+}
