@@ -11,9 +11,7 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// fakeVerifier is a scripted coffeeshop.Verifier and CustomerCreator:
-// StartVerification records the customer and returns startErr;
-// CreateCustomer records the customer and returns startErr, or stores it in
+// fakeVerifier is a scripted coffeeshop.Verifier: CreateCustomer records the customer and returns startErr, or stores it in
 // store under a new UUID and records it when that works; Verify answers with verify and records
 // the request IDs; ResendCode and GetVerification answer with resend and
 // get.
@@ -27,13 +25,6 @@ type fakeVerifier struct {
 	mu         sync.Mutex
 	started    []string
 	requestIDs []string
-}
-
-func (f *fakeVerifier) StartVerification(_ context.Context, c *coffeeshop.Customer) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.started = append(f.started, c.ID)
-	return f.startErr
 }
 
 func (f *fakeVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {

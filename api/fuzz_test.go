@@ -199,7 +199,7 @@ func (h *fuzzHarness) alive(t *testing.T) {
 	}
 }
 
-// fuzzVerifier is a coffeeshop.Verifier and CustomerCreator over a store
+// fuzzVerifier is a coffeeshop.Verifier over a store
 // that fails only when asked to (fuzzFailCode, fuzzFailEmail), counting
 // its failures.
 type fuzzVerifier struct {
@@ -213,8 +213,6 @@ func (v *fuzzVerifier) fail() error {
 	v.failures.Add(1)
 	return errFuzzFail
 }
-
-func (v *fuzzVerifier) StartVerification(context.Context, *coffeeshop.Customer) error { return nil }
 
 func (v *fuzzVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
 	if strings.EqualFold(c.Email, fuzzFailEmail) {

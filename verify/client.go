@@ -62,7 +62,9 @@ func (c *Client) codeLength() int {
 	return c.CodeLength
 }
 
-// StartVerification starts the VerifyPhone workflow of c. The workflow ID is
+// StartVerification starts the VerifyPhone workflow of a customer whose row
+// exists already, without the create step; CreateCustomer is the way in for
+// new customers. The workflow ID is
 // derived from the customer ID, so a second start for the same customer
 // fails with ECONFLICT instead of texting a second code.
 func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Customer) error {
