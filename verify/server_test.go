@@ -185,6 +185,36 @@ func TestIdempotentVerifyOnServer(t *testing.T) {
 	}
 }
 
+// Parallel retries of one verify, as a client that times out and retries
+// may send them, are one attempt with one answer.
+func TestParallelDuplicateVerifiesOnServer(t *testing.T) {
+	s := newStack(t, verify.FixedCode("1234"), verify.Client{})
+	c := s.customer()
+	const n = 20
+	results := make([]coffeeshop.VerificationResult, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.client.Verify(ctx(t), c.ID, "0000", "retry-key")
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || results[i] != coffeeshop.VerificationIncorrectCode {
+			t.Errorf("duplicate %d: %v, %v; want INCORRECT_CODE", i, results[i], errs[i])
+		}
+	}
+	if v := s.status(c); v.AttemptsLeft != verify.DefaultMaxAttempts-1 {
+		t.Errorf("attempts left %d after %d duplicates of one attempt, want %d", v.AttemptsLeft, n, verify.DefaultMaxAttempts-1)
+	}
+	if got := s.sms.count(); got != 2 {
+		t.Errorf("%d texts, want 2 (the first code and one after the one wrong attempt)", got)
+	}
+}
+
 func expect(t *testing.T, step string, got, want coffeeshop.VerificationResult) {
 	t.Helper()
 	if got != want {
