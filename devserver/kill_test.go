@@ -145,9 +145,15 @@ func testUpdateAfterSIGKILL(t *testing.T, mode string) {
 	latency := time.Since(restarted)
 	t.Logf("start on the killed server's file: %v; restart to Update answered: %v", took, latency)
 	// With a task in flight at the kill, the workflow waits for the task
-	// to time out: 2 s by the server's default, 10 s without it.
-	if latency > 8*time.Second {
-		t.Errorf("Update answered %v after the restart; want well under the 10 s of Temporal's default workflow task timeout", latency)
+	// to time out: 2 s by the devserver's default, 10 s by Temporal's. The
+	// setting is checked, not the time taken, so the test does not depend
+	// on the machine's speed.
+	desc, err := c.DescribeWorkflowExecution(ctx, counterID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := desc.GetExecutionConfig().GetDefaultWorkflowTaskTimeout().AsDuration(); got != 2*time.Second {
+		t.Errorf("workflow task timeout %v, want the devserver's 2s (Temporal's default 10s makes recovery after a kill slow)", got)
 	}
 	// What the workflow had before the kill: the initial 1 and the Update's
 	// 10, or the initial 5 of the first task that was cut off and retried.
