@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -51,21 +50,8 @@ func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	cfg.ClientIPs, cfg.Store, cfg.Now, cfg.Logger = ips, h.store, e.clock.Now, log
 	limiter := NewLimiter(cfg)
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewGRPCServer(&Server{Store: h.store, Verifier: h.verifier, Logger: log},
-		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor()))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("grpc Serve: %v", err)
-		}
-	})
-	h.grpcAddr = lis.Addr().String()
+	h.grpcAddr = serveGRPC(t, NewGRPCServer(&Server{Store: h.store, Verifier: h.verifier, Logger: log},
+		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor())))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"google.golang.org/grpc"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -52,20 +53,7 @@ func (h *harness) start(t *testing.T, s *Server) {
 	h.logs = &syncBuffer{}
 	s.Logger = slog.New(slog.NewTextHandler(h.logs, nil))
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewGRPCServer(s)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("grpc Serve: %v", err)
-		}
-	})
-	h.grpcAddr = lis.Addr().String()
+	h.grpcAddr = serveGRPC(t, NewGRPCServer(s))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -172,4 +160,23 @@ func httptestServer(t *testing.T, h http.Handler) string {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return hs.URL
+}
+
+// serveGRPC serves srv on a loopback port until the test ends and returns
+// its address.
+func serveGRPC(t *testing.T, srv *grpc.Server) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	t.Cleanup(func() {
+		srv.Stop()
+		if err := <-served; err != nil {
+			t.Errorf("grpc Serve: %v", err)
+		}
+	})
+	return lis.Addr().String()
 }
