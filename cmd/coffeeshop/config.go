@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/bench"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 )
 
@@ -63,6 +64,10 @@ type Config struct {
 
 	LogLevel  string
 	LogFormat string
+
+	// The load tool (bench.go).
+	Bench     bench.Config
+	BenchJSON bool
 }
 
 // flagSet binds flags to c and remembers which settings the subcommand uses,
@@ -89,7 +94,11 @@ func newFlagSet(name, summary string, cfg *Config) *flagSet {
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %q)", f.DefValue)
 			}
-			fmt.Fprintf(out, "  --%s%s\n      %s%s\n", f.Name, env, f.Usage, def)
+			dash := "--"
+			if len(f.Name) == 1 {
+				dash = "-" // -n, -c: the usual spelling of one-letter flags
+			}
+			fmt.Fprintf(out, "  %s%s%s\n      %s%s\n", dash, f.Name, env, f.Usage, def)
 		})
 	}
 	return fs
@@ -233,6 +242,7 @@ func (fs *flagSet) validate() error {
 	errs = append(errs, fs.validateVerification()...)
 	errs = append(errs, fs.validateEncryption()...)
 	errs = append(errs, fs.validatePhoneCap()...)
+	errs = append(errs, fs.validateBench()...)
 	if fs.used["log-level"] {
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

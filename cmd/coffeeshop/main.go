@@ -23,6 +23,8 @@ Commands:
   temporal  only the embedded Temporal server and Web UI
   worker    the verification worker, against any Temporal frontend and database
   api       the gRPC and HTTP/JSON API, against any Temporal frontend and database
+  bench     load tool: signs up, verifies and reads back customers through any
+            server's HTTP API and reports throughput, latency and stale answers
 
 Run "coffeeshop <command> --help" for a command's flags.
 `
@@ -74,6 +76,13 @@ var commands = map[string]command{
 			fs.logFlags("json")
 		},
 		run: runAPI,
+	},
+	"bench": {
+		summary: "Drives a server's HTTP/JSON API: creates -n customers, -c at a time, verifies each with --code\n(after a wrong code with --wrong-first) and reads each back, then prints per operation requests,\nok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and\ncustomers not verified. Exits 1 if any answer was stale or any customer is not verified.\nStart dev with --no-rate-limit for load runs: the per-IP limits would answer 429.",
+		bind: func(fs *flagSet) {
+			fs.benchFlags()
+		},
+		run: runBench,
 	},
 }
 

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestBenchHelpAndBadSettings(t *testing.T) {
+	code, out := runArgs(t, "bench", "--help")
+	if code != 0 || !strings.Contains(out, "Usage: coffeeshop bench") || !strings.Contains(out, "-n [COFFEESHOP_BENCH_N]") {
+		t.Errorf("bench --help: exit %d, %q", code, out)
+	}
+	if code, out := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bench ") {
+		t.Errorf("usage does not list bench: %q", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--url", "127.0.0.1:8081"}, "--url"},
+		{[]string{"bench", "-n", "0"}, "-n 0"},
+		{[]string{"bench", "-c", "-1"}, "-c -1"},
+		{[]string{"bench", "--code", "12ab"}, "--code"},
+		{[]string{"bench", "--timeout", "-1s"}, "--timeout"},
+	} {
+		code, out := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
+		}
+	}
+	t.Setenv("COFFEESHOP_BENCH_CONCURRENCY", "0")
+	if code, out := runArgs(t, "bench"); code != 2 || !strings.Contains(out, "-c 0") {
+		t.Errorf("COFFEESHOP_BENCH_CONCURRENCY=0: exit %d, %q", code, out)
+	}
+}
+
+// miniAPI answers every create, verify and read over loopback; with stale
+// set, every verify answers INCORRECT_CODE whatever the code.
+func miniAPI(t *testing.T, stale bool) string {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any) { _ = json.NewEncoder(w).Encode(v) }
+	mux.HandleFunc("POST /v1/customers", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			RequestID string `json:"request_id"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		reply(w, map[string]any{"customer": map[string]any{"id": req.RequestID}})
+	})
+	mux.HandleFunc("POST /v1/customers/{call}", func(w http.ResponseWriter, r *http.Request) {
+		result := "VERIFICATION_RESULT_SUCCESS"
+		if stale {
+			result = "VERIFICATION_RESULT_INCORRECT_CODE"
+		}
+		reply(w, map[string]any{"customerId": strings.TrimSuffix(r.PathValue("call"), ":verify"), "result": result})
+	})
+	mux.HandleFunc("GET /v1/customers/{id}", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, map[string]any{"customer": map[string]any{"id": r.PathValue("id"), "phoneVerified": !stale}})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestBenchExitCodeGates(t *testing.T) {
+	code, out := runArgs(t, "bench", "--url", miniAPI(t, false), "-n", "5", "-c", "2", "--json")
+	var rep struct {
+		Stale, NotVerified int
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Errorf("honest server: exit %d, output %q; want 0 and a JSON report", code, out)
+	}
+	code, out = runArgs(t, "bench", "--url", miniAPI(t, true), "-n", "5")
+	if code != 1 || !strings.Contains(out, "5 stale answers, 5 of 5 customers not verified") {
+		t.Errorf("stale server: exit %d, output %q; want exit 1 naming the stale answers", code, out)
+	}
+}
