@@ -13,16 +13,22 @@ func (s *Server) GetCustomer(ctx context.Context, req *customerv1.GetCustomerReq
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	c, err := s.Store.GetCustomer(ctx, id)
-	if coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND {
-		// Worded here rather than by the store so that every store gives
-		// clients the same message.
-		err = coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s not found", id)
-	}
+	c, err := s.customer(ctx, id)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
 	return &customerv1.GetCustomerResponse{Customer: customerToProto(c)}, nil
+}
+
+// customer reads one customer from the store. A missing customer is
+// ENOTFOUND worded here rather than by the store, so that every store gives
+// clients the same message.
+func (s *Server) customer(ctx context.Context, id string) (*coffeeshop.Customer, error) {
+	c, err := s.Store.GetCustomer(ctx, id)
+	if coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND {
+		return nil, coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s not found", id)
+	}
+	return c, err
 }
 
 // BatchGetCustomers returns one page of the customers found for up to 100

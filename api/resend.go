@@ -17,10 +17,7 @@ func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeReque
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	c, err := s.Store.GetCustomer(ctx, id)
-	if coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND {
-		err = coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s not found", id)
-	}
+	c, err := s.customer(ctx, id)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}

@@ -86,17 +86,7 @@ func TestNoEncryptionByDefault(t *testing.T) {
 // settings only.
 func parseEncryption(t *testing.T, name string, args ...string) *Config {
 	t.Helper()
-	var cfg Config
-	fs := newFlagSet(name, "", &cfg)
-	fs.SetOutput(io.Discard)
-	commands[name].bind(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
-	}
-	if errs := fs.validateEncryption(); len(errs) > 0 {
-		t.Fatalf("%s %v: %v", name, args, errs)
-	}
-	return &cfg
+	return parseAndCheck(t, (*flagSet).validateEncryption, name, args...)
 }
 
 // TestCodecEndpoint serves the endpoint as dev does and decodes over HTTP

@@ -125,6 +125,13 @@ func TestBadRateLimitSettingsNameTheFlag(t *testing.T) {
 // api's --code-secret; they are not what these tests are about.)
 func parseFlags(t *testing.T, name string, args ...string) *Config {
 	t.Helper()
+	return parseAndCheck(t, (*flagSet).validateLimits, name, args...)
+}
+
+// parseAndCheck binds a command's flags as run does, parses args and runs
+// only the given validation.
+func parseAndCheck(t *testing.T, validate func(*flagSet) []error, name string, args ...string) *Config {
+	t.Helper()
 	var cfg Config
 	fs := newFlagSet(name, "", &cfg)
 	fs.SetOutput(io.Discard)
@@ -132,7 +139,7 @@ func parseFlags(t *testing.T, name string, args ...string) *Config {
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("%s %v: %v", name, args, err)
 	}
-	if errs := fs.validateLimits(); len(errs) > 0 {
+	if errs := validate(fs); len(errs) > 0 {
 		t.Fatalf("%s %v: %v", name, args, errs)
 	}
 	return &cfg
