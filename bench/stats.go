@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"math"
 	"slices"
 	"sort"
@@ -117,4 +118,25 @@ func errorKeys(m map[string]int) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
+}
+
+// Measure calls op for i in 0..n-1, c calls at a time, and returns their
+// stats under name: throughput over the whole run, latencies, and the
+// errors op returned, counted under "error". It is the load loop of the
+// HTTP tool made available to other drivers (the engine ceiling), so that
+// every figure the project reports is computed the same way.
+func Measure(ctx context.Context, name string, n, c int, op func(ctx context.Context, i int) error) OpStats {
+	recs, elapsed := phase(ctx, Config{N: n, Concurrency: c}, func(ctx context.Context, i int, w *worker) {
+		start := time.Now()
+		key := ""
+		if err := op(ctx, i); err != nil {
+			key = "error"
+		}
+		w.rec(name).add(time.Since(start), key)
+	})
+	r := recs[name]
+	if r == nil {
+		r = newRecorder()
+	}
+	return r.summarize(name, elapsed)
 }

@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"context"
+	"errors"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -113,5 +116,46 @@ func TestErrorKeysOrder(t *testing.T) {
 	want := []string{"409", "500", "1000", "body", "timeout"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("errorKeys = %v, want %v", got, want)
+	}
+}
+
+func TestMeasureCountsEveryCallAndItsErrors(t *testing.T) {
+	var calls atomic.Int64
+	seen := make([]atomic.Bool, 50)
+	s := Measure(context.Background(), "op", 50, 4, func(ctx context.Context, i int) error {
+		calls.Add(1)
+		seen[i].Store(true)
+		if i%10 == 0 {
+			return errors.New("boom")
+		}
+		return nil
+	})
+	if calls.Load() != 50 {
+		t.Fatalf("op called %d times, want 50", calls.Load())
+	}
+	for i := range seen {
+		if !seen[i].Load() {
+			t.Fatalf("op never called for i=%d", i)
+		}
+	}
+	if s.Name != "op" || s.Requests != 50 || s.OK != 45 || s.Errors["error"] != 5 {
+		t.Fatalf("stats = %+v, want 50 requests, 45 ok, 5 errors", s)
+	}
+	if s.Throughput <= 0 {
+		t.Fatalf("throughput %v, want > 0", s.Throughput)
+	}
+}
+
+func TestMeasureStopsWhenContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls atomic.Int64
+	s := Measure(ctx, "op", 1000, 1, func(ctx context.Context, i int) error {
+		if calls.Add(1) == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if s.Requests >= 1000 || s.Requests < 3 {
+		t.Fatalf("%d requests after cancel at the third, want it to stop early", s.Requests)
 	}
 }
