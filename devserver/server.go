@@ -28,8 +28,9 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	// DataDir holds the SQLite file (DataDir/temporal.db) and is created if
-	// missing. A new file gets the Temporal schema. Only one Server at a
+	// DataDir holds the SQLite files (DataDir/temporal.db and
+	// DataDir/visibility.db) and is created if missing. A new file gets the
+	// Temporal schema. Only one Server at a
 	// time may use a DataDir; Start fails for a second one.
 	//
 	// The server's SQLite plugin keeps its connection to the file until the
@@ -138,13 +139,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.unlock, err = lockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	dbPath := filepath.Join(cfg.DataDir, dbFileName)
-	created, err := prepareDatabase(dbPath, clusterName, cfg.Namespace)
+	created, err := prepareDatabases(cfg.DataDir, clusterName, cfg.Namespace)
 	if err != nil {
 		return nil, err
 	}
-	if created {
-		cfg.Logger.Info("devserver: created a new database", "path", dbPath)
+	for _, path := range created {
+		cfg.Logger.Info("devserver: created a new database", "path", path)
 	}
 
 	// The UI's port is bound first: it is the cheapest way to fail.
@@ -160,7 +160,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	logger := serverLogger{log: cfg.Logger, floor: cfg.LogLevel, quiet: &s.quiet}
-	srvCfg := serverConfig(ip, p, dbPath)
+	srvCfg := serverConfig(ip, p, filepath.Join(cfg.DataDir, dbFileName), filepath.Join(cfg.DataDir, visibilityFileName))
 	if err := guard(func() (err error) {
 		s.temporal, err = temporal.NewServer(
 			temporal.WithConfig(srvCfg),

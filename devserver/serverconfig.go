@@ -37,8 +37,9 @@ func pickPorts(ip string, frontend int) (ports, error) {
 }
 
 // serverConfig is the static configuration of a single-node server with one
-// history shard on the SQLite file at dbPath.
-func serverConfig(ip string, p ports, dbPath string) *config.Config {
+// history shard on the SQLite file at dbPath, its visibility records in the
+// one at visPath.
+func serverConfig(ip string, p ports, dbPath, visPath string) *config.Config {
 	frontendAddr := net.JoinHostPort(ip, strconv.Itoa(p.frontend))
 	httpAddr := net.JoinHostPort(ip, strconv.Itoa(p.frontendHTTP))
 
@@ -46,13 +47,16 @@ func serverConfig(ip string, p ports, dbPath string) *config.Config {
 	cfg.Global.Membership.MaxJoinDuration = 30 * time.Second
 	cfg.Global.Membership.BroadcastAddress = ip
 
-	const store = "sqlite"
+	const store, visStore = "sqlite", "sqlite-visibility"
 	cfg.Persistence.DefaultStore = store
-	cfg.Persistence.VisibilityStore = store
+	cfg.Persistence.VisibilityStore = visStore
 	// One shard: there is one history host, and every shard costs a
 	// goroutine set and queue readers of its own.
 	cfg.Persistence.NumHistoryShards = 1
-	cfg.Persistence.DataStores = map[string]config.DataStore{store: {SQL: sqlConfig(dbPath)}}
+	cfg.Persistence.DataStores = map[string]config.DataStore{
+		store:    {SQL: sqlConfig(dbPath)},
+		visStore: {SQL: sqlConfig(visPath)},
+	}
 
 	cfg.ClusterMetadata = &cluster.Config{
 		FailoverVersionIncrement: 10,
