@@ -92,12 +92,12 @@ func (a *Activities) CreateCustomer(ctx context.Context, c coffeeshop.Customer) 
 		coffeeshop.ErrorMessage(err), errTypeInUse, nil, BodyHash(&c))
 }
 
-// createOptions: as activityOptions, but an insert takes milliseconds, so
+// createOptions: as storeOptions, but an insert takes milliseconds, so
 // a try whose worker died is given up on sooner: the client creating the
 // customer waits for it.
-var createOptions = workflow.ActivityOptions{
+var createOptions = workflow.LocalActivityOptions{
 	StartToCloseTimeout: 5 * time.Second,
-	RetryPolicy:         activityOptions.RetryPolicy,
+	RetryPolicy:         retryForever,
 }
 
 // creation is the create step of a verification: whether it has run, and
@@ -112,12 +112,12 @@ type creation struct {
 // create runs the create step and records its outcome. A failure ends the
 // verification before any code is sent.
 func (v *verification) create(ctx workflow.Context) {
-	actx := workflow.WithActivityOptions(ctx, createOptions)
+	actx := workflow.WithLocalActivityOptions(ctx, createOptions)
 	var a *Activities
 	nc := v.params.Create
 	in := coffeeshop.Customer{ID: v.params.CustomerID, FirstName: nc.FirstName, LastName: nc.LastName,
 		Email: nc.Email, PhoneNumber: v.params.PhoneNumber}
-	err := workflow.ExecuteActivity(actx, a.CreateCustomer, in).Get(ctx, &v.created.customer)
+	err := workflow.ExecuteLocalActivity(actx, a.CreateCustomer, in).Get(ctx, &v.created.customer)
 	if err != nil {
 		// Only a permanent failure gets here (the activity is retried
 		// otherwise): keep what the client must learn, drop the wrapping.

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -38,7 +39,7 @@ func (s *stack) waitCode(id string) {
 	}
 }
 
-// activities counts the activities of each type in the history of the
+// activities counts the activities (local or not) of each type in the history of the
 // workflow of the customer id; it fails the test unless that workflow has
 // had exactly one run.
 func (s *stack) activities(id string) map[string]int {
@@ -59,6 +60,15 @@ func (s *stack) activities(id string) map[string]int {
 		}
 		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
 			n[a.GetActivityType().GetName()]++
+		}
+		if m := e.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "LocalActivity" {
+			// The SDK records a local activity's identity as JSON in the
+			// marker's "data" detail.
+			var data struct{ ActivityType string }
+			if err := json.Unmarshal(m.GetDetails()["data"].GetPayloads()[0].GetData(), &data); err != nil {
+				s.t.Fatalf("local activity marker: %v", err)
+			}
+			n[data.ActivityType]++
 		}
 	}
 	return n

@@ -1,0 +1,73 @@
+package verify_test
+
+import (
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+// cost is what one verification costs the engine, read from its history.
+type cost struct {
+	events          int // history events
+	workflowTasks   int // workflow tasks completed
+	activityTasks   int // activities scheduled (each a task through matching)
+	localActivities int // local activities (markers; no task of their own)
+	timers          int
+	updates         int // Updates accepted
+}
+
+func (s *stack) cost(id string) cost {
+	s.t.Helper()
+	var c cost
+	it := s.tc.GetWorkflowHistory(ctx(s.t), verify.WorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		c.events++
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			c.workflowTasks++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			c.activityTasks++
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			c.localActivities++
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			c.timers++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			c.updates++
+		}
+	}
+	return c
+}
+
+// TestCostOfOneVerification records what the happy path — create, then the
+// right code — costs the engine, and holds it to the budget that
+// docs/benchmarks.md reports. Run with -v to see the figures.
+func TestCostOfOneVerification(t *testing.T) {
+	s := newStack(t, verify.FixedCode("1234"), verify.Client{})
+	c, err := s.create(newCustomer(1), "cost-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.verify(c, "1234", "cost-verify-1"); r.String() != "SUCCESS" {
+		t.Fatalf("verify: %v", r)
+	}
+	s.waitClosed(c)
+	got := s.cost(c.ID)
+	t.Logf("one verification: %d history events, %d workflow tasks, %d activity tasks, %d local activities, %d timers, %d updates",
+		got.events, got.workflowTasks, got.activityTasks, got.localActivities, got.timers, got.updates)
+	// The budget: a workflow task for the start with the create Update (the
+	// row written by a local activity), one for the sent code (a regular
+	// activity: see sendOptions) and one for the verify Update (the mark a
+	// local activity). Before local activities: 4, 3 and 0, 28 events.
+	if got.workflowTasks > 3 || got.activityTasks != 1 || got.localActivities != 2 || got.events > 21 {
+		t.Errorf("one verification cost %+v; the budget is 3 workflow tasks, 1 activity task, 2 local activities, 21 events", got)
+	}
+	if got.updates != 2 {
+		t.Errorf("%d updates accepted, want 2 (create, verify)", got.updates)
+	}
+}
