@@ -13,6 +13,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/bench"
+	"github.com/coffeeshop/coffeeshop/internal/ceiling"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 )
 
@@ -64,10 +65,16 @@ type Config struct {
 
 	LogLevel  string
 	LogFormat string
+	// PprofAddr, when set, serves Go's runtime profiles (net/http/pprof)
+	// on their own listener (pprof.go).
+	PprofAddr string
 
 	// The load tool (bench.go).
 	Bench     bench.Config
 	BenchJSON bool
+
+	// The engine ceiling (ceiling.go).
+	Ceiling ceiling.Config
 }
 
 // flagSet binds flags to c and remembers which settings the subcommand uses,
@@ -191,6 +198,7 @@ func (fs *flagSet) logFlags(defaultFormat string) {
 	c := fs.cfg
 	fs.str(&c.LogLevel, "log-level", "COFFEESHOP_LOG_LEVEL", "info", "debug, info, warn or error")
 	fs.str(&c.LogFormat, "log-format", "COFFEESHOP_LOG_FORMAT", defaultFormat, "text or json")
+	fs.str(&c.PprofAddr, "pprof-addr", "COFFEESHOP_PPROF_ADDR", "", "serve Go runtime profiles (/debug/pprof/) on this address; empty: off. Keep it on loopback")
 }
 
 // validate checks the settings the subcommand uses and names the first bad
@@ -206,6 +214,11 @@ func (fs *flagSet) validate() error {
 			if err := checkHostPort(a.val); err != nil {
 				errs = append(errs, fmt.Errorf("--%s %q: %w", a.name, a.val, err))
 			}
+		}
+	}
+	if fs.used["pprof-addr"] && c.PprofAddr != "" {
+		if err := checkHostPort(c.PprofAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--pprof-addr %q: %w", c.PprofAddr, err))
 		}
 	}
 	if fs.used["ui-addr"] && c.UIAddr != "" {
@@ -243,6 +256,7 @@ func (fs *flagSet) validate() error {
 	errs = append(errs, fs.validateEncryption()...)
 	errs = append(errs, fs.validatePhoneCap()...)
 	errs = append(errs, fs.validateBench()...)
+	errs = append(errs, fs.validateCeiling()...)
 	if fs.used["log-level"] {
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

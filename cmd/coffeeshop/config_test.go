@@ -28,6 +28,8 @@ func TestBadSettingsNameTheFlag(t *testing.T) {
 		{[]string{"dev", "--temporal-addr", "nope"}, "--temporal-addr"},
 		{[]string{"dev", "--http-addr", "127.0.0.1:99999"}, "--http-addr"},
 		{[]string{"dev", "--ui-addr", "x"}, "--ui-addr"},
+		{[]string{"dev", "--pprof-addr", "x"}, "--pprof-addr"},
+		{[]string{"worker", "--pprof-addr", "127.0.0.1:99999"}, "--pprof-addr"},
 		{[]string{"dev", "--fixed-code", "12ab"}, "--fixed-code"},
 		{[]string{"dev", "--max-attempts", "0"}, "--max-attempts"},
 		{[]string{"dev", "--code-ttl", "10ms"}, "--code-ttl"},

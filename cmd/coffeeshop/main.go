@@ -25,6 +25,8 @@ Commands:
   api       the gRPC and HTTP/JSON API, against any Temporal frontend and database
   bench     load tool: signs up, verifies and reads back customers through any
             server's HTTP API and reports throughput, latency and stale answers
+  ceiling   the engine's ceiling: trivial workflows/s on an embedded server
+            with dev's settings, the limit bench's figures are compared with
 
 Run "coffeeshop <command> --help" for a command's flags.
 `
@@ -84,6 +86,13 @@ var commands = map[string]command{
 		},
 		run: runBench,
 	},
+	"ceiling": {
+		summary: "Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a\nfresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time,\nwith the verification worker's settings, and prints workflows/s and latencies. A verification\ncannot be cheaper than such a workflow; docs/benchmarks.md compares the two.",
+		bind: func(fs *flagSet) {
+			fs.ceilingFlags()
+		},
+		run: runCeiling,
+	},
 }
 
 func main() {
@@ -127,6 +136,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.validate(); err != nil {
 		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, err)
 		return 2
+	}
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)
+			return 1
+		}
+		defer stopPprof()
 	}
 	if err := cmd.run(ctx, &cfg, stdout); err != nil {
 		fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)

@@ -62,7 +62,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer st.Close()
 
-	tc, err := dialTemporal(ctx, srv.FrontendAddr(), devNamespace, dc, log)
+	tc, err := dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true}, dc, log)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func connectRemote(ctx context.Context, cfg *Config, log *slog.Logger) (store, c
 		st.Close()
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.Namespace, dc, log)
+	tc, err := dialTemporal(ctx, temporalConn{address: cfg.TemporalAddress, namespace: cfg.Namespace}, dc, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
