@@ -113,8 +113,10 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
 		// Bound the workflows kept in memory. The default (128,000) is sized
 		// for a dedicated history host; a cache miss only costs a read from
-		// SQLite, while a full cache costs hundreds of megabytes.
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+		// SQLite, while a full cache costs hundreds of megabytes. 1,024 is
+		// far more than the workflows that have a task in flight at once
+		// even at the ceiling's rate (docs/benchmarks.md).
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 1024,
 		// The Web UI lists and counts workflows through visibility, a few
 		// calls per page and refresh; the default of 10/s throttles it.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,

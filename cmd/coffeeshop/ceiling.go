@@ -38,6 +38,7 @@ func (fs *flagSet) validateCeiling() []error {
 // dev's engine and nothing else.
 func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
+	setStickyCache()
 	dir, err := os.MkdirTemp("", "coffeeshop-ceiling-")
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -116,12 +117,27 @@ func workerOptions() worker.Options {
 	return worker.Options{}
 }
 
+// stickyCacheSize bounds the workflows a worker process keeps in memory
+// between their workflow tasks (the SDK's default is 10,000). Each holds
+// its goroutines and state; with 10,000 verifications open at once, dev
+// grew past 1.2 GB. A workflow that is not cached is rebuilt from its
+// history at its next task, which for a verification is some twenty
+// events: cheap next to the memory.
+const stickyCacheSize = 1024
+
+// setStickyCache applies stickyCacheSize. The SDK's setting is per process
+// and takes effect only if made before the first worker of the process is
+// created — and the embedded Temporal server creates workers of its own
+// (system workflows) when it starts, so dev calls it before that.
+var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(stickyCacheSize) })
+
 // startWorker starts polling the verification task queue.
 func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, log *slog.Logger) (worker.Worker, error) {
 	secret, err := cfg.codeSecret()
 	if err != nil {
 		return nil, err
 	}
+	setStickyCache() // a no-op when dev has made it already
 	w := worker.New(tc, verify.TaskQueue, workerOptions())
 	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codeGenerator(cfg), Secret: secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})

@@ -39,6 +39,7 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	start := time.Now()
+	setStickyCache()
 	log := cfg.logger()
 	dc, err := cfg.dataConverter()
 	if err != nil {
