@@ -76,6 +76,12 @@ type Report struct {
 	// the attempt: a wrong code not answered INCORRECT_CODE, a right code
 	// not answered SUCCESS, or an answer about another customer.
 	Stale int `json:"stale"`
+	// Expired counts right codes answered CODE_EXPIRED: the code was older
+	// than the server's code TTL when it was sent, which happens when the
+	// create phase outlasts it (raise dev's --code-ttl for large -n). They
+	// are the true result of the attempt, so not stale; their customers
+	// are not verified.
+	Expired int `json:"expired"`
 	// NotVerified counts customers of the run that the final read did not
 	// show as phoneVerified, those whose create or read failed included.
 	NotVerified int     `json:"notVerified"`
@@ -144,7 +150,7 @@ func run(ctx context.Context, cfg Config, c *client, id identity) *Report {
 	rep.Operations = append(rep.Operations, creates[OpCreate].summarize(OpCreate, createTime))
 
 	wrong := wrongCode(cfg.Code)
-	var stale, succeeded int
+	var stale, succeeded, expired int
 	verifies, verifyTime := phase(ctx, cfg, func(ctx context.Context, i int, w *worker) {
 		cid := ids[i]
 		if cid == "" {
@@ -160,18 +166,21 @@ func run(ctx context.Context, cfg Config, c *client, id identity) *Report {
 		a, d, key := c.verify(ctx, cid, cfg.Code, id.requestID("verify", i))
 		w.rec(OpVerify).add(d, key)
 		if key == "" {
-			if matches(a, cid, true) {
+			switch {
+			case matches(a, cid, true):
 				w.succeeded++
-			} else {
+			case a.Result == ResultCodeExpired && a.CustomerID == cid:
+				w.expired++
+			default:
 				w.stale++
 			}
 		}
-	}, func(w *worker) { stale += w.stale; succeeded += w.succeeded })
+	}, func(w *worker) { stale += w.stale; succeeded += w.succeeded; expired += w.expired })
 	if cfg.WrongFirst {
 		rep.Operations = append(rep.Operations, verifies[OpVerifyWrong].summarize(OpVerifyWrong, verifyTime))
 	}
 	rep.Operations = append(rep.Operations, verifies[OpVerify].summarize(OpVerify, verifyTime))
-	rep.Stale = stale
+	rep.Stale, rep.Expired = stale, expired
 	if verifyTime > 0 {
 		rep.VerifiedPerSec = float64(succeeded) / verifyTime.Seconds()
 	}
@@ -200,8 +209,8 @@ func run(ctx context.Context, cfg Config, c *client, id identity) *Report {
 // worker is one goroutine's tallies; phase merges them when it ends, so the
 // hot path takes no lock.
 type worker struct {
-	recs                       map[string]*recorder
-	stale, succeeded, verified int
+	recs                                map[string]*recorder
+	stale, succeeded, verified, expired int
 }
 
 func (w *worker) rec(op string) *recorder {

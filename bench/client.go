@@ -17,6 +17,7 @@ import (
 const (
 	ResultSuccess       = "VERIFICATION_RESULT_SUCCESS"
 	ResultIncorrectCode = "VERIFICATION_RESULT_INCORRECT_CODE"
+	ResultCodeExpired   = "VERIFICATION_RESULT_CODE_EXPIRED"
 )
 
 // customerJSON is the part of the API's customer the tool reads.

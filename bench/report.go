@@ -30,6 +30,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nverified/s:    %.1f\n", r.VerifiedPerSec)
 	fmt.Fprintf(&b, "stale answers: %d (must be 0)\n", r.Stale)
+	if r.Expired > 0 {
+		fmt.Fprintf(&b, "expired codes: %d (older than the server's code TTL when sent: raise dev's --code-ttl for large -n)\n", r.Expired)
+	}
 	fmt.Fprintf(&b, "not verified:  %d of %d\n", r.NotVerified, r.N)
 	_, err := io.WriteString(w, b.String())
 	return err

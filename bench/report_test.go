@@ -34,7 +34,7 @@ func TestJSONShape(t *testing.T) {
 			}
 		}
 	})
-	want := []string{"concurrency", "n", "notVerified", "operations", "runId", "seconds", "stale", "url", "verifiedPerSec", "wrongFirst"}
+	want := []string{"concurrency", "expired", "n", "notVerified", "operations", "runId", "seconds", "stale", "url", "verifiedPerSec", "wrongFirst"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("top-level keys %v, want %v", keys, want)
 	}

@@ -20,6 +20,9 @@ type fakeAPI struct {
 	code          string
 	stale         bool
 	conflictEvery int
+	// expired answers every right code CODE_EXPIRED, as a server does
+	// whose code TTL passed before the verify phase reached the customer.
+	expired bool
 
 	mu        sync.Mutex
 	creates   int
@@ -78,7 +81,10 @@ func (f *fakeAPI) handler() http.Handler {
 			return
 		}
 		result := ResultIncorrectCode
-		if req.Code == f.code {
+		switch {
+		case req.Code == f.code && f.expired:
+			result = ResultCodeExpired
+		case req.Code == f.code:
 			result = ResultSuccess
 			c.verified = true
 		}
@@ -201,6 +207,22 @@ func TestRunCountsErrorsAndUnverified(t *testing.T) {
 	rep = runAgainst(t, newFakeAPI("9999"), Config{N: 10, Concurrency: 2})
 	if rep.Stale != 10 || rep.NotVerified != 10 {
 		t.Errorf("wrong --code: stale %d, not verified %d; want 10 and 10", rep.Stale, rep.NotVerified)
+	}
+}
+
+// Right codes answered CODE_EXPIRED are counted as expired, not stale; their
+// customers are not verified, so the run fails.
+func TestRunCountsExpiredCodes(t *testing.T) {
+	api := newFakeAPI("1234")
+	api.expired = true
+	rep := runAgainst(t, api, Config{N: 12, Concurrency: 3})
+	if rep.Expired != 12 || rep.Stale != 0 || rep.NotVerified != 12 || !rep.Failed() {
+		t.Errorf("expired %d, stale %d, not verified %d, failed %v; want 12, 0, 12, true",
+			rep.Expired, rep.Stale, rep.NotVerified, rep.Failed())
+	}
+	var out strings.Builder
+	if err := rep.WriteText(&out); err != nil || !strings.Contains(out.String(), "expired codes: 12") {
+		t.Errorf("text report %q (%v) does not name the expired codes", out.String(), err)
 	}
 }
 
