@@ -81,20 +81,6 @@ func (e *edge) send(t *testing.T, method, path, body string, header ...string) r
 	return roundTrip(t, req)
 }
 
-func roundTrip(t *testing.T, req *http.Request) response {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(b)}
-}
-
 // verifyFrom sends a right code for customer id as the client at ip (via
 // X-Forwarded-For; only believed when the harness trusts loopback).
 func (e *edge) verifyFrom(t *testing.T, ip, id string) response {

@@ -71,6 +71,21 @@ type response struct {
 	body   string
 }
 
+// roundTrip sends req and returns the response, read to the end.
+func roundTrip(t *testing.T, req *http.Request) response {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
 // do sends body ("" for none) and returns the response.
 func (h *harness) do(t *testing.T, method, path, body string) response {
 	t.Helper()
@@ -85,16 +100,7 @@ func (h *harness) do(t *testing.T, method, path, body string) response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+	return roundTrip(t, req)
 }
 
 // want fails the test unless r has the given status and exact body.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,16 +20,7 @@ func (h *harness) doHeaders(t *testing.T, method, path, body string, header http
 	}
 	req.Header = header.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+	return roundTrip(t, req)
 }
 
 // The idempotency key reaches the Verifier from the body or from the

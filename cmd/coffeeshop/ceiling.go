@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/coffeeshop/coffeeshop/devserver"
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
 )
 
@@ -44,12 +43,13 @@ func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := devserver.Start(ctx, devserver.Config{DataDir: dir, FrontendAddr: "127.0.0.1:0", Namespace: devNamespace, Logger: log})
+	cfg.DataDir, cfg.TemporalAddr, cfg.UIAddr = dir, "127.0.0.1:0", ""
+	srv, err := startEmbeddedTemporal(ctx, cfg, "")
 	if err != nil {
-		return fmt.Errorf("start embedded Temporal server: %w", err)
+		return err
 	}
 	defer srv.Stop()
-	tc, err := dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true}, converters{}, log)
+	tc, err := dialEmbedded(ctx, srv, converters{}, log)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,12 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 	return srv, nil
 }
 
+// dialEmbedded connects a client to the embedded server srv, in dev's
+// namespace.
+func dialEmbedded(ctx context.Context, srv *devserver.Server, dc converters, log *slog.Logger) (client.Client, error) {
+	return dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true}, dc, log)
+}
+
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	start := time.Now()
 	setStickyCache()
@@ -63,7 +69,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer st.Close()
 
-	tc, err := dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true}, dc, log)
+	tc, err := dialEmbedded(ctx, srv, dc, log)
 	if err != nil {
 		return err
 	}
