@@ -1,12 +1,9 @@
 package devserver_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +11,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/devserver/devservertest"
 )
 
 // childDirEnv, when set, makes the test binary run childMain instead of
@@ -114,25 +112,7 @@ func testUpdateAfterSIGKILL(t *testing.T, mode string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childDirEnv+"="+dir, childModeEnv+"="+mode)
-	child.Stderr = os.Stderr
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if strings.TrimSpace(line) != "READY" {
-		t.Fatalf("child did not get ready: %q, %v", line, err)
-	}
-	if err := child.Process.Kill(); err != nil { // SIGKILL on Unix
-		t.Fatal(err)
-	}
-	_ = child.Wait()
+	devservertest.KillChild(ctx, t, childDirEnv+"="+dir, childModeEnv+"="+mode)
 
 	restarted := time.Now()
 	srv, took := startServer(t, dir, false)

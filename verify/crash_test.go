@@ -1,14 +1,11 @@
 package verify_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/devserver/devservertest"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
 )
@@ -130,25 +128,7 @@ func testCreateSurvivesAKill(t *testing.T, mode string) {
 	dir := t.TempDir()
 	cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	child := exec.CommandContext(cctx, os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), crashDirEnv+"="+dir, crashModeEnv+"="+mode)
-	child.Stderr = os.Stderr
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if strings.TrimSpace(line) != "READY" {
-		t.Fatalf("child did not get ready: %q, %v", line, err)
-	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
+	devservertest.KillChild(cctx, t, crashDirEnv+"="+dir, crashModeEnv+"="+mode)
 
 	id := verify.CustomerID(crashRequestID)
 	store, err := sqlite.Open(filepath.Join(dir, "customers.db"))

@@ -3,9 +3,12 @@
 package devservertest
 
 import (
+	"bufio"
 	"context"
 	"log/slog"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,4 +44,33 @@ func Start(t testing.TB, cfg devserver.Config) *devserver.Server {
 		}
 	})
 	return srv
+}
+
+// KillChild re-runs the test binary as a child process, running no test,
+// with env ("NAME=value") added to its environment: the child's TestMain
+// sees it and plays its part. Once the child prints READY on a line of its
+// own, KillChild kills it with SIGKILL and waits for it to exit. t fails at
+// once if the child ends or prints anything else first; ctx bounds the
+// child's life.
+func KillChild(ctx context.Context, t testing.TB, env ...string) {
+	t.Helper()
+	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), env...)
+	child.Stderr = os.Stderr
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(line) != "READY" {
+		t.Fatalf("child did not get ready: %q, %v", line, err)
+	}
+	if err := child.Process.Kill(); err != nil { // SIGKILL on Unix
+		t.Fatal(err)
+	}
+	_ = child.Wait()
 }
