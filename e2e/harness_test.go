@@ -162,7 +162,23 @@ type api struct {
 	base string
 }
 
+// do sends body and returns the status and the decoded JSON answer.
 func (a api) do(method, path, body string) (int, map[string]any) {
+	a.t.Helper()
+	r := a.send(method, path, body)
+	return r.status, r.body
+}
+
+// reply is a whole HTTP answer.
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+// send sends body as JSON with the header name/value pairs and returns
+// the whole answer; a non-JSON body fails the test.
+func (a api) send(method, path, body string, header ...string) reply {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -171,17 +187,20 @@ func (a api) do(method, path, body string) (int, map[string]any) {
 		a.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
+	r := reply{status: resp.StatusCode, header: resp.Header}
+	if err := json.Unmarshal(raw, &r.body); err != nil {
 		a.t.Fatalf("%s %s: %d with non-JSON body %q", method, path, resp.StatusCode, raw)
 	}
-	return resp.StatusCode, out
+	return r
 }
 
 // create signs up a customer and returns its id.

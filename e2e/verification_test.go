@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -23,39 +19,6 @@ func (s devStack) startWith(t *testing.T, extra ...string) (*process, api) {
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)
 	return p, a
-}
-
-// reply is a whole HTTP answer.
-type reply struct {
-	status int
-	header http.Header
-	body   map[string]any
-}
-
-// send is api.do with request headers and the response headers.
-func (a api) send(method, path, body string, header ...string) reply {
-	a.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, strings.NewReader(body))
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := reply{status: resp.StatusCode, header: resp.Header}
-	if err := json.Unmarshal(raw, &r.body); err != nil {
-		a.t.Fatalf("%s %s: %d with non-JSON body %q", method, path, resp.StatusCode, raw)
-	}
-	return r
 }
 
 // verification reads GET /v1/customers/{id}/verification.
