@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# protogen.sh regenerates the Go code of every .proto file under proto/.
+# protogen.sh regenerates the Go code of every .proto file under proto/, and
+# for each file with a service an OpenAPI v2 document (<name>.swagger.json)
+# of its HTTP routes, which the binary embeds and serves at /openapi.json.
 #
 # Run it as `go generate ./proto/...` from the repository root (or directly).
 # It needs only Go and protoc. The plugins are installed at pinned versions
@@ -16,6 +18,8 @@ set -euo pipefail
 PROTOC_GEN_GO_VERSION=v1.36.11
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 PROTOC_GEN_GRPC_GATEWAY_VERSION=v2.29.0
+# The OpenAPI plugin is released with the gateway; keep the two equal.
+PROTOC_GEN_OPENAPIV2_VERSION="$PROTOC_GEN_GRPC_GATEWAY_VERSION"
 GOOGLEAPIS_MODULE=github.com/grpc-ecosystem/grpc-gateway@v1.16.0
 WANT_PROTOC="libprotoc 3.21.12"
 
@@ -54,6 +58,7 @@ export GOBIN="$root/bin"
 go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION"
 go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
 go install "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$PROTOC_GEN_GRPC_GATEWAY_VERSION"
+go install "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$PROTOC_GEN_OPENAPIV2_VERSION"
 
 # Download outside this module so that go.mod and go.sum stay untouched.
 googleapis="$(cd "$tmp" && GOFLAGS= go mod download -json "$GOOGLEAPIS_MODULE" |
@@ -70,16 +75,25 @@ protos=()
 while IFS= read -r f; do protos+=("$f"); done < <(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
 out="$tmp/out"
 mkdir -p "$out"
+# The OpenAPI document must describe the JSON the gateway speaks (see
+# api/gateway.go): field names in lowerCamelCase as protojson writes them
+# (json_names_for_fields; the gateway reads either spelling), enums as their
+# names, and one document per .proto file, next to it. proto/openapi.yaml
+# adds what the .proto files do not say (title, version, headers).
+openapi_opts="json_names_for_fields=true,enums_as_ints=false,output_format=json"
+openapi_opts+=",openapi_configuration=$root/proto/openapi.yaml"
 protoc \
 	-I proto -I "$googleapis" \
 	--plugin=protoc-gen-go="$GOBIN/protoc-gen-go" \
 	--plugin=protoc-gen-go-grpc="$GOBIN/protoc-gen-go-grpc" \
 	--plugin=protoc-gen-grpc-gateway="$GOBIN/protoc-gen-grpc-gateway" \
+	--plugin=protoc-gen-openapiv2="$GOBIN/protoc-gen-openapiv2" \
 	--go_out="$out" --go_opt=paths=source_relative \
 	--go-grpc_out="$out" --go-grpc_opt=paths=source_relative \
 	--grpc-gateway_out="$out" --grpc-gateway_opt=paths=source_relative \
+	--openapiv2_out="$out" --openapiv2_opt="$openapi_opts" \
 	"${protos[@]}"
 
-find proto -type f \( -name '*.pb.go' -o -name '*.pb.gw.go' \) -delete
+find proto -type f \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' \) -delete
 cp -R "$out/." proto/
 echo "protogen: generated $(cd "$out" && find . -type f | wc -l) files from ${#protos[@]} proto files" >&2
