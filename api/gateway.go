@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -53,7 +54,8 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 // error is {"code":N,"message":"…","details":[]} under the HTTP status of its
 // gRPC code, and a "retry-after" header from the server becomes Retry-After.
 // Requests may name fields in snake_case or camelCase; unknown fields are
-// ignored. A body over 64 KiB is answered 413, and a panic in the HTTP layer
+// ignored. GET /openapi.json answers with the OpenAPI document of these
+// routes (customerv1.OpenAPI). A body over 64 KiB is answered 413, and a panic in the HTTP layer
 // is logged and answered 500 without ending the process.
 func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (http.Handler, error) {
 	cfg := gatewayConfig{log: slog.Default()}
@@ -61,12 +63,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 		o(&cfg)
 	}
 	muxOpts := []runtime.ServeMuxOption{
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &compactJSON{
-			JSONPb: runtime.JSONPb{
-				MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
-				UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
-			},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, gatewayMarshaler()),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithMetadata(idempotencyKeyHeader),
@@ -79,7 +76,30 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := customerv1.RegisterCustomerServiceHandlerFromEndpoint(ctx, mux, grpcAddr, dial); err != nil {
 		return nil, fmt.Errorf("api: gateway to %s: %w", grpcAddr, err)
 	}
+	if err := mux.HandlePath(http.MethodGet, "/openapi.json", serveOpenAPI); err != nil {
+		return nil, fmt.Errorf("api: route /openapi.json: %w", err)
+	}
 	return recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(mux))), nil
+}
+
+// gatewayMarshaler is the gateway's codec of every request and response
+// body. The OpenAPI document (customer.swagger.json) names fields as it
+// writes them: lowerCamelCase JSON names, since UseProtoNames is off.
+func gatewayMarshaler() *compactJSON {
+	return &compactJSON{
+		JSONPb: runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+		},
+	}
+}
+
+// serveOpenAPI answers with the OpenAPI document of the gateway's routes,
+// generated from customer.proto and embedded in the binary.
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(customerv1.OpenAPI)))
+	_, _ = io.WriteString(w, customerv1.OpenAPI)
 }
 
 // incomingHeader is the gateway's default mapping of HTTP headers to gRPC
