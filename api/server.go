@@ -12,6 +12,7 @@ import (
 	"log/slog"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/reflection"
 
 	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
@@ -58,7 +59,9 @@ func (s *Server) logger() *slog.Logger {
 	return s.Logger
 }
 
-// NewGRPCServer returns a gRPC server with s registered as CustomerService.
+// NewGRPCServer returns a gRPC server with s registered as CustomerService,
+// and gRPC server reflection (v1 and v1alpha), so that tools such as grpcurl
+// can list the services and describe their messages without the .proto files.
 // Every call is logged, and a panic in a handler is logged with its stack and
 // answered with codes.Internal instead of ending the process. These
 // interceptors run outermost, before any interceptor given in opts.
@@ -70,5 +73,6 @@ func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	}
 	srv := grpc.NewServer(append(own, opts...)...)
 	customerv1.RegisterCustomerServiceServer(srv, s)
+	reflection.Register(srv)
 	return srv
 }
