@@ -27,6 +27,7 @@ Commands:
             server's HTTP API and reports throughput, latency and stale answers
   ceiling   the engine's ceiling: trivial workflows/s on an embedded server
             with dev's settings, the limit bench's figures are compared with
+  version   prints the version, VCS revision and Go version (also --version)
 
 Run "coffeeshop <command> --help" for a command's flags.
 `
@@ -109,6 +110,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		switch a := args[0]; {
 		case a == "help" || a == "-h" || a == "--help" || a == "-help":
 			fmt.Fprint(stdout, usage)
+			return 0
+		case a == "version" || a == "--version" || a == "-version":
+			if len(args) > 1 {
+				fmt.Fprintf(stderr, "coffeeshop version: unexpected argument %q\n", args[1])
+				return 2
+			}
+			printVersion(stdout)
 			return 0
 		case a != "" && a[0] != '-':
 			name, args = a, args[1:]
