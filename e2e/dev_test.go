@@ -49,6 +49,12 @@ func TestDevWalkthrough(t *testing.T) {
 		t.Fatalf("UI answered %d", resp.StatusCode)
 	}
 
+	// The API describes itself.
+	if r := a.send("GET", "/openapi.json", ""); r.status != http.StatusOK || r.body["swagger"] != "2.0" ||
+		r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("GET /openapi.json: %d %s swagger=%v", r.status, r.header.Get("Content-Type"), r.body["swagger"])
+	}
+
 	// The demo's walkthrough: a wrong code, then the right one.
 	id := a.create("+447911123423")
 	expect(t, "wrong code", a.verify(id, "1233"), "VERIFICATION_RESULT_INCORRECT_CODE")
