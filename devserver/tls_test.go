@@ -11,6 +11,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -152,4 +153,41 @@ func containsAny(s string, subs []string) bool {
 		}
 	}
 	return false
+}
+
+// TestTLSWithoutClientCertificates serves TLS without asking for client
+// certificates: a client that trusts the CA connects with none, and the
+// Web UI reaches the frontend.
+func TestTLSWithoutClientCertificates(t *testing.T) {
+	ca := testpki.NewCA(t, "test server CA")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Config{
+		DataDir: t.TempDir(), FrontendAddr: "127.0.0.1:0", UIAddr: "127.0.0.1:0", Logger: quietLogger(),
+		TLS: &devserver.TLS{Certificate: ca.Server(t, "*.temporal.test", "127.0.0.1").TLS},
+	})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort: srv.FrontendAddr(), Namespace: "default", Logger: sdklog.NewStructuredLogger(quietLogger()),
+		ConnectionOptions: client.ConnectionOptions{TLS: &tls.Config{RootCAs: ca.Pool(), ServerName: "frontend.temporal.test"}},
+	})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: "default"}); err != nil {
+		t.Fatalf("DescribeNamespace: %v", err)
+	}
+	resp, err := http.Get(srv.UIURL() + "/api/v1/namespaces")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"default"`) {
+		t.Fatalf("GET /api/v1/namespaces = %d, %.300q; want 200 listing \"default\"", resp.StatusCode, body)
+	}
 }
