@@ -19,12 +19,12 @@ import (
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // store is a customer store that can be closed.
@@ -106,7 +106,7 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 // handshake that failed, a certificate or API key the frontend rejects)
 // from a frontend that is not up yet.
 func permanentDialError(err error) bool {
-	switch status.Code(err) {
+	switch serviceerror.ToStatus(err).Code() {
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return true
 	}

@@ -145,7 +145,7 @@ func (fs *flagSet) validateClientTLS() []error {
 		return errs
 	}
 	on := c.TLS.value || c.CertPath != "" || c.KeyPath != "" || c.CAPath != "" || c.ServerName != "" || c.APIKey != ""
-	if !on || len(errs) > 0 {
+	if !on {
 		return errs
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.ServerName}

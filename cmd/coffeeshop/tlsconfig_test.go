@@ -15,8 +15,10 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/coffeeshop/coffeeshop/internal/testpki"
 )
@@ -80,7 +82,7 @@ func TestBadTLSSettingsNameTheFlag(t *testing.T) {
 		{nil, []string{"temporal", "--temporal-tls-cert", noNames, "--temporal-tls-key", noNamesKey}, []string{"--temporal-tls-cert", "no DNS name or IP address"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert, "--temporal-tls-key", f.serverKey, "--temporal-tls-client-ca", notPEM}, []string{"--temporal-tls-client-ca", "holds no PEM certificate"}},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+		t.Run(tc.args[0]+" "+tc.want[0], func(t *testing.T) {
 			for i := 0; i+1 < len(tc.env); i += 2 {
 				t.Setenv(tc.env[i], tc.env[i+1])
 			}
@@ -138,8 +140,10 @@ func parseConfig(t *testing.T, cmd string, args ...string) *Config {
 // remote frontend such as Temporal Cloud's.
 type fakeFrontend struct {
 	workflowservice.UnimplementedWorkflowServiceServer
-	mu    sync.Mutex
-	calls []metadata.MD
+	// wantKey, when set, is the only API key accepted.
+	wantKey string
+	mu      sync.Mutex
+	calls   []metadata.MD
 }
 
 func (f *fakeFrontend) GetSystemInfo(ctx context.Context, _ *workflowservice.GetSystemInfoRequest) (*workflowservice.GetSystemInfoResponse, error) {
@@ -147,6 +151,9 @@ func (f *fakeFrontend) GetSystemInfo(ctx context.Context, _ *workflowservice.Get
 	f.mu.Lock()
 	f.calls = append(f.calls, md)
 	f.mu.Unlock()
+	if f.wantKey != "" && (len(md.Get("authorization")) != 1 || md.Get("authorization")[0] != "Bearer "+f.wantKey) {
+		return nil, status.Error(codes.Unauthenticated, "invalid API key")
+	}
 	return &workflowservice.GetSystemInfoResponse{ServerVersion: "fake"}, nil
 }
 
@@ -208,6 +215,20 @@ func TestAPIKeySentAsBearer(t *testing.T) {
 		tc.Close()
 		if got := fake.authorization(); len(got) == 0 || got[0] != "Bearer test-api-key" {
 			t.Errorf("authorization = %q, want [Bearer test-api-key]", got)
+		}
+	})
+	t.Run("refused key", func(t *testing.T) {
+		fake, addr := serveFake(t, &f.server.TLS)
+		fake.wantKey = "another-key"
+		cfg := parseConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
+		dctx, dcancel := context.WithTimeout(ctx, 20*time.Second)
+		defer dcancel()
+		_, err := dialTemporal(dctx, temporalConn{address: addr, namespace: "default", tls: &cfg.TemporalTLS}, converters{}, testLogger())
+		if err == nil || !strings.Contains(err.Error(), "invalid API key") || strings.Contains(err.Error(), "test-api-key") {
+			t.Fatalf("dial: err = %v, want the frontend's refusal, without the key", err)
+		}
+		if dctx.Err() != nil {
+			t.Fatal("a refused key was retried until the test's deadline")
 		}
 	})
 	t.Run("plaintext with --tls=false", func(t *testing.T) {
