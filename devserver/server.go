@@ -3,7 +3,8 @@
 // on a SQLite file, and optionally the Temporal Web UI.
 //
 // It is meant for development, demos and tests: one process, one history
-// shard, no authentication, every port on one IP (the loopback by default).
+// shard, no authentication beyond optional TLS client certificates (see
+// Config.TLS), every port on one IP (the loopback by default).
 // The database survives restarts, so workflows in flight when the process
 // stops, even by SIGKILL, carry on after the next Start on the same DataDir.
 package devserver

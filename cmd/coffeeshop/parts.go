@@ -116,8 +116,10 @@ func permanentDialError(err error) bool {
 
 // dialHint adds a likely cause to a failed dial's error.
 func dialHint(opts client.Options, err error) string {
-	if opts.ConnectionOptions.TLS == nil && strings.Contains(err.Error(), "connection closed before server preface received") {
-		return " (a frontend that serves TLS closes plaintext connections so: --tls?)"
+	// A frontend that serves TLS closes a plaintext connection before its
+	// first answer ("error reading server preface: EOF").
+	if opts.ConnectionOptions.TLS == nil && strings.Contains(err.Error(), "server preface") {
+		return " (if the frontend serves TLS: --tls, or TEMPORAL_TLS=true)"
 	}
 	return ""
 }

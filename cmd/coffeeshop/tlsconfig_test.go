@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -278,4 +280,17 @@ func TestTLSDialFailsAtOnce(t *testing.T) {
 		t.Fatalf("dial with the CA: %v", err)
 	}
 	tc.Close()
+}
+
+// TestPlaintextToTLSHint checks that a plaintext dial closed by a frontend
+// that serves TLS suggests --tls, and that a TLS dial does not.
+func TestPlaintextToTLSHint(t *testing.T) {
+	err := errors.New(`failed reaching server: connection error: desc = "error reading server preface: EOF"`)
+	if got := dialHint(client.Options{}, err); !strings.Contains(got, "--tls") {
+		t.Errorf("plaintext: hint %q, want --tls suggested", got)
+	}
+	tlsOpts := client.Options{ConnectionOptions: client.ConnectionOptions{TLS: &tls.Config{}}}
+	if got := dialHint(tlsOpts, err); got != "" {
+		t.Errorf("TLS: hint %q, want none", got)
+	}
 }
