@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
@@ -23,13 +24,18 @@ import (
 // anything about a workflow needs the history service to own its shard.
 // Asking for a workflow that does not exist covers the second: NotFound
 // comes from the shard itself.
-func waitReady(ctx context.Context, addr, namespace string) error {
+// With TLS it connects as the server's own clients do.
+func waitReady(ctx context.Context, addr, namespace string, t *tlsSetup) error {
 	// A server that is not ready within a minute is not going to be; do not
 	// leave a caller without a deadline hanging.
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := insecure.NewCredentials()
+	if t != nil {
+		creds = credentials.NewTLS(t.frontendClient)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return fmt.Errorf("devserver: connect to frontend %s: %w", addr, err)
 	}

@@ -3,7 +3,8 @@
 // on a SQLite file, and optionally the Temporal Web UI.
 //
 // It is meant for development, demos and tests: one process, one history
-// shard, no authentication, every port on one IP (the loopback by default).
+// shard, no authentication beyond optional TLS client certificates (see
+// Config.TLS), every port on one IP (the loopback by default).
 // The database survives restarts, so workflows in flight when the process
 // stops, even by SIGKILL, carry on after the next Start on the same DataDir.
 package devserver
@@ -71,6 +72,11 @@ type Config struct {
 	// LogLevel is the least level of server logs passed to Logger; nil
 	// means slog.LevelWarn. The server is chatty at info level.
 	LogLevel slog.Leveler
+
+	// TLS, when not nil, makes the frontend serve TLS (and, with
+	// TLS.ClientCAs, require client certificates). The server's own
+	// clients and the Web UI keep working; see tlsSetup.
+	TLS *TLS
 }
 
 // Server is a running Temporal server. Stop it with Stop.
@@ -159,20 +165,31 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.uiURL = "http://" + s.ui.addr()
 	}
 
+	var tlsCfg *tlsSetup
+	if cfg.TLS != nil {
+		if tlsCfg, err = newTLSSetup(cfg.TLS, ip); err != nil {
+			return nil, err
+		}
+	}
+
 	logger := serverLogger{log: cfg.Logger, floor: cfg.LogLevel, quiet: &s.quiet}
 	srvCfg := serverConfig(ip, p, filepath.Join(cfg.DataDir, dbFileName), filepath.Join(cfg.DataDir, visibilityFileName))
+	opts := []temporal.ServerOption{
+		temporal.WithConfig(srvCfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(staticHosts(ip, p)),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
+			return authorization.NewNoopClaimMapper()
+		}),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
+	}
+	if tlsCfg != nil {
+		opts = append(opts, temporal.WithTLSConfigFactory(tlsCfg.provider))
+	}
 	if err := guard(func() (err error) {
-		s.temporal, err = temporal.NewServer(
-			temporal.WithConfig(srvCfg),
-			temporal.ForServices(temporal.DefaultServices),
-			temporal.WithStaticHosts(staticHosts(ip, p)),
-			temporal.WithLogger(logger),
-			temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
-			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
-				return authorization.NewNoopClaimMapper()
-			}),
-			temporal.WithDynamicConfigClient(dynamicConfig()),
-		)
+		s.temporal, err = temporal.NewServer(opts...)
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("devserver: create server: %w", err)
@@ -180,11 +197,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := guard(s.temporal.Start); err != nil {
 		return nil, fmt.Errorf("devserver: start server on %s: %w", s.frontendAddr, err)
 	}
-	if err := waitReady(ctx, s.frontendAddr, cfg.Namespace); err != nil {
+	if err := waitReady(ctx, s.frontendAddr, cfg.Namespace, tlsCfg); err != nil {
 		return nil, err
 	}
 	if s.ui != nil {
-		if err := s.ui.serve(s.frontendAddr, cfg.Namespace, cfg.CodecEndpoint, cfg.Logger); err != nil {
+		if err := s.ui.serve(s.frontendAddr, cfg.Namespace, cfg.CodecEndpoint, tlsCfg, cfg.Logger); err != nil {
 			return nil, err
 		}
 	}

@@ -53,12 +53,13 @@ func listenUI(host string, port int) (*webUI, error) {
 }
 
 // serve starts serving the UI, talking to the frontend at frontendAddr;
-// its pages decode payloads through codecEndpoint unless that is "".
+// its pages decode payloads through codecEndpoint unless that is "". With
+// TLS it connects to the frontend as the server's own clients do.
 //
 // It must run after the frontend is up: the UI dials the frontend when its
 // handler is built, and a dial that fails puts the connection into
 // backoff, so that the UI's first calls would fail for a second or more.
-func (u *webUI) serve(frontendAddr, namespace, codecEndpoint string, logger *slog.Logger) error {
+func (u *webUI) serve(frontendAddr, namespace, codecEndpoint string, t *tlsSetup, logger *slog.Logger) error {
 	host, port, err := net.SplitHostPort(u.addr())
 	if err != nil {
 		return err
@@ -67,7 +68,7 @@ func (u *webUI) serve(frontendAddr, namespace, codecEndpoint string, logger *slo
 	if err != nil {
 		return err
 	}
-	handler, err := uiHandler(host, portNum, frontendAddr, namespace, codecEndpoint)
+	handler, err := uiHandler(host, portNum, frontendAddr, namespace, codecEndpoint, t)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (u *webUI) stop() error {
 }
 
 // uiHandler assembles the UI's routes and middleware.
-func uiHandler(host string, port int, frontendAddr, namespace, codecEndpoint string) (http.Handler, error) {
+func uiHandler(host string, port int, frontendAddr, namespace, codecEndpoint string, t *tlsSetup) (http.Handler, error) {
 	cfg := &uiconfig.Config{
 		Host:                host,
 		Port:                port,
@@ -125,6 +126,9 @@ func uiHandler(host string, port int, frontendAddr, namespace, codecEndpoint str
 	// codec endpoint coffeeshop serves is for operators on a trusted
 	// network and does no authentication.
 	cfg.Codec.Endpoint = codecEndpoint
+	if t != nil {
+		cfg.TLS = t.ui
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("devserver: UI config: %w", err)
 	}

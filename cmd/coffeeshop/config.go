@@ -29,6 +29,9 @@ type Config struct {
 	// Remote Temporal frontend (worker, api).
 	TemporalAddress string
 	Namespace       string
+	// TLS and API key of that connection, and the embedded frontend's
+	// certificate (tlsconfig.go).
+	TemporalTLS TemporalTLS
 
 	// Customer database (worker, api); dev keeps a SQLite file in DataDir.
 	DatabaseURL string
@@ -166,6 +169,7 @@ func (fs *flagSet) remoteTemporalFlags() {
 	c := fs.cfg
 	fs.str(&c.TemporalAddress, "temporal-address", "TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend to connect to (host:port)")
 	fs.str(&c.Namespace, "namespace", "TEMPORAL_NAMESPACE", "default", "Temporal namespace")
+	fs.remoteTLSFlags()
 	fs.str(&c.DatabaseURL, "database-url", "DATABASE_URL", "sqlite:.coffeeshop/customers.db", "customer database: postgres://… , sqlite:///abs/path or sqlite:rel/path")
 }
 
@@ -254,6 +258,7 @@ func (fs *flagSet) validate() error {
 	errs = append(errs, fs.validateLimits()...)
 	errs = append(errs, fs.validateVerification()...)
 	errs = append(errs, fs.validateEncryption()...)
+	errs = append(errs, fs.validateTemporalTLS()...)
 	errs = append(errs, fs.validatePhoneCap()...)
 	errs = append(errs, fs.validateBench()...)
 	errs = append(errs, fs.validateCeiling()...)

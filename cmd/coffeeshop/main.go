@@ -52,9 +52,10 @@ var commands = map[string]command{
 		run: runDev,
 	},
 	"temporal": {
-		summary: "Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI.",
+		summary: "Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI.\nWith --temporal-tls-cert and --temporal-tls-key its frontend serves TLS.",
 		bind: func(fs *flagSet) {
 			fs.embeddedTemporalFlags()
+			fs.embeddedTLSFlags()
 			fs.encryptionFlags(true)
 			fs.logFlags("text")
 		},

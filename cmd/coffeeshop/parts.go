@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,10 +19,12 @@ import (
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 )
 
 // store is a customer store that can be closed.
@@ -61,6 +64,8 @@ type temporalConn struct {
 	// the SDK's default gzip compression of every call then only costs
 	// CPU (about 5% of dev's under load, measured with pprof).
 	inProcess bool
+	// tls is the TLS and API key of a remote frontend; nil: plaintext.
+	tls *TemporalTLS
 }
 
 // dialTemporal connects to a Temporal frontend, retrying for up to a minute
@@ -75,6 +80,9 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 	if conn.inProcess {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
+	if conn.tls != nil {
+		conn.tls.apply(&opts)
+	}
 	address, namespace := conn.address, conn.namespace
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -82,8 +90,8 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 		if err == nil {
 			return c, nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, namespace, err)
+		if time.Now().After(deadline) || ctx.Err() != nil || permanentDialError(err) {
+			return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w%s", address, namespace, err, dialHint(opts, err))
 		}
 		log.Warn("Temporal frontend not reachable yet, retrying", "address", address, "error", err)
 		select {
@@ -92,6 +100,28 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// permanentDialError tells a refusal that retrying cannot fix (a TLS
+// handshake that failed, a certificate or API key the frontend rejects)
+// from a frontend that is not up yet.
+func permanentDialError(err error) bool {
+	switch serviceerror.ToStatus(err).Code() {
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "authentication handshake failed") || strings.Contains(msg, "tls: ")
+}
+
+// dialHint adds a likely cause to a failed dial's error.
+func dialHint(opts client.Options, err error) string {
+	// A frontend that serves TLS closes a plaintext connection before its
+	// first answer ("error reading server preface: EOF").
+	if opts.ConnectionOptions.TLS == nil && strings.Contains(err.Error(), "server preface") {
+		return " (if the frontend serves TLS: --tls, or TEMPORAL_TLS=true)"
+	}
+	return ""
 }
 
 // warnOnly drops records below warn.

@@ -29,6 +29,7 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 		UIAddr:        cfg.UIAddr,
 		CodecEndpoint: codecEndpoint,
 		Namespace:     devNamespace,
+		TLS:           cfg.TemporalTLS.serve, // nil but in temporal with --temporal-tls-cert
 		Logger:        cfg.logger(),
 	})
 	if err != nil {
@@ -125,11 +126,11 @@ func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	defer srv.Stop()
 	cs.serve(srv.UIURL(), cfg.logger())
 	fmt.Fprintf(stdout, `coffeeshop temporal is ready
-  Temporal     %s (namespace %s)
+  Temporal     %s (namespace %s; %s)
   Temporal UI  %s
   Data dir     %s
   Codec        %s
-`, srv.FrontendAddr(), devNamespace, orNone(srv.UIURL()), cfg.DataDir, orNone(cs.endpoint()))
+`, srv.FrontendAddr(), devNamespace, cfg.TemporalTLS.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.endpoint()))
 	<-ctx.Done()
 	return nil
 }
@@ -147,7 +148,7 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "fixed_code", cfg.FixedCode != "")
+	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.describe(), "fixed_code", cfg.FixedCode != "")
 	<-ctx.Done()
 	return nil
 }
@@ -165,7 +166,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer a.stop()
-	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress)
+	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.TemporalTLS.describe())
 	select {
 	case <-ctx.Done():
 		return nil
@@ -186,7 +187,7 @@ func connectRemote(ctx context.Context, cfg *Config, log *slog.Logger) (store, c
 		st.Close()
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, temporalConn{address: cfg.TemporalAddress, namespace: cfg.Namespace}, dc, log)
+	tc, err := dialTemporal(ctx, temporalConn{address: cfg.TemporalAddress, namespace: cfg.Namespace, tls: &cfg.TemporalTLS}, dc, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
