@@ -123,6 +123,16 @@ func (fs *flagSet) str(p *string, name, env, def, usage string) {
 	fs.StringVar(p, name, def, usage)
 }
 
+// strOr is str with a second, older name of the environment variable,
+// read when the first is not set.
+func (fs *flagSet) strOr(p *string, name, env, oldEnv, def, usage string) {
+	if v, ok := os.LookupEnv(oldEnv); ok {
+		def = v
+	}
+	fs.str(p, name, env, def, usage)
+	fs.envs[name] = env + " or " + oldEnv
+}
+
 func (fs *flagSet) boolean(p *bool, name, env string, def bool, usage string) {
 	fs.used[name] = true
 	fs.envs[name] = env

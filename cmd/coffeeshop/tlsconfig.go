@@ -28,6 +28,15 @@ const (
 	envAPIKey     = "TEMPORAL_API_KEY"
 )
 
+// Older Temporal CLI releases named the three files TEMPORAL_TLS_CERT,
+// TEMPORAL_TLS_KEY and TEMPORAL_TLS_CA; deployments written for them keep
+// working. The newer name wins when both are set.
+const (
+	envTLSCertOld = "TEMPORAL_TLS_CERT"
+	envTLSKeyOld  = "TEMPORAL_TLS_KEY"
+	envTLSCAOld   = "TEMPORAL_TLS_CA"
+)
+
 // TemporalTLS is how a worker or api authenticates to a remote frontend
 // and how the embedded frontend of `coffeeshop temporal` serves TLS.
 type TemporalTLS struct {
@@ -81,9 +90,9 @@ func (fs *flagSet) remoteTLSFlags() {
 	c := &fs.cfg.TemporalTLS
 	fs.used["tls"], fs.envs["tls"] = true, envTLS
 	fs.Var(&c.TLS, "tls", "connect to the Temporal frontend with TLS (system roots unless --tls-ca-path); on by default when a --tls-* setting or an API key is given; --tls=false forces plaintext")
-	fs.str(&c.CertPath, "tls-cert-path", envTLSCert, "", "PEM client certificate for mutual TLS with the Temporal frontend (needs --tls-key-path)")
-	fs.str(&c.KeyPath, "tls-key-path", envTLSKey, "", "PEM private key of --tls-cert-path")
-	fs.str(&c.CAPath, "tls-ca-path", envTLSCA, "", "PEM certificates of the CAs that issued the frontend's certificate (default: the system's roots)")
+	fs.strOr(&c.CertPath, "tls-cert-path", envTLSCert, envTLSCertOld, "", "PEM client certificate for mutual TLS with the Temporal frontend (needs --tls-key-path)")
+	fs.strOr(&c.KeyPath, "tls-key-path", envTLSKey, envTLSKeyOld, "", "PEM private key of --tls-cert-path")
+	fs.strOr(&c.CAPath, "tls-ca-path", envTLSCA, envTLSCAOld, "", "PEM certificates of the CAs that issued the frontend's certificate (default: the system's roots)")
 	fs.str(&c.ServerName, "tls-server-name", envServerName, "", "name to verify the frontend's certificate against (and to send as SNI); default: the host of --temporal-address")
 	fs.used["api-key"], fs.envs["api-key"] = true, envAPIKey
 	fs.StringVar(&c.APIKey, "api-key", "", "API key sent to the frontend as \"Authorization: Bearer <key>\" (Temporal Cloud); implies TLS unless --tls=false. Prefer the environment variable: a flag shows in the process list")

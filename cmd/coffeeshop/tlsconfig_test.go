@@ -294,3 +294,27 @@ func TestPlaintextToTLSHint(t *testing.T) {
 		t.Errorf("TLS: hint %q, want none", got)
 	}
 }
+
+// TestOlderTLSEnvironmentNames: the names older Temporal CLI releases used
+// for the three files are read when the newer ones are not set.
+func TestOlderTLSEnvironmentNames(t *testing.T) {
+	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
+	f := newTLSFiles(t)
+	t.Setenv("TEMPORAL_TLS_CERT", f.clientCert)
+	t.Setenv("TEMPORAL_TLS_KEY", f.clientKey)
+	t.Setenv("TEMPORAL_TLS_CA", f.caPath)
+	c := parseConfig(t, "worker").TemporalTLS
+	if c.CertPath != f.clientCert || c.KeyPath != f.clientKey || c.CAPath != f.caPath {
+		t.Fatalf("older names: cert %q key %q ca %q; want the files they name", c.CertPath, c.KeyPath, c.CAPath)
+	}
+	if c.client == nil || len(c.client.Certificates) != 1 {
+		t.Fatal("older names: no client certificate loaded")
+	}
+
+	// The newer name wins when both are set.
+	other := f.file(t, "other-ca.pem", string(f.ca.PEM))
+	t.Setenv(envTLSCA, other)
+	if got := parseConfig(t, "api").TemporalTLS.CAPath; got != other {
+		t.Errorf("with both names set: CA path %q, want %s's %q", got, envTLSCA, other)
+	}
+}
