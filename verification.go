@@ -145,7 +145,9 @@ type Verifier interface {
 // SMSSender sends text messages.
 type SMSSender interface {
 	// SendSMS sends body to the phone number to. An error wrapping a
-	// coffeeshop Error with code EINVALID means the message can never be
-	// sent (for example an invalid number) and must not be retried.
+	// coffeeshop Error with code EUNDELIVERABLE (or EINVALID) means the
+	// message can never be sent as it is (for example an invalid or
+	// unsubscribed number) and must not be retried; any other error may
+	// go away on retrying.
 	SendSMS(ctx context.Context, to, body string) error
 }
