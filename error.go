@@ -15,6 +15,10 @@ const (
 	ENOTFOUND    = "not_found"   // the thing asked for does not exist
 	EUNAVAILABLE = "unavailable" // a dependency is down; retrying may help
 	ETOOMANY     = "too_many"    // a limit was reached; retry after Error.RetryAfter
+	// EUNDELIVERABLE: a text message cannot be delivered to the phone
+	// number (invalid, not a mobile, unsubscribed, or the SMS provider
+	// refuses the account); retrying the same send will not help.
+	EUNDELIVERABLE = "undeliverable"
 )
 
 // Error is an error a client may see: its Message is written for the client

@@ -30,6 +30,12 @@ const (
 	// VerificationExpired: the verification window closed before a right
 	// code arrived; the verification has ended unsuccessfully.
 	VerificationExpired
+	// VerificationUndeliverable: the SMS provider refused a code for good
+	// (an invalid or landline number, an unsubscribed recipient, a
+	// provider account problem); the verification has ended
+	// unsuccessfully. It has no value on the wire yet: the Verifier
+	// reports it as an EUNDELIVERABLE error.
+	VerificationUndeliverable
 )
 
 // String returns the result's name without the enum prefix.
@@ -47,6 +53,8 @@ func (r VerificationResult) String() string {
 		return "SUCCESS"
 	case VerificationExpired:
 		return "EXPIRED"
+	case VerificationUndeliverable:
+		return "UNDELIVERABLE"
 	default:
 		return "UNSPECIFIED"
 	}
@@ -54,7 +62,8 @@ func (r VerificationResult) String() string {
 
 // Terminal reports whether r ends a verification.
 func (r VerificationResult) Terminal() bool {
-	return r == VerificationSuccess || r == VerificationMaxAttemptsReached || r == VerificationExpired
+	return r == VerificationSuccess || r == VerificationMaxAttemptsReached || r == VerificationExpired ||
+		r == VerificationUndeliverable
 }
 
 // VerificationStatus is where a verification stands. Its values match the
@@ -123,7 +132,9 @@ type Verifier interface {
 	// result of this very attempt. On a verification that has ended it
 	// returns the final result again and consumes nothing. It fails with
 	// ENOTFOUND when the customer has no verification and EINVALID when the
-	// code is malformed; a malformed code consumes no attempt.
+	// code is malformed; a malformed code consumes no attempt. A
+	// verification that ended because its code could not be delivered
+	// (VerificationUndeliverable) fails it with EUNDELIVERABLE.
 	//
 	// A non-empty requestID makes the call idempotent: a repeated call with
 	// the same customer and requestID returns the answer of the first one
@@ -134,18 +145,23 @@ type Verifier interface {
 	// verification that ended unsuccessfully is replaced by a new one with a
 	// fresh attempt budget. It fails with ECONFLICT when c is verified
 	// already, and with ETOOMANY (RetryAfter set) during the cooldown after a
-	// send or when the verification may send no more codes.
+	// send or when the verification may send no more codes, and with
+	// EUNDELIVERABLE when the SMS provider refused the fresh code for good.
 	ResendCode(ctx context.Context, c *Customer) (*Verification, error)
 
 	// GetVerification returns the state of the customer's latest
-	// verification, or ENOTFOUND when the customer has none.
+	// verification, or ENOTFOUND when the customer has none, or
+	// EUNDELIVERABLE when it ended because its code could not be delivered.
 	GetVerification(ctx context.Context, customerID string) (*Verification, error)
 }
 
 // SMSSender sends text messages.
 type SMSSender interface {
 	// SendSMS sends body to the phone number to. An error wrapping a
-	// coffeeshop Error with code EINVALID means the message can never be
-	// sent (for example an invalid number) and must not be retried.
+	// coffeeshop Error with code EUNDELIVERABLE (or EINVALID) means the
+	// message can never be sent as it is (for example an invalid or
+	// unsubscribed number) and must not be retried; any other error may
+	// go away on retrying. The error's text is logged and kept in workflow
+	// history: it must not hold the body or the full phone number.
 	SendSMS(ctx context.Context, to, body string) error
 }

@@ -25,6 +25,9 @@ var grpcCodes = map[string]codes.Code{
 	coffeeshop.ECONFLICT:    codes.AlreadyExists,
 	coffeeshop.EUNAVAILABLE: codes.Unavailable,
 	coffeeshop.ETOOMANY:     codes.ResourceExhausted,
+	// The customer's phone number cannot receive the code: the client must
+	// change something (HTTP 400), unlike EUNAVAILABLE.
+	coffeeshop.EUNDELIVERABLE: codes.FailedPrecondition,
 }
 
 // errorStatus returns the status a client gets for err, and whether err is

@@ -26,6 +26,7 @@ func TestErrorStatus(t *testing.T) {
 		{"not found", coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer x not found"), codes.NotFound, "customer x not found", false},
 		{"conflict", coffeeshop.Errorf(coffeeshop.ECONFLICT, "exists"), codes.AlreadyExists, "exists", false},
 		{"unavailable", coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "try later"), codes.Unavailable, "try later", false},
+		{"undeliverable", coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "could not be delivered"), codes.FailedPrecondition, "could not be delivered", false},
 		{"wrapped code", fmt.Errorf("store: %w", coffeeshop.Errorf(coffeeshop.ENOTFOUND, "gone")), codes.NotFound, "gone", false},
 		{"internal code", coffeeshop.Errorf(coffeeshop.EINTERNAL, "secret detail"), codes.Internal, "internal error", true},
 		{"unknown code", coffeeshop.Errorf("weird", "secret detail"), codes.Internal, "internal error", true},

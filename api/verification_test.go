@@ -136,3 +136,21 @@ func TestGetVerification(t *testing.T) {
 	h.do(t, "GET", "/v1/customers/x/verification", "").
 		want(t, 400, `{"code":3,"message":"customer_id \"x\" is not a UUID","details":[]}`)
 }
+
+// A verification whose code the SMS provider refused for good answers
+// verify, resend and status with 400 FAILED_PRECONDITION and the
+// verifier's message for the client.
+func TestUndeliverableVerification(t *testing.T) {
+	h := newHarness(t)
+	id := h.addCustomer(t, uuid.NewString(), "Ann", false)
+	undeliverable := coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the verification code could not be delivered to this phone number")
+	h.verifier.verify = func(string, string) (coffeeshop.VerificationResult, error) {
+		return coffeeshop.VerificationUnspecified, undeliverable
+	}
+	h.verifier.resend = func(*coffeeshop.Customer) (*coffeeshop.Verification, error) { return nil, undeliverable }
+	h.verifier.get = func(string) (*coffeeshop.Verification, error) { return nil, undeliverable }
+	want := `{"code":9,"message":"the verification code could not be delivered to this phone number","details":[]}`
+	h.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).want(t, 400, want)
+	h.do(t, "POST", "/v1/customers/"+id+":resendCode", `{}`).want(t, 400, want)
+	h.do(t, "GET", "/v1/customers/"+id+"/verification", "").want(t, 400, want)
+}

@@ -49,7 +49,8 @@ type SendCodeResult struct {
 // SendCode makes a new one-time code, texts it to the customer and returns
 // its MAC. Generating, hashing and sending happen in this one step so that
 // the code is never a workflow value. A send that can never succeed (the SMS
-// sender answered EINVALID) fails without retries. A retry after a lost
+// sender answered EUNDELIVERABLE or EINVALID) fails without retries, as an
+// SMSRejected error; any other failure of the sender is retried. A retry after a lost
 // completion texts a new code; the workflow keeps the last one. A send over
 // the per-phone cap fails without retries as a SendLimit error.
 func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
@@ -67,10 +68,12 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	expires := a.now().Add(in.CodeTTL)
 	body := fmt.Sprintf("Your coffeeshop verification code is %s. It expires in %s.", code, in.CodeTTL)
 	if err := a.SMS.SendSMS(ctx, in.PhoneNumber, body); err != nil {
-		// The sender's message goes to history; the body is not added to it.
-		if coffeeshop.ErrorCode(err) == coffeeshop.EINVALID {
+		// The sender's error text goes to history (the SMSSender contract
+		// keeps the body and the full number out of it); the body is not
+		// added to it.
+		if code := coffeeshop.ErrorCode(err); code == coffeeshop.EUNDELIVERABLE || code == coffeeshop.EINVALID {
 			return SendCodeResult{}, temporal.NewNonRetryableApplicationError(
-				coffeeshop.ErrorMessage(err), errTypeSMSRejected, nil)
+				"send sms: "+err.Error(), errTypeSMSRejected, nil)
 		}
 		return SendCodeResult{}, fmt.Errorf("send sms: %w", err)
 	}

@@ -113,7 +113,7 @@ func (c *Client) Verify(ctx context.Context, customerID, code, requestID string)
 		var appErr *temporal.ApplicationError
 		switch {
 		case err == nil:
-			return result, nil
+			return verifyAnswer(result)
 		case errors.As(err, &appErr) && appErr.Type() == errTypeInvalidCode:
 			return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", appErr.Message())
 		case errors.As(err, &appErr) && appErr.Type() == errTypeNoCustomer:
@@ -128,7 +128,7 @@ func (c *Client) Verify(ctx context.Context, customerID, code, requestID string)
 			return coffeeshop.VerificationUnspecified, err
 		}
 		if st.Result.Terminal() {
-			return st.Result, nil
+			return verifyAnswer(st.Result)
 		}
 	}
 	return coffeeshop.VerificationUnspecified, busy("verify")
@@ -163,6 +163,8 @@ func (c *Client) ResendCode(ctx context.Context, cust *coffeeshop.Customer) (*co
 		err := c.update(ctx, opts, &st)
 		var appErr *temporal.ApplicationError
 		switch {
+		case err == nil && st.Result == coffeeshop.VerificationUndeliverable:
+			return nil, undeliverable()
 		case err == nil:
 			return toVerification(cust.ID, st), nil
 		case errors.As(err, &appErr) && appErr.Type() == errTypeAlreadyVerified:
@@ -235,6 +237,8 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		return nil, sendLimitError(appErr) // the per-phone cap
 	} else if err != nil {
 		return nil, temporalError(err, "wait for first code")
+	} else if fresh.Result == coffeeshop.VerificationUndeliverable {
+		return nil, undeliverable()
 	}
 	return toVerification(cust.ID, fresh), nil
 }
@@ -245,6 +249,9 @@ func (c *Client) GetVerification(ctx context.Context, customerID string) (*coffe
 	st, _, _, err := c.latest(ctx, customerID)
 	if err != nil {
 		return nil, err
+	}
+	if st.Result == coffeeshop.VerificationUndeliverable {
+		return nil, undeliverable()
 	}
 	return toVerification(customerID, st), nil
 }
@@ -283,8 +290,9 @@ func (c *Client) latest(ctx context.Context, customerID string) (st Status, runI
 		err := c.Temporal.GetWorkflow(ctx, id, runID).Get(ctx, &st)
 		return st, runID, false, temporalError(err, "get verification result")
 	}
-	// Failed (an SMS that can never be delivered), terminated or timed out
-	// by an operator: no status a client could act on.
+	// Failed (a bug, or an SMS that could not be delivered in a build
+	// before VerificationUndeliverable), terminated or timed out by an
+	// operator: no status a client could act on.
 	return st, runID, false, fmt.Errorf("verification %s run %s closed as %s", id, runID, info.GetStatus())
 }
 
@@ -324,6 +332,24 @@ func toVerification(customerID string, st Status) *coffeeshop.Verification {
 		v.Status = coffeeshop.VerificationStatusExpired
 	}
 	return v
+}
+
+// verifyAnswer returns the answer of Verify for a verification result:
+// itself, except for VerificationUndeliverable, which has no value on the
+// wire and is the EUNDELIVERABLE error.
+func verifyAnswer(r coffeeshop.VerificationResult) (coffeeshop.VerificationResult, error) {
+	if r == coffeeshop.VerificationUndeliverable {
+		return coffeeshop.VerificationUnspecified, undeliverable()
+	}
+	return r, nil
+}
+
+// undeliverable is the answer for a verification that ended because the
+// SMS provider refused its code for good. Why it refused stays in the
+// worker's log and the workflow history; the client learns what to do.
+func undeliverable() error {
+	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE,
+		"the verification code could not be delivered to this phone number; check that it is a mobile number that can receive text messages, then ask for a new code")
 }
 
 func noVerification(customerID string) error {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +13,9 @@ import (
 
 // Application error types the workflow and the client agree on.
 const (
-	errTypeInvalidCode     = "InvalidCode"
+	errTypeInvalidCode = "InvalidCode"
+	// errTypeSMSRejected: the SMS provider refused a code for good; the
+	// verification ends as VerificationUndeliverable.
 	errTypeSMSRejected     = "SMSRejected"
 	errTypeAlreadyVerified = "AlreadyVerified"
 	// errTypeEnded: the verification ended unsuccessfully; its detail is
@@ -213,6 +216,8 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		err := workflow.ExecuteActivity(actx, a.SendCode, in).Get(ctx, &sent)
 		if v.sendRefused(err) {
 			continue
+		} else if v.undeliverable(err) {
+			break
 		} else if err != nil {
 			return Status{}, err
 		}
@@ -408,6 +413,23 @@ func (v *verification) waitCode(ctx workflow.Context) (Status, error) {
 		return Status{}, v.refused
 	}
 	return v.status(), nil
+}
+
+// undeliverable ends the verification as VerificationUndeliverable when
+// err is SendCode's permanent failure (the SMS provider refused the code
+// for good), and reports whether it was. Attempts and resends waiting for
+// the code answer that final result, and the workflow completes with it,
+// so that clients learn what happened instead of finding a failed run.
+//
+// Runs of earlier builds failed the workflow on this error instead; their
+// histories end there, so no open run replays differently.
+func (v *verification) undeliverable(err error) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != errTypeSMSRejected {
+		return false
+	}
+	v.final = coffeeshop.VerificationUndeliverable
+	return true
 }
 
 // status returns where the verification stands.

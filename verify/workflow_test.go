@@ -26,13 +26,37 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 type recordingSMS struct {
 	mu   sync.Mutex
 	sent []string
+	// tries counts the calls of SendSMS, failed ones included.
+	tries int
+	// fail, when set, is asked before each send (try counts from 1); an
+	// error it returns is the send's, and the text is not recorded.
+	fail func(try int) error
 }
 
 func (r *recordingSMS) SendSMS(ctx context.Context, to, body string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.tries++
+	if r.fail != nil {
+		if err := r.fail(r.tries); err != nil {
+			return err
+		}
+	}
 	r.sent = append(r.sent, to+": "+body)
 	return nil
+}
+
+// failWith makes later sends fail as fail says (nil: all succeed).
+func (r *recordingSMS) failWith(fail func(try int) error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = fail
+}
+
+func (r *recordingSMS) attempts() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tries
 }
 
 func (r *recordingSMS) count() int {

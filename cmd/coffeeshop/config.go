@@ -55,6 +55,8 @@ type Config struct {
 	// The per-phone cap on codes across verifications (phonecap.go).
 	PhoneCodeLimit  int
 	PhoneCodeWindow time.Duration
+	// The SMS provider of the worker (sms.go).
+	SMS SMSConfig
 
 	// Abuse limits (dev, api): values of rateLimitFlags in its order.
 	RateLimits     [numRateLimitFlags]string
@@ -206,6 +208,7 @@ func (fs *flagSet) codeFlags(defaultFixed string) {
 	}
 	fs.codeSecretFlag()
 	fs.phoneCapFlags()
+	fs.smsFlags()
 }
 
 func (fs *flagSet) logFlags(defaultFormat string) {
@@ -270,6 +273,7 @@ func (fs *flagSet) validate() error {
 	errs = append(errs, fs.validateEncryption()...)
 	errs = append(errs, fs.validateTemporalTLS()...)
 	errs = append(errs, fs.validatePhoneCap()...)
+	errs = append(errs, fs.validateSMS()...)
 	errs = append(errs, fs.validateBench()...)
 	errs = append(errs, fs.validateCeiling()...)
 	if fs.used["log-level"] {

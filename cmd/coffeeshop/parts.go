@@ -16,7 +16,6 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/postgres"
-	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/api/serviceerror"
@@ -169,7 +168,10 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, log
 	}
 	setStickyCache() // a no-op when dev has made it already
 	w := worker.New(tc, verify.TaskQueue, workerOptions())
-	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codeGenerator(cfg), Secret: secret,
+	if cfg.SMS.Provider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
+		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
+	}
+	verify.Register(w, &verify.Activities{Store: st, SMS: cfg.smsSender(log), NewCode: codeGenerator(cfg), Secret: secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

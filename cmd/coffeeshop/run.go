@@ -88,9 +88,12 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer a.stop()
 
-	codes := "crypto-random (each text is an \"SMS to\" line on stdout)"
+	codes := "crypto-random (" + cfg.smsBanner() + ")"
 	if cfg.FixedCode != "" && !cfg.RandomCodes {
 		codes = fmt.Sprintf("every code is %s (--random-codes for real ones)", cfg.FixedCode)
+		if cfg.SMS.Provider == smsTwilio {
+			codes += "; " + cfg.smsBanner()
+		}
 	}
 	fmt.Fprintf(stdout, `coffeeshop dev is ready (%d ms)
   HTTP API     http://%s
@@ -148,7 +151,8 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.describe(), "fixed_code", cfg.FixedCode != "")
+	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.describe(),
+		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMS.Provider)
 	<-ctx.Done()
 	return nil
 }

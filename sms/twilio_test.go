@@ -1,0 +1,210 @@
+package sms_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/sms"
+)
+
+const (
+	testSID   = "AC0123456789abcdef0123456789abcdef"
+	testToken = "f00dfacef00dfacef00dfacef00dface"
+	testFrom  = "+15005550006"
+	testMG    = "MG0123456789abcdef0123456789abcdef"
+)
+
+// fakeTwilio is a stand-in for Twilio's Messages endpoint: it records each
+// request and answers with the status and body it is given.
+type fakeTwilio struct {
+	t      *testing.T
+	status int
+	answer string
+
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+type recorded struct {
+	method, path, contentType, user, pass string
+	authOK                                bool
+	form                                  url.Values
+}
+
+func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := r.BasicAuth()
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		f.t.Errorf("fake twilio: read body: %v", err)
+	}
+	form, err := url.ParseQuery(string(raw))
+	if err != nil {
+		f.t.Errorf("fake twilio: body %q is not a form: %v", raw, err)
+	}
+	f.mu.Lock()
+	f.reqs = append(f.reqs, recorded{method: r.Method, path: r.URL.Path, contentType: r.Header.Get("Content-Type"),
+		user: user, pass: pass, authOK: ok, form: form})
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.status)
+	io.WriteString(w, f.answer)
+}
+
+func (f *fakeTwilio) requests() []recorded {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]recorded(nil), f.reqs...)
+}
+
+func newFake(t *testing.T, status int, answer string) (*fakeTwilio, *httptest.Server) {
+	f := &fakeTwilio{t: t, status: status, answer: answer}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func twilioSender(base string, logs io.Writer) *sms.Twilio {
+	return &sms.Twilio{AccountSID: testSID, AuthToken: testToken, From: testFrom, BaseURL: base,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))}
+}
+
+// noSecrets fails the test when text holds the auth token, the full number,
+// the code or the message text.
+func noSecrets(t *testing.T, where, text string) {
+	t.Helper()
+	for _, secret := range []string{testToken, phone, "482915", "verification code"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s %q contains %q", where, text, secret)
+		}
+	}
+}
+
+const created = `{"sid":"SM0123456789abcdef0123456789abcdef","status":"queued","to":"+447700900123","body":"…"}`
+
+func TestTwilioSendsTheDocumentedRequest(t *testing.T) {
+	fake, srv := newFake(t, http.StatusCreated, created)
+	var logs bytes.Buffer
+	if err := twilioSender(srv.URL, &logs).SendSMS(context.Background(), phone, body); err != nil {
+		t.Fatalf("SendSMS: %v", err)
+	}
+	reqs := fake.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	r := reqs[0]
+	if r.method != http.MethodPost || r.path != "/2010-04-01/Accounts/"+testSID+"/Messages.json" {
+		t.Errorf("request %s %s", r.method, r.path)
+	}
+	if !r.authOK || r.user != testSID || r.pass != testToken {
+		t.Errorf("basic auth %v %q %q", r.authOK, r.user, r.pass)
+	}
+	if r.contentType != "application/x-www-form-urlencoded" {
+		t.Errorf("Content-Type %q", r.contentType)
+	}
+	want := url.Values{"To": {phone}, "From": {testFrom}, "Body": {body}}
+	if r.form.Encode() != want.Encode() {
+		t.Errorf("form %v, want %v", r.form, want)
+	}
+	if !strings.Contains(logs.String(), "sms sent") || !strings.Contains(logs.String(), "SM0123456789abcdef0123456789abcdef") ||
+		!strings.Contains(logs.String(), "+44•••••••123") {
+		t.Errorf("log %q lacks the masked sent record with the message SID", logs.String())
+	}
+	noSecrets(t, "log", logs.String())
+}
+
+func TestTwilioMessagingService(t *testing.T) {
+	fake, srv := newFake(t, http.StatusCreated, created)
+	s := twilioSender(srv.URL+"/", io.Discard) // a trailing slash is fine
+	s.MessagingServiceSID = testMG
+	if err := s.SendSMS(context.Background(), phone, body); err != nil {
+		t.Fatalf("SendSMS: %v", err)
+	}
+	r := fake.requests()[0]
+	if r.path != "/2010-04-01/Accounts/"+testSID+"/Messages.json" {
+		t.Errorf("path %q", r.path)
+	}
+	want := url.Values{"To": {phone}, "MessagingServiceSid": {testMG}, "Body": {body}}
+	if r.form.Encode() != want.Encode() {
+		t.Errorf("form %v, want %v", r.form, want)
+	}
+}
+
+func TestTwilioErrorClassification(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		answer string
+		code   string // coffeeshop error code of the result
+		detail string // in the error text
+	}{
+		{"invalid number", 400, `{"code":21211,"message":"The 'To' number +447700900123 is not a valid phone number.","more_info":"https://www.twilio.com/docs/errors/21211","status":400}`,
+			coffeeshop.EUNDELIVERABLE, "Twilio error 21211"},
+		{"not a mobile", 400, `{"code":21614,"message":"'To' number is not a valid mobile number","more_info":"https://www.twilio.com/docs/errors/21614","status":400}`,
+			coffeeshop.EUNDELIVERABLE, "not a mobile number"},
+		{"unsubscribed", 400, `{"code":21610,"message":"Attempt to send to unsubscribed recipient","more_info":"https://www.twilio.com/docs/errors/21610","status":400}`,
+			coffeeshop.EUNDELIVERABLE, "unsubscribed"},
+		{"bad credentials", 401, `{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}`,
+			coffeeshop.EUNDELIVERABLE, "authentication failed"},
+		{"other 4xx without JSON", 404, `not json`, coffeeshop.EUNDELIVERABLE, "HTTP 404"},
+		{"rate limited", 429, `{"code":20429,"message":"Too Many Requests","more_info":"https://www.twilio.com/docs/errors/20429","status":429}`,
+			coffeeshop.EUNAVAILABLE, "HTTP 429"},
+		{"server error", 500, `{"code":20500,"message":"Internal Server Error","status":500}`, coffeeshop.EUNAVAILABLE, "HTTP 500"},
+		{"bad gateway", 502, ``, coffeeshop.EUNAVAILABLE, "HTTP 502"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, srv := newFake(t, tc.status, tc.answer)
+			var logs bytes.Buffer
+			err := twilioSender(srv.URL, &logs).SendSMS(context.Background(), phone, body)
+			if err == nil {
+				t.Fatal("SendSMS succeeded")
+			}
+			if got := coffeeshop.ErrorCode(err); got != tc.code {
+				t.Errorf("code %q, want %q (error %v)", got, tc.code, err)
+			}
+			if !strings.Contains(err.Error(), tc.detail) || !strings.Contains(err.Error(), "+44•••••••123") {
+				t.Errorf("error %q: want %q and the masked number", err, tc.detail)
+			}
+			noSecrets(t, "error", err.Error())
+			noSecrets(t, "log", logs.String())
+		})
+	}
+}
+
+func TestTwilioConnectionRefusedIsRetryable(t *testing.T) {
+	// A port that was just free: nothing listens there.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	err = twilioSender("http://"+addr, io.Discard).SendSMS(context.Background(), phone, body)
+	if err == nil || coffeeshop.ErrorCode(err) != coffeeshop.EUNAVAILABLE {
+		t.Fatalf("err %v (code %q), want EUNAVAILABLE", err, coffeeshop.ErrorCode(err))
+	}
+	noSecrets(t, "error", err.Error())
+}
+
+func TestTwilioTimeoutIsRetryable(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	s := twilioSender(srv.URL, io.Discard)
+	s.HTTPClient = &http.Client{Timeout: 100 * time.Millisecond}
+	err := s.SendSMS(context.Background(), phone, body)
+	if err == nil || coffeeshop.ErrorCode(err) != coffeeshop.EUNAVAILABLE {
+		t.Fatalf("err %v (code %q), want EUNAVAILABLE", err, coffeeshop.ErrorCode(err))
+	}
+}
