@@ -213,9 +213,17 @@ func TestScaleOut(t *testing.T) {
 	// Group 3 arrives while B stops and no worker runs.
 	let(group2, n)
 	close(work)
-	done := finished.Load()
+	done, stopping := finished.Load(), time.Now()
 	workerB.terminate()
-	t.Logf("worker B stopped (SIGTERM) after texting %d codes; %d of %d customers done", textCount(workerB), done, n)
+	t.Logf("worker B stopped (SIGTERM) in %.1fs after texting %d codes; %d of %d customers done",
+		time.Since(stopping).Seconds(), textCount(workerB), done, n)
+	// Here SendCode fails only when it is stopped halfway, its context
+	// canceled ("record code sent: ... context canceled"), as it was before
+	// the worker had a stop timeout; the retry of such a send is not
+	// counted by the per-phone cap, and one that had texted texts again.
+	if strings.Contains(workerB.out.String(), `"msg":"Activity error."`) {
+		t.Errorf("worker B failed an activity when stopped with SIGTERM")
+	}
 	workerC := startWorker("coffeeshop worker C")
 
 	select {
@@ -337,27 +345,24 @@ func TestScaleOut(t *testing.T) {
 	// Codes texted. The workflow runs one SendCode activity per code it
 	// wants (here: the first one, and one after the wrong code), and
 	// Temporal runs an activity until one try's result is recorded. A try
-	// that texted the customer on a worker that then died (or stopped
-	// before its result reached the server) is retried, after its 30 s
-	// start-to-close timeout, and the retry texts again: delivery is at
-	// least once. A try is lost only with its worker, and a customer has
-	// one try in flight at a time, so each worker that stopped can have
-	// added at most one text to a customer, and only to one it had texted.
-	// So for each customer:
-	//   sends ≤ texts ≤ sends + (stopped workers, A and B, that texted it),
-	// and a customer that neither A nor B texted got exactly sends texts.
-	// Worker C ran to the end and was stopped only once every verification
-	// had ended, so it lost nothing.
+	// that texted the customer on a worker that then died before its result
+	// reached the server is retried, after SendCode's 30 s start-to-close
+	// timeout, and the retry texts again: delivery is at least once. A
+	// worker stopped with SIGTERM loses no try: it lets the ones it runs
+	// finish and report first. So only worker A, killed, can have lost a
+	// try that had texted; a customer has one try in flight at a time, so
+	// A added at most one text per customer, and only to customers it had
+	// texted. For each customer:
+	//   sends ≤ texts ≤ sends + (1 if A texted it, else 0).
+	// A customer that A did not text got exactly one text per code.
 	textsA, textsB, textsC := textsByPhone(workerA.out.String()), textsByPhone(workerB.out.String()), textsByPhone(workerC.out.String())
 	extra := 0 // customers texted more than once for a code
 	for _, c := range customers {
 		m := coffeeshop.MaskPhone(c.phone)
 		got := textsA[m] + textsB[m] + textsC[m]
 		allowed := c.sends()
-		for _, w := range []map[string]int{textsA, textsB} {
-			if w[m] > 0 {
-				allowed++
-			}
+		if textsA[m] > 0 {
+			allowed++
 		}
 		if got < c.sends() || got > allowed {
 			t.Errorf("%s: texted %d times (A %d, B %d, C %d); the workflow sent %d codes, so %d to %d texts",
