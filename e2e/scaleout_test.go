@@ -169,6 +169,10 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 	work := make(chan *scaleCustomer, n)
+	// The load goroutines end once work is closed, also when the test
+	// fails before all customers are let in.
+	closeWork := sync.OnceFunc(func() { close(work) })
+	t.Cleanup(closeWork)
 	var finished atomic.Int32
 	var wg sync.WaitGroup
 	for range 16 {
@@ -212,7 +216,7 @@ func TestScaleOut(t *testing.T) {
 	})
 	// Group 3 arrives while B stops and no worker runs.
 	let(group2, n)
-	close(work)
+	closeWork()
 	done, stopping := finished.Load(), time.Now()
 	workerB.terminate()
 	t.Logf("worker B stopped (SIGTERM) in %.1fs after texting %d codes; %d of %d customers done",
