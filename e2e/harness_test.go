@@ -177,14 +177,24 @@ type reply struct {
 }
 
 // send sends body as JSON with the header name/value pairs and returns
-// the whole answer; a non-JSON body fails the test.
+// the whole answer; no answer or a non-JSON body fails the test.
 func (a api) send(method, path, body string, header ...string) reply {
 	a.t.Helper()
+	r, err := a.try(method, path, body, header...)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return r
+}
+
+// try is send that returns its failure instead of failing the test, so that
+// goroutines other than the test's may call it.
+func (a api) try(method, path, body string, header ...string) (reply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, strings.NewReader(body))
 	if err != nil {
-		a.t.Fatal(err)
+		return reply{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {
@@ -192,15 +202,15 @@ func (a api) send(method, path, body string, header ...string) reply {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	r := reply{status: resp.StatusCode, header: resp.Header}
 	if err := json.Unmarshal(raw, &r.body); err != nil {
-		a.t.Fatalf("%s %s: %d with non-JSON body %q", method, path, resp.StatusCode, raw)
+		return r, fmt.Errorf("%s %s: %d with non-JSON body %q", method, path, resp.StatusCode, raw)
 	}
-	return r
+	return r, nil
 }
 
 // create signs up a customer and returns its id.

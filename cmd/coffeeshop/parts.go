@@ -143,8 +143,18 @@ func codeGenerator(cfg *Config) verify.CodeGenerator {
 // workerOptions are the verification worker's settings; the engine ceiling
 // (coffeeshop ceiling) runs its workflows with the same ones.
 func workerOptions() worker.Options {
-	return worker.Options{}
+	return worker.Options{WorkerStopTimeout: workerStopTimeout}
 }
+
+// workerStopTimeout is how long a stopping worker (SIGTERM) lets the
+// activities and workflow tasks it has started finish and report before it
+// cancels them. With the SDK's default, none, a SendCode in flight was
+// canceled at once (seen in e2e's TestScaleOut: "record code sent: ...
+// context canceled"): its code was retried by another worker after a
+// backoff or, when the text had gone out but the result had not, texted a
+// second time after SendCode's 30 s start-to-close timeout. Waiting longer
+// than that timeout gains nothing: the server retries the try by then.
+const workerStopTimeout = 30 * time.Second
 
 // stickyCacheSize bounds the workflows a worker process keeps in memory
 // between their workflow tasks (the SDK's default is 10,000). Each holds
