@@ -47,6 +47,7 @@ var commands = map[string]command{
 			fs.codeFlags("1234")
 			fs.encryptionFlags(true)
 			fs.logFlags("text")
+			fs.opsFlags(false)
 		},
 		run: runDev,
 	},
@@ -66,6 +67,7 @@ var commands = map[string]command{
 			fs.codeFlags("")
 			fs.encryptionFlags(false)
 			fs.logFlags("json")
+			fs.opsFlags(true)
 		},
 		run: runWorker,
 	},
@@ -76,6 +78,7 @@ var commands = map[string]command{
 			fs.apiFlags()
 			fs.encryptionFlags(false)
 			fs.logFlags("json")
+			fs.opsFlags(false)
 		},
 		run: runAPI,
 	},

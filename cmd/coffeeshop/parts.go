@@ -61,6 +61,8 @@ type temporalConn struct {
 	// the SDK's default gzip compression of every call then only costs
 	// CPU (about 5% of dev's under load, measured with pprof).
 	inProcess bool
+	// metrics receives the SDK's metrics (ops.go); nil: none.
+	metrics client.MetricsHandler
 }
 
 // dialTemporal connects to a Temporal frontend, retrying for up to a minute
@@ -71,7 +73,7 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 	// The SDK is chatty at info level; its warnings and errors are enough.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}))
 	opts := client.Options{HostPort: conn.address, Namespace: conn.namespace, Logger: sdkLogger,
-		DataConverter: dc.data, FailureConverter: dc.failure}
+		DataConverter: dc.data, FailureConverter: dc.failure, MetricsHandler: conn.metrics}
 	if conn.inProcess {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
@@ -131,15 +133,19 @@ const stickyCacheSize = 1024
 // (system workflows) when it starts, so dev calls it before that.
 var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(stickyCacheSize) })
 
-// startWorker starts polling the verification task queue.
-func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, log *slog.Logger) (worker.Worker, error) {
+// startWorker starts polling the verification task queue. Its Stop lets
+// running activities finish for up to --shutdown-timeout.
+func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *ops, log *slog.Logger) (worker.Worker, error) {
 	secret, err := cfg.codeSecret()
 	if err != nil {
 		return nil, err
 	}
 	setStickyCache() // a no-op when dev has made it already
-	w := worker.New(tc, verify.TaskQueue, workerOptions())
-	verify.Register(w, &verify.Activities{Store: st, SMS: &sms.Console{Logger: log}, NewCode: codeGenerator(cfg), Secret: secret,
+	opts := workerOptions()
+	opts.WorkerStopTimeout = cfg.ShutdownTimeout
+	w := worker.New(tc, verify.TaskQueue, opts)
+	sender := o.instrumentSMS(&sms.Console{Logger: log}, "console")
+	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -154,11 +160,15 @@ type apiServer struct {
 	grpcAddr string
 	httpAddr string
 	errc     chan error
+	// closeGateway ends the gateway's connection to the gRPC server, once
+	// the HTTP requests that use it are done.
+	closeGateway    context.CancelFunc
+	shutdownTimeout time.Duration
 }
 
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
-func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, log *slog.Logger) (*apiServer, error) {
+func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *ops, log *slog.Logger) (*apiServer, error) {
 	verifier, err := newVerifier(cfg, tc)
 	if err != nil {
 		return nil, err
@@ -189,19 +199,25 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
 	}
 	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion},
-		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor()))
-	gw, err := api.NewGateway(ctx, gl.Addr().String(), api.WithClientIPs(ips), api.WithGatewayLogger(log))
+		grpc.ChainUnaryInterceptor(api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()))
+	// The gateway's connection outlives ctx (canceled at SIGTERM) until
+	// stop has let the HTTP requests finish.
+	gwctx, closeGateway := context.WithCancel(context.WithoutCancel(ctx))
+	gw, err := api.NewGateway(gwctx, gl.Addr().String(), api.WithClientIPs(ips), api.WithGatewayLogger(log))
 	if err != nil {
+		closeGateway()
 		gl.Close()
 		hl.Close()
 		return nil, fmt.Errorf("build HTTP gateway: %w", err)
 	}
 	s := &apiServer{
-		grpc:     gs,
-		http:     &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second},
-		grpcAddr: gl.Addr().String(),
-		httpAddr: hl.Addr().String(),
-		errc:     make(chan error, 2),
+		grpc:            gs,
+		http:            &http.Server{Handler: o.apiHandler(gw), ReadHeaderTimeout: 10 * time.Second},
+		grpcAddr:        gl.Addr().String(),
+		httpAddr:        hl.Addr().String(),
+		errc:            make(chan error, 2),
+		closeGateway:    closeGateway,
+		shutdownTimeout: cfg.ShutdownTimeout,
 	}
 	go func() { s.errc <- gs.Serve(gl) }()
 	go func() {
@@ -212,16 +228,27 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 	return s, nil
 }
 
-// stop lets in-flight requests finish for up to 10 seconds.
+// stop stops accepting connections and lets in-flight HTTP and gRPC
+// requests finish for up to --shutdown-timeout; then it cuts what is left.
+// HTTP goes first: its requests are calls to the gRPC server.
 func (s *apiServer) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	_ = s.http.Shutdown(ctx)
+	if err := s.http.Shutdown(ctx); err != nil {
+		_ = s.http.Close()
+	}
+	s.closeGateway()
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
-		s.grpc.Stop()
+		// Stop cancels the calls left; it waits for their handlers, so a
+		// handler that ignores its context gets one more second.
+		go s.grpc.Stop()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
 	}
 }
