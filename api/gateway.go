@@ -67,6 +67,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithMetadata(idempotencyKeyHeader),
+		runtime.WithMiddlewares(recordRoute), // route templates for ObserveHTTP (observe.go)
 	}
 	if cfg.ips != nil {
 		muxOpts = append(muxOpts, runtime.WithMetadata(cfg.ips.annotate))

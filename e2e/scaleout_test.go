@@ -127,7 +127,7 @@ func TestScaleOut(t *testing.T) {
 	remote := []string{"--temporal-address", temporalAddr, "--namespace", "default", "--database-url", dbURL}
 	secret := []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32)}
 	startWorker := func(name string) *process {
-		w := start(t, name, secret, append([]string{"worker", "--fixed-code", "1234"}, remote...)...)
+		w := start(t, name, secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
 		// The worker logs this once it polls.
 		waitFor(t, w, "worker ready log line", 2*time.Minute, func() bool {
 			return strings.Contains(w.out.String(), `"worker ready"`)

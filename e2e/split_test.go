@@ -25,7 +25,7 @@ func TestSplitModeWorkerCrash(t *testing.T) {
 	remote := []string{"--temporal-address", temporalAddr, "--namespace", "default", "--database-url", dbURL}
 	// worker and api share the key of the code MACs.
 	secret := []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32)}
-	worker := start(t, "coffeeshop worker", secret, append([]string{"worker", "--fixed-code", "1234"}, remote...)...)
+	worker := start(t, "coffeeshop worker", secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
 	httpAddr := freeAddr(t)
 	apiProc := start(t, "coffeeshop api", secret,
 		append([]string{"api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t)}, remote...)...)
@@ -41,7 +41,7 @@ func TestSplitModeWorkerCrash(t *testing.T) {
 	})
 	worker.kill()
 
-	worker2 := start(t, "coffeeshop worker (2)", secret, append([]string{"worker", "--fixed-code", "1234"}, remote...)...)
+	worker2 := start(t, "coffeeshop worker (2)", secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
 	expect(t, "wrong code", a.verify(id, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	expect(t, "right code", a.verify(id, "1234"), "VERIFICATION_RESULT_SUCCESS")
 	if !a.phoneVerified(id) {

@@ -200,6 +200,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		}
 	}
 
+	countStarted(ctx)
 	actx := workflow.WithActivityOptions(ctx, sendOptions)
 	var a *Activities
 	for {
@@ -230,6 +231,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return Status{}, err
 	}
+	countEnd(ctx, v.final)
 	return v.status(), nil
 }
 
@@ -312,12 +314,12 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (coffeeshop.Verifi
 	}
 
 	if !now.Before(v.codeExpiresAt) {
-		return v.fail(coffeeshop.VerificationCodeExpired), nil
+		return v.fail(ctx, coffeeshop.VerificationCodeExpired), nil
 	}
 	// Constant time, so that how long an answer takes says nothing about
 	// how much of the MAC matched.
 	if subtle.ConstantTimeCompare([]byte(g.CodeMAC), []byte(v.codeMAC)) != 1 {
-		return v.fail(coffeeshop.VerificationIncorrectCode), nil
+		return v.fail(ctx, coffeeshop.VerificationIncorrectCode), nil
 	}
 
 	// SUCCESS is answered only after the store says the customer is
@@ -331,18 +333,21 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (coffeeshop.Verifi
 		return coffeeshop.VerificationUnspecified, err
 	}
 	v.final = coffeeshop.VerificationSuccess
+	countAttempt(ctx, v.final)
 	return v.final, nil
 }
 
 // fail consumes an attempt. It ends the verification when the budget is
 // spent, and otherwise asks the main loop for a new code.
-func (v *verification) fail(r coffeeshop.VerificationResult) coffeeshop.VerificationResult {
+func (v *verification) fail(ctx workflow.Context, r coffeeshop.VerificationResult) coffeeshop.VerificationResult {
 	v.attempts++
 	if v.attempts >= v.params.MaxAttempts {
 		v.final = coffeeshop.VerificationMaxAttemptsReached
+		countAttempt(ctx, v.final)
 		return v.final
 	}
 	v.codeReady, v.codeWanted = false, true
+	countAttempt(ctx, r)
 	return r
 }
 

@@ -117,6 +117,7 @@ type harness struct {
 	start   time.Time
 	answers []answer
 	sent    int // Updates sent, for unique IDs
+	metrics *countingMetrics
 }
 
 func newHarness(t *testing.T) *harness {
@@ -132,11 +133,13 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("create customer: %v", err)
 	}
 	var suite testsuite.WorkflowTestSuite
+	counts := newCountingMetrics()
+	suite.SetMetricsHandler(counts)
 	env := suite.NewTestWorkflowEnvironment()
 	sms := &recordingSMS{}
 	verify.Register(env, &verify.Activities{Store: store, SMS: sms, NewCode: sequentialCodes(),
 		Secret: testSecret, Now: env.Now})
-	return &harness{t: t, env: env, store: store, sms: sms, cust: cust,
+	return &harness{t: t, env: env, store: store, sms: sms, cust: cust, metrics: counts,
 		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber}}
 }
 

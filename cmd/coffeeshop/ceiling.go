@@ -49,7 +49,7 @@ func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Stop()
-	tc, err := dialEmbedded(ctx, srv, converters{}, log)
+	tc, err := dialEmbedded(ctx, srv, converters{}, nil, log)
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,10 @@ type Config struct {
 	// PprofAddr, when set, serves Go's runtime profiles (net/http/pprof)
 	// on their own listener (pprof.go).
 	PprofAddr string
+	// Health, metrics and shutdown (ops.go).
+	HealthAddr      string
+	MetricsAddr     string
+	ShutdownTimeout time.Duration
 
 	// The load tool (bench.go).
 	Bench     bench.Config
@@ -274,6 +278,7 @@ func (fs *flagSet) validate() error {
 	errs = append(errs, fs.validateTemporalTLS()...)
 	errs = append(errs, fs.validatePhoneCap()...)
 	errs = append(errs, fs.validateSMS()...)
+	errs = append(errs, fs.validateOps()...)
 	errs = append(errs, fs.validateBench()...)
 	errs = append(errs, fs.validateCeiling()...)
 	if fs.used["log-level"] {

@@ -48,6 +48,7 @@ var commands = map[string]command{
 			fs.codeFlags("1234")
 			fs.encryptionFlags(true)
 			fs.logFlags("text")
+			fs.opsFlags(false)
 		},
 		run: runDev,
 	},
@@ -68,6 +69,7 @@ var commands = map[string]command{
 			fs.codeFlags("")
 			fs.encryptionFlags(false)
 			fs.logFlags("json")
+			fs.opsFlags(true)
 		},
 		run: runWorker,
 	},
@@ -78,6 +80,7 @@ var commands = map[string]command{
 			fs.apiFlags()
 			fs.encryptionFlags(false)
 			fs.logFlags("json")
+			fs.opsFlags(false)
 		},
 		run: runAPI,
 	},

@@ -65,6 +65,8 @@ type temporalConn struct {
 	inProcess bool
 	// tls is the TLS and API key of a remote frontend; nil: plaintext.
 	tls *TemporalTLS
+	// metrics receives the SDK's metrics (ops.go); nil: none.
+	metrics client.MetricsHandler
 }
 
 // dialTemporal connects to a Temporal frontend, retrying for up to a minute
@@ -75,7 +77,7 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 	// The SDK is chatty at info level; its warnings and errors are enough.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}))
 	opts := client.Options{HostPort: conn.address, Namespace: conn.namespace, Logger: sdkLogger,
-		DataConverter: dc.data, FailureConverter: dc.failure}
+		DataConverter: dc.data, FailureConverter: dc.failure, MetricsHandler: conn.metrics}
 	if conn.inProcess {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
@@ -143,18 +145,8 @@ func codeGenerator(cfg *Config) verify.CodeGenerator {
 // workerOptions are the verification worker's settings; the engine ceiling
 // (coffeeshop ceiling) runs its workflows with the same ones.
 func workerOptions() worker.Options {
-	return worker.Options{WorkerStopTimeout: workerStopTimeout}
+	return worker.Options{}
 }
-
-// workerStopTimeout is how long a stopping worker (SIGTERM) lets the
-// activities and workflow tasks it has started finish and report before it
-// cancels them. With the SDK's default, none, a SendCode in flight was
-// canceled at once (seen in e2e's TestScaleOut: "record code sent: ...
-// context canceled"): its code was retried by another worker after a
-// backoff or, when the text had gone out but the result had not, texted a
-// second time after SendCode's 30 s start-to-close timeout. Waiting longer
-// than that timeout gains nothing: the server retries the try by then.
-const workerStopTimeout = 30 * time.Second
 
 // stickyCacheSize bounds the workflows a worker process keeps in memory
 // between their workflow tasks (the SDK's default is 10,000). Each holds
@@ -170,18 +162,29 @@ const stickyCacheSize = 1024
 // (system workflows) when it starts, so dev calls it before that.
 var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(stickyCacheSize) })
 
-// startWorker starts polling the verification task queue.
-func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, log *slog.Logger) (worker.Worker, error) {
+// startWorker starts polling the verification task queue. Its Stop lets
+// running activities finish for up to --shutdown-timeout.
+func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *ops, log *slog.Logger) (worker.Worker, error) {
 	secret, err := cfg.codeSecret()
 	if err != nil {
 		return nil, err
 	}
 	setStickyCache() // a no-op when dev has made it already
-	w := worker.New(tc, verify.TaskQueue, workerOptions())
+	opts := workerOptions()
+	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
+	// has started finish and report for up to --shutdown-timeout before it
+	// cancels them. With the SDK's default, none, a SendCode in flight was
+	// canceled at once (seen in e2e's TestScaleOut: "record code sent: ...
+	// context canceled"): its code was retried by another worker after a
+	// backoff or, when the text had gone out but the result had not, texted
+	// a second time after SendCode's 30 s start-to-close timeout.
+	opts.WorkerStopTimeout = cfg.ShutdownTimeout
+	w := worker.New(tc, verify.TaskQueue, opts)
 	if cfg.SMS.Provider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
 		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 	}
-	verify.Register(w, &verify.Activities{Store: st, SMS: cfg.smsSender(log), NewCode: codeGenerator(cfg), Secret: secret,
+	sender := o.instrumentSMS(cfg.smsSender(log), cfg.SMS.Provider)
+	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -196,11 +199,15 @@ type apiServer struct {
 	grpcAddr string
 	httpAddr string
 	errc     chan error
+	// closeGateway ends the gateway's connection to the gRPC server, once
+	// the HTTP requests that use it are done.
+	closeGateway    context.CancelFunc
+	shutdownTimeout time.Duration
 }
 
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
-func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, log *slog.Logger) (*apiServer, error) {
+func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *ops, log *slog.Logger) (*apiServer, error) {
 	verifier, err := newVerifier(cfg, tc)
 	if err != nil {
 		return nil, err
@@ -231,19 +238,25 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
 	}
 	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion},
-		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor()))
-	gw, err := api.NewGateway(ctx, gl.Addr().String(), api.WithClientIPs(ips), api.WithGatewayLogger(log))
+		grpc.ChainUnaryInterceptor(api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()))
+	// The gateway's connection outlives ctx (canceled at SIGTERM) until
+	// stop has let the HTTP requests finish.
+	gwctx, closeGateway := context.WithCancel(context.WithoutCancel(ctx))
+	gw, err := api.NewGateway(gwctx, gl.Addr().String(), api.WithClientIPs(ips), api.WithGatewayLogger(log))
 	if err != nil {
+		closeGateway()
 		gl.Close()
 		hl.Close()
 		return nil, fmt.Errorf("build HTTP gateway: %w", err)
 	}
 	s := &apiServer{
-		grpc:     gs,
-		http:     &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second},
-		grpcAddr: gl.Addr().String(),
-		httpAddr: hl.Addr().String(),
-		errc:     make(chan error, 2),
+		grpc:            gs,
+		http:            &http.Server{Handler: o.apiHandler(gw), ReadHeaderTimeout: 10 * time.Second},
+		grpcAddr:        gl.Addr().String(),
+		httpAddr:        hl.Addr().String(),
+		errc:            make(chan error, 2),
+		closeGateway:    closeGateway,
+		shutdownTimeout: cfg.ShutdownTimeout,
 	}
 	go func() { s.errc <- gs.Serve(gl) }()
 	go func() {
@@ -254,16 +267,27 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 	return s, nil
 }
 
-// stop lets in-flight requests finish for up to 10 seconds.
+// stop stops accepting connections and lets in-flight HTTP and gRPC
+// requests finish for up to --shutdown-timeout; then it cuts what is left.
+// HTTP goes first: its requests are calls to the gRPC server.
 func (s *apiServer) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	_ = s.http.Shutdown(ctx)
+	if err := s.http.Shutdown(ctx); err != nil {
+		_ = s.http.Close()
+	}
+	s.closeGateway()
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
-		s.grpc.Stop()
+		// Stop cancels the calls left; it waits for their handlers, so a
+		// handler that ignores its context gets one more second.
+		go s.grpc.Stop()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
 	}
 }

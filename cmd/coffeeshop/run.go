@@ -40,8 +40,10 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 
 // dialEmbedded connects a client to the embedded server srv, in dev's
 // namespace.
-func dialEmbedded(ctx context.Context, srv *devserver.Server, dc converters, log *slog.Logger) (client.Client, error) {
-	return dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true}, dc, log)
+// o receives the client's metrics; nil: none.
+func dialEmbedded(ctx context.Context, srv *devserver.Server, dc converters, o *ops, log *slog.Logger) (client.Client, error) {
+	return dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true,
+		metrics: o.temporalMetrics()}, dc, log)
 }
 
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
@@ -70,19 +72,25 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer st.Close()
 
-	tc, err := dialEmbedded(ctx, srv, dc, log)
+	o := newOps(cfg, log)
+	defer o.close()
+	tc, err := dialEmbedded(ctx, srv, dc, o, log)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	o.checkReady(st, tc)
+	if err := o.serveOwn(false); err != nil {
+		return err
+	}
 
-	w, err := startWorker(cfg, tc, st, log)
+	w, err := startWorker(cfg, tc, st, o, log)
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
 
-	a, err := startAPI(ctx, cfg, st, tc, log)
+	a, err := startAPI(ctx, cfg, st, tc, o, log)
 	if err != nil {
 		return err
 	}
@@ -140,32 +148,45 @@ func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
-	st, tc, err := connectRemote(ctx, cfg, log)
+	o := newOps(cfg, log)
+	defer o.close()
+	st, tc, err := connectRemote(ctx, cfg, o, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	defer tc.Close()
-	w, err := startWorker(cfg, tc, st, log)
+	o.checkReady(st, tc)
+	if err := o.serveOwn(true); err != nil {
+		return err
+	}
+	w, err := startWorker(cfg, tc, st, o, log)
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
 	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.describe(),
-		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMS.Provider)
+		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMS.Provider, "health", o.addr("health-addr"))
 	<-ctx.Done()
+	log.Info("shutting down: waiting for running activities", "timeout", cfg.ShutdownTimeout)
 	return nil
 }
 
 func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
-	st, tc, err := connectRemote(ctx, cfg, log)
+	o := newOps(cfg, log)
+	defer o.close()
+	st, tc, err := connectRemote(ctx, cfg, o, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	defer tc.Close()
-	a, err := startAPI(ctx, cfg, st, tc, log)
+	o.checkReady(st, tc)
+	if err := o.serveOwn(false); err != nil {
+		return err
+	}
+	a, err := startAPI(ctx, cfg, st, tc, o, log)
 	if err != nil {
 		return err
 	}
@@ -173,6 +194,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.TemporalTLS.describe())
 	select {
 	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 		return nil
 	case err := <-a.errc:
 		return fmt.Errorf("API server: %w", err)
@@ -181,7 +203,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 // connectRemote opens the customer database and connects to the Temporal
 // frontend that a worker or api process is configured with.
-func connectRemote(ctx context.Context, cfg *Config, log *slog.Logger) (store, client.Client, error) {
+func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (store, client.Client, error) {
 	st, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err
@@ -191,7 +213,8 @@ func connectRemote(ctx context.Context, cfg *Config, log *slog.Logger) (store, c
 		st.Close()
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, temporalConn{address: cfg.TemporalAddress, namespace: cfg.Namespace, tls: &cfg.TemporalTLS}, dc, log)
+	tc, err := dialTemporal(ctx, temporalConn{address: cfg.TemporalAddress, namespace: cfg.Namespace, tls: &cfg.TemporalTLS,
+		metrics: o.temporalMetrics()}, dc, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

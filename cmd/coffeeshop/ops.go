@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/health"
+	"github.com/coffeeshop/coffeeshop/metrics"
+	"go.temporal.io/sdk/client"
+)
+
+// Operations: health endpoints, metrics and the shutdown deadline.
+
+// defaultShutdownTimeout leaves room under the 30 s a container platform
+// usually allows between SIGTERM and SIGKILL.
+const defaultShutdownTimeout = 20 * time.Second
+
+// defaultHealthAddr is where a worker serves /healthz, /readyz and
+// /metrics; the API processes use their HTTP port.
+const defaultHealthAddr = "127.0.0.1:8082"
+
+// readinessTimeout bounds each readiness check.
+const readinessTimeout = 2 * time.Second
+
+// opsFlags binds --metrics-addr and --shutdown-timeout, and for the worker
+// (which has no HTTP port of its own) --health-addr.
+func (fs *flagSet) opsFlags(worker bool) {
+	c := fs.cfg
+	where := "the HTTP API's port (--http-addr)"
+	if worker {
+		where = "--health-addr"
+		fs.str(&c.HealthAddr, "health-addr", "COFFEESHOP_HEALTH_ADDR", defaultHealthAddr,
+			"listen address of /healthz, /readyz and /metrics; empty: off")
+	}
+	fs.str(&c.MetricsAddr, "metrics-addr", "COFFEESHOP_METRICS_ADDR", "",
+		"serve Prometheus /metrics on this address of its own; empty: on "+where)
+	fs.duration(&c.ShutdownTimeout, "shutdown-timeout", "COFFEESHOP_SHUTDOWN_TIMEOUT", defaultShutdownTimeout,
+		"on SIGTERM or SIGINT, how long in-flight requests and running activities may take to finish")
+}
+
+// validateOps checks the settings opsFlags binds.
+func (fs *flagSet) validateOps() []error {
+	c := fs.cfg
+	var errs []error
+	for _, a := range []struct{ name, val string }{{"health-addr", c.HealthAddr}, {"metrics-addr", c.MetricsAddr}} {
+		if fs.used[a.name] && a.val != "" {
+			if err := checkHostPort(a.val); err != nil {
+				errs = append(errs, fmt.Errorf("--%s %q: %w", a.name, a.val, err))
+			}
+		}
+	}
+	if fs.used["shutdown-timeout"] && (c.ShutdownTimeout < 0 || c.ShutdownTimeout > 10*time.Minute) {
+		errs = append(errs, fmt.Errorf("--shutdown-timeout %s: must be between 0s and 10m", c.ShutdownTimeout))
+	}
+	return errs
+}
+
+// ops is a process's metrics registry, its readiness checks and the
+// listeners of its own that serve them.
+type ops struct {
+	cfg     *Config
+	log     *slog.Logger
+	metrics *metrics.Registry
+	ready   *health.Checker
+	servers []*http.Server
+	bound   map[string]string // flag -> listening address
+}
+
+// newOps makes the metrics registry; the readiness checks are added with
+// checkReady once the store and the Temporal client exist (the client needs
+// the registry first).
+func newOps(cfg *Config, log *slog.Logger) *ops {
+	return &ops{cfg: cfg, log: log, metrics: metrics.New(log), ready: &health.Checker{Timeout: readinessTimeout, Logger: log}}
+}
+
+// temporalMetrics is the Temporal client's metrics handler; nil for no ops.
+func (o *ops) temporalMetrics() client.MetricsHandler {
+	if o == nil {
+		return nil
+	}
+	return o.metrics.TemporalHandler()
+}
+
+// checkReady makes readiness depend on the store and the Temporal frontend.
+func (o *ops) checkReady(st coffeeshop.CustomerStore, tc client.Client) {
+	o.ready.Checks = []health.Check{
+		{Name: "store", Func: st.Ping},
+		{Name: "temporal", Func: func(ctx context.Context) error {
+			_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+	}
+}
+
+// instrumentSMS counts the sends of s under provider.
+func (o *ops) instrumentSMS(s coffeeshop.SMSSender, provider string) coffeeshop.SMSSender {
+	if o == nil {
+		return s
+	}
+	return o.metrics.InstrumentSMS(s, provider)
+}
+
+// apiHandler puts /healthz, /readyz and, unless --metrics-addr moves it,
+// /metrics next to the API gateway on the HTTP port, and counts every
+// request.
+func (o *ops) apiHandler(gateway http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	o.ready.Register(mux)
+	if o.cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", o.metrics.Handler())
+	}
+	mux.Handle("/", gateway)
+	return api.ObserveHTTP(o.metrics, mux)
+}
+
+// serveOwn starts the listeners of their own: --metrics-addr when set, and
+// for a worker --health-addr (with /metrics unless --metrics-addr is set).
+func (o *ops) serveOwn(worker bool) error {
+	if worker && o.cfg.HealthAddr != "" {
+		mux := http.NewServeMux()
+		o.ready.Register(mux)
+		if o.cfg.MetricsAddr == "" {
+			mux.Handle("GET /metrics", o.metrics.Handler())
+		}
+		if err := o.listen("health-addr", o.cfg.HealthAddr, mux); err != nil {
+			return err
+		}
+	}
+	if o.cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", o.metrics.Handler())
+		if err := o.listen("metrics-addr", o.cfg.MetricsAddr, mux); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *ops) listen(flag, addr string, h http.Handler) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on --%s %s: %w", flag, addr, err)
+	}
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	o.servers = append(o.servers, s)
+	if o.bound == nil {
+		o.bound = map[string]string{}
+	}
+	o.bound[flag] = l.Addr().String()
+	go func() {
+		if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.log.Error("health/metrics listener stopped", "addr", addr, "error", err)
+		}
+	}()
+	o.log.Info("serving operations endpoints", "flag", flag, "addr", l.Addr().String())
+	return nil
+}
+
+// addr is the address the listener of a flag (health-addr,
+// metrics-addr) serves on, or "" (tests ask for port 0).
+func (o *ops) addr(flag string) string { return o.bound[flag] }
+
+// close stops the listeners of their own (their requests are short) and
+// the copying of SDK metrics.
+func (o *ops) close() {
+	for _, s := range o.servers {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = s.Shutdown(ctx)
+		cancel()
+	}
+	_ = o.metrics.Close()
+}

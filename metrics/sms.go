@@ -1,0 +1,43 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+)
+
+// InstrumentSMS returns next with its sends counted under
+// provider (console, twilio, …): each call to SendSMS is one try, counted
+// as sent or as failed with reason "rejected" (an EINVALID error: the
+// message can never be sent) or "error" (anything else; the activity
+// retries it). The errors themselves pass through unchanged.
+func (r *Registry) InstrumentSMS(next coffeeshop.SMSSender, provider string) coffeeshop.SMSSender {
+	// The label values exist from the start, so a dashboard shows 0
+	// rather than nothing before the first failure.
+	r.smsSent.WithLabelValues(provider)
+	r.smsFailed.WithLabelValues(provider, "rejected")
+	r.smsFailed.WithLabelValues(provider, "error")
+	return &countingSender{next: next, provider: provider, r: r}
+}
+
+type countingSender struct {
+	next     coffeeshop.SMSSender
+	provider string
+	r        *Registry
+}
+
+func (s *countingSender) SendSMS(ctx context.Context, to, body string) error {
+	start := time.Now()
+	err := s.next.SendSMS(ctx, to, body)
+	s.r.smsLatency.WithLabelValues(s.provider).Observe(time.Since(start).Seconds())
+	switch {
+	case err == nil:
+		s.r.smsSent.WithLabelValues(s.provider).Inc()
+	case coffeeshop.ErrorCode(err) == coffeeshop.EINVALID:
+		s.r.smsFailed.WithLabelValues(s.provider, "rejected").Inc()
+	default:
+		s.r.smsFailed.WithLabelValues(s.provider, "error").Inc()
+	}
+	return err
+}
