@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
 
@@ -62,12 +63,14 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	for _, o := range opts {
 		o(&cfg)
 	}
+	cfg.log = coffeeshop.LogRequestIDs(cfg.log)
 	muxOpts := []runtime.ServeMuxOption{
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, gatewayMarshaler()),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithMetadata(idempotencyKeyHeader),
 		runtime.WithMiddlewares(recordRoute), // route templates for ObserveHTTP (observe.go)
+		runtime.WithMetadata(forwardRequestID),
 	}
 	if cfg.ips != nil {
 		muxOpts = append(muxOpts, runtime.WithMetadata(cfg.ips.annotate))
@@ -80,7 +83,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := mux.HandlePath(http.MethodGet, "/openapi.json", serveOpenAPI); err != nil {
 		return nil, fmt.Errorf("api: route /openapi.json: %w", err)
 	}
-	return recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(mux))), nil
+	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(mux)))), nil
 }
 
 // gatewayMarshaler is the gateway's codec of every request and response
@@ -106,21 +109,26 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 // incomingHeader is the gateway's default mapping of HTTP headers to gRPC
 // metadata (Grpc-Metadata-X becomes x, well-known headers get a
 // "grpcgateway-" prefix), except that keys under the reserved prefix are
-// dropped: only the gateway itself may set those.
+// dropped: only the gateway itself may set those, and so is the request ID
+// (Grpc-Metadata-X-Request-Id), which the gateway passes on itself.
 func incomingHeader(key string) (string, bool) {
 	md, ok := runtime.DefaultHeaderMatcher(key)
-	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) {
+	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) || strings.EqualFold(md, RequestIDMetadata) {
 		return "", false
 	}
 	return md, true
 }
 
 // outgoingHeader passes a "retry-after" header from the server on as the
-// standard Retry-After, and every other header under the gateway's usual
-// Grpc-Metadata- prefix.
+// standard Retry-After, drops the request ID (the HTTP layer answers it as
+// X-Request-Id already), and passes every other header under the gateway's
+// usual Grpc-Metadata- prefix.
 func outgoingHeader(key string) (string, bool) {
-	if key == "retry-after" {
+	switch key {
+	case "retry-after":
 		return "Retry-After", true
+	case RequestIDMetadata:
+		return "", false
 	}
 	return runtime.MetadataHeaderPrefix + key, true
 }

@@ -52,24 +52,26 @@ func ValidPhoneRegion(region string) bool {
 
 var _ customerv1.CustomerServiceServer = (*Server)(nil)
 
+// logger adds the request ID of the context to each record
+// (coffeeshop.LogRequestIDs).
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {
-		return slog.Default()
+		return coffeeshop.LogRequestIDs(slog.Default())
 	}
-	return s.Logger
+	return coffeeshop.LogRequestIDs(s.Logger)
 }
 
 // NewGRPCServer returns a gRPC server with s registered as CustomerService,
 // and gRPC server reflection (v1 and v1alpha), so that tools such as grpcurl
 // can list the services and describe their messages without the .proto files.
-// Every call is logged, and a panic in a handler is logged with its stack and
+// Every call gets a request ID (requestid.go) and is logged with it, and a panic in a handler is logged with its stack and
 // answered with codes.Internal instead of ending the process. These
 // interceptors run outermost, before any interceptor given in opts.
 func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	log := s.logger()
 	own := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(logUnary(log), recoverUnary(log)),
-		grpc.ChainStreamInterceptor(logStream(log), recoverStream(log)),
+		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log)),
+		grpc.ChainStreamInterceptor(requestIDStream(), logStream(log), recoverStream(log)),
 	}
 	srv := grpc.NewServer(append(own, opts...)...)
 	customerv1.RegisterCustomerServiceServer(srv, s)

@@ -166,6 +166,10 @@ type verification struct {
 	// for a code or marks the customer verified, and no other may
 	// interleave.
 	mu workflow.Mutex
+	// codeFor is the request ID of the latest attempt or resend, which
+	// the next code is sent for (requestid.go); "" sends it with the
+	// start's.
+	codeFor string
 }
 
 // VerifyPhone texts the customer a one-time code and answers VerifyUpdate
@@ -179,6 +183,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 	// The first code counts as a send.
 	v := &verification{params: params.withDefaults(), mu: workflow.NewMutex(ctx), codeWanted: true, sends: 1}
 	v.expiresAt = workflow.Now(ctx).Add(v.params.Window)
+	v.logStarted(ctx)
 
 	// Handlers are registered before anything else: an Update or Query
 	// that reaches the workflow before its handler exists is rejected.
@@ -196,6 +201,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return Status{}, err
 			}
+			v.logEnded(ctx)
 			return Status{}, v.created.failed
 		}
 	}
@@ -214,7 +220,11 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
 			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength}
 		var sent SendCodeResult
-		err := workflow.ExecuteActivity(actx, a.SendCode, in).Get(ctx, &sent)
+		sctx := actx
+		if v.codeFor != "" {
+			sctx = withWorkflowRequestID(actx, v.codeFor)
+		}
+		err := workflow.ExecuteActivity(sctx, a.SendCode, in).Get(ctx, &sent)
 		if v.sendRefused(err) {
 			continue
 		} else if v.undeliverable(err) {
@@ -224,6 +234,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		}
 		v.codeMAC, v.codeExpiresAt, v.lastSentAt = sent.CodeMAC, sent.ExpiresAt, workflow.Now(ctx)
 		v.codeReady, v.refused = true, nil
+		v.logSent(sctx, sent)
 	}
 
 	// Let attempts that are still being answered finish, so that every
@@ -232,6 +243,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		return Status{}, err
 	}
 	countEnd(ctx, v.final)
+	v.logEnded(ctx)
 	return v.status(), nil
 }
 
@@ -296,7 +308,7 @@ func validateGuess(ctx workflow.Context, g Guess) error {
 // attempt is the VerifyUpdate handler: it checks one code and returns the
 // result of exactly this attempt. A verification that has ended answers
 // with its final result and consumes nothing.
-func (v *verification) attempt(ctx workflow.Context, g Guess) (coffeeshop.VerificationResult, error) {
+func (v *verification) attempt(ctx workflow.Context, g Guess) (result coffeeshop.VerificationResult, failure error) {
 	if err := v.mu.Lock(ctx); err != nil {
 		return coffeeshop.VerificationUnspecified, err
 	}
@@ -304,6 +316,8 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (coffeeshop.Verifi
 	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
 		return coffeeshop.VerificationUnspecified, err
 	}
+	v.codeFor = workflowRequestID(ctx)
+	defer func() { v.logAttempt(ctx, result, failure) }()
 	if v.created.failed != nil {
 		return coffeeshop.VerificationUnspecified, noCustomer()
 	}
@@ -402,6 +416,8 @@ func (v *verification) resend(ctx workflow.Context) (Status, error) {
 	if err := v.resendRefusal(now); err != nil {
 		return Status{}, err
 	}
+	v.codeFor = workflowRequestID(ctx)
+	workflow.GetLogger(ctx).Info("code resend requested", "customer_id", v.params.CustomerID)
 	v.sends++
 	v.codeReady, v.codeWanted = false, true
 	return v.waitCode(ctx)

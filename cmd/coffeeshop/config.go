@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/bench"
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
@@ -344,12 +345,14 @@ func redactURL(u string) string {
 	return u
 }
 
+// logger is the process's logger, to stderr in --log-format. Records
+// logged with a context that carries a request ID get it as request_id.
 func (c *Config) logger() *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return coffeeshop.LogRequestIDs(slog.New(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return coffeeshop.LogRequestIDs(slog.New(slog.NewTextHandler(os.Stderr, opts)))
 }

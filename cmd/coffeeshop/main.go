@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -148,6 +149,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.validate(); err != nil {
 		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, err)
 		return 2
+	}
+	if fs.used["log-format"] {
+		// Whatever logs to slog.Default() or the standard log package
+		// (the stores' migrations, libraries) logs in --log-format too.
+		slog.SetDefault(cfg.logger())
 	}
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(cfg.PprofAddr)

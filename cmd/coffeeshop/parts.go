@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 )
@@ -74,10 +75,12 @@ type temporalConn struct {
 // instead of failing.
 // dc are the payload and failure converters (zero: the SDK's defaults).
 func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *slog.Logger) (client.Client, error) {
-	// The SDK is chatty at info level; its warnings and errors are enough.
-	sdkLogger := sdklog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}))
+	// The SDK is chatty at info level; its warnings and errors are enough,
+	// but workflows and activities log at the configured level (logging.go).
+	sdkLogger := sdklog.NewStructuredLogger(slog.New(sdkLogHandler{Handler: log.Handler()}))
 	opts := client.Options{HostPort: conn.address, Namespace: conn.namespace, Logger: sdkLogger,
 		DataConverter: dc.data, FailureConverter: dc.failure, MetricsHandler: conn.metrics}
+	opts.ContextPropagators = []workflow.ContextPropagator{verify.RequestIDPropagator()} // request IDs into workflows
 	if conn.inProcess {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
@@ -125,15 +128,6 @@ func dialHint(opts client.Options, err error) string {
 	return ""
 }
 
-// warnOnly drops records below warn.
-type warnOnly struct{ slog.Handler }
-
-func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
-}
-func (h warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{h.Handler.WithAttrs(a)} }
-func (h warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{h.Handler.WithGroup(n)} }
-
 // codeGenerator picks fixed or random codes from the settings.
 func codeGenerator(cfg *Config) verify.CodeGenerator {
 	if cfg.FixedCode != "" && !cfg.RandomCodes {
@@ -145,7 +139,7 @@ func codeGenerator(cfg *Config) verify.CodeGenerator {
 // workerOptions are the verification worker's settings; the engine ceiling
 // (coffeeshop ceiling) runs its workflows with the same ones.
 func workerOptions() worker.Options {
-	return worker.Options{}
+	return worker.Options{Interceptors: verify.WorkerInterceptors()}
 }
 
 // stickyCacheSize bounds the workflows a worker process keeps in memory
