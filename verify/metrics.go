@@ -21,8 +21,9 @@ const (
 	MetricStarted = "coffeeshop_verifications_started"
 	// MetricSucceeded: a verification ended with the right code.
 	MetricSucceeded = "coffeeshop_verifications_succeeded"
-	// MetricFailed: a verification ended without success, label
-	// reason="max_attempts_reached".
+	// MetricFailed: a verification ended without success, label reason:
+	// "max_attempts_reached", or "undeliverable" when the SMS provider
+	// refused its code for good.
 	MetricFailed = "coffeeshop_verifications_failed"
 	// MetricExpired: a verification's window closed first.
 	MetricExpired = "coffeeshop_verifications_expired"
@@ -46,6 +47,8 @@ func countEnd(ctx workflow.Context, final coffeeshop.VerificationResult) {
 		h.Counter(MetricSucceeded).Inc(1)
 	case coffeeshop.VerificationMaxAttemptsReached:
 		h.WithTags(map[string]string{"reason": "max_attempts_reached"}).Counter(MetricFailed).Inc(1)
+	case coffeeshop.VerificationUndeliverable:
+		h.WithTags(map[string]string{"reason": "undeliverable"}).Counter(MetricFailed).Inc(1)
 	case coffeeshop.VerificationExpired:
 		h.Counter(MetricExpired).Inc(1)
 	}

@@ -36,6 +36,12 @@ func TestUndeliverableFirstCodeEndsVerification(t *testing.T) {
 		t.Errorf("SendSMS called %d times, want 1 (no retries)", n)
 	}
 	h.wantTexts(0)
+	// The customer exists, so the verification counts as started; it
+	// failed for the reason "undeliverable".
+	h.wantCounts(map[string]int64{
+		verify.MetricStarted:                           1,
+		verify.MetricFailed + "{reason=undeliverable}": 1,
+	})
 }
 
 // A resend whose code is refused for good answers with the final status
