@@ -13,11 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coffeeshop/coffeeshop"
 )
 
 // binary is the coffeeshop binary built once for all tests.
@@ -265,4 +268,46 @@ func expect(t *testing.T, step, got, want string) {
 	if got != want {
 		t.Fatalf("%s: got %s, want %s", step, got, want)
 	}
+}
+
+// devWithStdout runs dev on s with random ten-digit codes and the given
+// extra arguments and environment, keeping stdout (the console sender's
+// texts) apart from stderr (the logs, which p.out holds).
+func devWithStdout(t *testing.T, s devStack, env []string, extra ...string) (p *process, stdout, stderr *syncBuffer) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	p = &process{t: t, name: "coffeeshop dev", out: stderr, done: make(chan struct{})}
+	args := append([]string{"dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
+		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", freeAddr(t),
+		"--random-codes", "--code-length", "10"}, extra...)
+	p.cmd = exec.Command(binary, args...)
+	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
+	p.cmd.Env = append(os.Environ(), env...)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+		}
+	})
+	return p, stdout, stderr
+}
+
+// textedCodes returns the ten-digit codes the console sender has texted to
+// phone so far (on stdout), once there are at least n.
+func textedCodes(t *testing.T, p *process, stdout *syncBuffer, phone string, n int) []string {
+	t.Helper()
+	sms := regexp.MustCompile(`SMS to ` + regexp.QuoteMeta(coffeeshop.MaskPhone(phone)) + `: Your coffeeshop verification code is (\d{10})\.`)
+	var found []string
+	waitFor(t, p, "text message", time.Minute, func() bool {
+		found = nil
+		for _, m := range sms.FindAllStringSubmatch(stdout.String(), -1) {
+			found = append(found, m[1])
+		}
+		return len(found) >= n
+	})
+	return found
 }

@@ -3,11 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestDevJSONLogsCarryRequestIDs runs dev with --log-format json and a
@@ -17,39 +14,12 @@ import (
 // holds a code or the phone number unmasked.
 func TestDevJSONLogsCarryRequestIDs(t *testing.T) {
 	s := newDevStack(t)
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	p := &process{t: t, name: "coffeeshop dev", out: stderr, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, "dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
-		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", freeAddr(t),
-		"--random-codes", "--code-length", "10", "--log-format", "json")
-	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-		}
-	})
+	p, stdout, stderr := devWithStdout(t, s, nil, "--log-format", "json")
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)
 
 	const phone = "+447911123471"
-	sms := regexp.MustCompile(`SMS to \+44•••••••471: Your coffeeshop verification code is (\d{10})\.`)
-	codes := func(n int) []string {
-		t.Helper()
-		var found []string
-		waitFor(t, p, "text message", time.Minute, func() bool {
-			found = nil
-			for _, m := range sms.FindAllStringSubmatch(stdout.String(), -1) {
-				found = append(found, m[1])
-			}
-			return len(found) >= n
-		})
-		return found
-	}
+	codes := func(n int) []string { t.Helper(); return textedCodes(t, p, stdout, phone, n) }
 	send := func(path, body, rid string) map[string]any {
 		t.Helper()
 		r := a.send("POST", path, body, "X-Request-Id", rid)

@@ -5,12 +5,8 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestDevKeepsSecretsOutOfLogsAndHistory runs a dev flow with crypto-random
@@ -24,41 +20,14 @@ func TestDevKeepsSecretsOutOfLogsAndHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newDevStack(t)
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	p := &process{t: t, name: "coffeeshop dev", out: stderr, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, "dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
-		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", freeAddr(t),
-		"--random-codes", "--code-length", "10", "--log-level", "debug")
-	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
-	p.cmd.Env = append(os.Environ(), "COFFEESHOP_ENCRYPTION_KEYS=e2e:"+base64.StdEncoding.EncodeToString(key))
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-		}
-	})
+	p, stdout, stderr := devWithStdout(t, s,
+		[]string{"COFFEESHOP_ENCRYPTION_KEYS=e2e:" + base64.StdEncoding.EncodeToString(key)}, "--log-level", "debug")
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)
 
 	const phone = "+447911123461"
-	sms := regexp.MustCompile(`SMS to \+44•••••••461: Your coffeeshop verification code is (\d{10})\.`)
 	// codes returns the codes texted so far, once there are n.
-	codes := func(n int) []string {
-		t.Helper()
-		var found []string
-		waitFor(t, p, "text message", time.Minute, func() bool {
-			found = nil
-			for _, m := range sms.FindAllStringSubmatch(stdout.String(), -1) {
-				found = append(found, m[1])
-			}
-			return len(found) >= n
-		})
-		return found
-	}
+	codes := func(n int) []string { t.Helper(); return textedCodes(t, p, stdout, phone, n) }
 
 	id := a.create(phone)
 	first := codes(1)[0]
