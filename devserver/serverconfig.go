@@ -113,10 +113,27 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
 		// Bound the workflows kept in memory. The default (128,000) is sized
 		// for a dedicated history host; a cache miss only costs a read from
-		// SQLite, while a full cache costs hundreds of megabytes. 1,024 is
-		// far more than the workflows that have a task in flight at once
-		// even at the ceiling's rate (docs/benchmarks.md).
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 1024,
+		// SQLite, while a full cache costs hundreds of megabytes. 256 is
+		// more than the workflows that have a task in flight at once even
+		// at the ceiling's rate (docs/benchmarks.md); the long-lived
+		// entries of a larger cache also pin heap pages that the Go
+		// runtime could otherwise return to the system.
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 256,
+		// The cache of events for replication to other clusters; there are
+		// none (default 8 MB).
+		dynamicconfig.XDCCacheMaxSizeBytes.Key(): 256 * 1024,
+		// Goroutines that run the history service's internal tasks. The
+		// defaults (512 each for transfer, timer and visibility tasks, 640
+		// for replication) are sized for a host with a database that takes
+		// hundreds of writes at once; SQLite takes one, and each idle
+		// goroutine holds a stack. 16 each kept the throughput of bench
+		// (docs/benchmarks.md); there is no replication.
+		dynamicconfig.TransferProcessorSchedulerWorkerCount.Key():               16,
+		dynamicconfig.TimerProcessorSchedulerWorkerCount.Key():                  16,
+		dynamicconfig.VisibilityProcessorSchedulerWorkerCount.Key():             16,
+		dynamicconfig.MemoryTimerProcessorSchedulerWorkerCount.Key():            8,
+		dynamicconfig.ReplicationProcessorSchedulerWorkerCount.Key():            1,
+		dynamicconfig.ReplicationLowPriorityProcessorSchedulerWorkerCount.Key(): 1,
 		// The Web UI lists and counts workflows through visibility, a few
 		// calls per page and refresh; the default of 10/s throttles it.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
