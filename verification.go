@@ -33,8 +33,7 @@ const (
 	// VerificationUndeliverable: the SMS provider refused a code for good
 	// (an invalid or landline number, an unsubscribed recipient, a
 	// provider account problem); the verification has ended
-	// unsuccessfully. It has no value on the wire yet: the Verifier
-	// reports it as an EUNDELIVERABLE error.
+	// unsuccessfully.
 	VerificationUndeliverable
 )
 
@@ -81,6 +80,9 @@ const (
 	VerificationStatusMaxAttemptsReached
 	// VerificationStatusExpired: the verification window closed first.
 	VerificationStatusExpired
+	// VerificationStatusUndeliverable: the SMS provider refused the code
+	// for good.
+	VerificationStatusUndeliverable
 )
 
 // String returns the status's name without the enum prefix.
@@ -94,6 +96,8 @@ func (s VerificationStatus) String() string {
 		return "MAX_ATTEMPTS_REACHED"
 	case VerificationStatusExpired:
 		return "EXPIRED"
+	case VerificationStatusUndeliverable:
+		return "UNDELIVERABLE"
 	default:
 		return "UNSPECIFIED"
 	}
@@ -134,7 +138,7 @@ type Verifier interface {
 	// ENOTFOUND when the customer has no verification and EINVALID when the
 	// code is malformed; a malformed code consumes no attempt. A
 	// verification that ended because its code could not be delivered
-	// (VerificationUndeliverable) fails it with EUNDELIVERABLE.
+	// answers VerificationUndeliverable.
 	//
 	// A non-empty requestID makes the call idempotent: a repeated call with
 	// the same customer and requestID returns the answer of the first one
@@ -150,8 +154,9 @@ type Verifier interface {
 	ResendCode(ctx context.Context, c *Customer) (*Verification, error)
 
 	// GetVerification returns the state of the customer's latest
-	// verification, or ENOTFOUND when the customer has none, or
-	// EUNDELIVERABLE when it ended because its code could not be delivered.
+	// verification (VerificationStatusUndeliverable when it ended because
+	// its code could not be delivered), or ENOTFOUND when the customer has
+	// none.
 	GetVerification(ctx context.Context, customerID string) (*Verification, error)
 }
 

@@ -35,6 +35,7 @@ var results = [...]struct {
 	{coffeeshop.VerificationMaxAttemptsReached, customerv1.VerificationResult_VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED},
 	{coffeeshop.VerificationSuccess, customerv1.VerificationResult_VERIFICATION_RESULT_SUCCESS},
 	{coffeeshop.VerificationExpired, customerv1.VerificationResult_VERIFICATION_RESULT_EXPIRED},
+	{coffeeshop.VerificationUndeliverable, customerv1.VerificationResult_VERIFICATION_RESULT_UNDELIVERABLE},
 }
 
 // resultToProto returns the wire value of r, and false when r is not a known
@@ -70,6 +71,7 @@ var statuses = [...]struct {
 	{coffeeshop.VerificationStatusVerified, customerv1.VerificationStatus_VERIFICATION_STATUS_VERIFIED},
 	{coffeeshop.VerificationStatusMaxAttemptsReached, customerv1.VerificationStatus_VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED},
 	{coffeeshop.VerificationStatusExpired, customerv1.VerificationStatus_VERIFICATION_STATUS_EXPIRED},
+	{coffeeshop.VerificationStatusUndeliverable, customerv1.VerificationStatus_VERIFICATION_STATUS_UNDELIVERABLE},
 }
 
 // statusToProto returns the wire value of s, and false when s is not a known

@@ -137,20 +137,28 @@ func TestGetVerification(t *testing.T) {
 		want(t, 400, `{"code":3,"message":"customer_id \"x\" is not a UUID","details":[]}`)
 }
 
-// A verification whose code the SMS provider refused for good answers
-// verify, resend and status with 400 FAILED_PRECONDITION and the
-// verifier's message for the client.
+// A verification whose code the SMS provider refused for good answers a
+// verify with the result UNDELIVERABLE and the status with the status
+// UNDELIVERABLE; a resend the provider refuses again is 400
+// FAILED_PRECONDITION with the verifier's message for the client.
 func TestUndeliverableVerification(t *testing.T) {
 	h := newHarness(t)
 	id := h.addCustomer(t, uuid.NewString(), "Ann", false)
-	undeliverable := coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the verification code could not be delivered to this phone number")
 	h.verifier.verify = func(string, string) (coffeeshop.VerificationResult, error) {
-		return coffeeshop.VerificationUnspecified, undeliverable
+		return coffeeshop.VerificationUndeliverable, nil
 	}
+	h.verifier.get = func(string) (*coffeeshop.Verification, error) {
+		return &coffeeshop.Verification{CustomerID: id, Status: coffeeshop.VerificationStatusUndeliverable, SendsLeft: 4}, nil
+	}
+	undeliverable := coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the verification code could not be delivered to this phone number")
 	h.verifier.resend = func(*coffeeshop.Customer) (*coffeeshop.Verification, error) { return nil, undeliverable }
-	h.verifier.get = func(string) (*coffeeshop.Verification, error) { return nil, undeliverable }
-	want := `{"code":9,"message":"the verification code could not be delivered to this phone number","details":[]}`
-	h.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).want(t, 400, want)
-	h.do(t, "POST", "/v1/customers/"+id+":resendCode", `{}`).want(t, 400, want)
-	h.do(t, "GET", "/v1/customers/"+id+"/verification", "").want(t, 400, want)
+
+	h.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).
+		want(t, 200, `{"customerId":"`+id+`","result":"VERIFICATION_RESULT_UNDELIVERABLE"}`)
+	r := h.do(t, "GET", "/v1/customers/"+id+"/verification", "")
+	if r.status != 200 || !strings.Contains(r.body, `"status":"VERIFICATION_STATUS_UNDELIVERABLE"`) {
+		t.Errorf("status: %d %s, want 200 with VERIFICATION_STATUS_UNDELIVERABLE", r.status, r.body)
+	}
+	h.do(t, "POST", "/v1/customers/"+id+":resendCode", `{}`).
+		want(t, 400, `{"code":9,"message":"the verification code could not be delivered to this phone number","details":[]}`)
 }

@@ -113,7 +113,7 @@ func (c *Client) Verify(ctx context.Context, customerID, code, requestID string)
 		var appErr *temporal.ApplicationError
 		switch {
 		case err == nil:
-			return verifyAnswer(result)
+			return result, nil
 		case errors.As(err, &appErr) && appErr.Type() == errTypeInvalidCode:
 			return coffeeshop.VerificationUnspecified, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", appErr.Message())
 		case errors.As(err, &appErr) && appErr.Type() == errTypeNoCustomer:
@@ -128,7 +128,7 @@ func (c *Client) Verify(ctx context.Context, customerID, code, requestID string)
 			return coffeeshop.VerificationUnspecified, err
 		}
 		if st.Result.Terminal() {
-			return verifyAnswer(st.Result)
+			return st.Result, nil
 		}
 	}
 	return coffeeshop.VerificationUnspecified, busy("verify")
@@ -250,9 +250,6 @@ func (c *Client) GetVerification(ctx context.Context, customerID string) (*coffe
 	if err != nil {
 		return nil, err
 	}
-	if st.Result == coffeeshop.VerificationUndeliverable {
-		return nil, undeliverable()
-	}
 	return toVerification(customerID, st), nil
 }
 
@@ -330,22 +327,14 @@ func toVerification(customerID string, st Status) *coffeeshop.Verification {
 		v.Status = coffeeshop.VerificationStatusMaxAttemptsReached
 	case coffeeshop.VerificationExpired:
 		v.Status = coffeeshop.VerificationStatusExpired
+	case coffeeshop.VerificationUndeliverable:
+		v.Status = coffeeshop.VerificationStatusUndeliverable
 	}
 	return v
 }
 
-// verifyAnswer returns the answer of Verify for a verification result:
-// itself, except for VerificationUndeliverable, which has no value on the
-// wire and is the EUNDELIVERABLE error.
-func verifyAnswer(r coffeeshop.VerificationResult) (coffeeshop.VerificationResult, error) {
-	if r == coffeeshop.VerificationUndeliverable {
-		return coffeeshop.VerificationUnspecified, undeliverable()
-	}
-	return r, nil
-}
-
-// undeliverable is the answer for a verification that ended because the
-// SMS provider refused its code for good. Why it refused stays in the
+// undeliverable is the answer of a resend whose fresh code the SMS provider
+// refused for good. Why it refused stays in the
 // worker's log and the workflow history; the client learns what to do.
 func undeliverable() error {
 	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE,

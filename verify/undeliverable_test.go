@@ -98,9 +98,10 @@ func TestRetryableSendFailureIsRetried(t *testing.T) {
 }
 
 // On a real server, through the Client: a verification whose code cannot be
-// delivered answers every call with EUNDELIVERABLE and a message for the
-// client (not the provider's detail); a resend starts over, so once the
-// cause is fixed the customer can still verify.
+// delivered has the status UNDELIVERABLE and answers a verify with that
+// result; a resend starts over, answering EUNDELIVERABLE with a message for
+// the client (not the provider's detail) while the provider still refuses,
+// so once the cause is fixed the customer can still verify.
 func TestUndeliverableOnServer(t *testing.T) {
 	s := newStack(t, verify.FixedCode("1234"), verify.Client{})
 	s.sms.failWith(always(refused))
@@ -118,10 +119,11 @@ func TestUndeliverableOnServer(t *testing.T) {
 			t.Errorf("%s: client message %q", step, e.Message)
 		}
 	}
-	_, err := s.client.GetVerification(ctx(t), c.ID)
-	wantUndeliverable("status", err)
-	_, err = s.client.Verify(ctx(t), c.ID, "1234", "")
-	wantUndeliverable("verify", err)
+	v, err := s.client.GetVerification(ctx(t), c.ID)
+	if err != nil || v.Status != coffeeshop.VerificationStatusUndeliverable {
+		t.Fatalf("status: %+v, %v; want UNDELIVERABLE", v, err)
+	}
+	expect(t, "verify", s.verify(c, "1234", ""), coffeeshop.VerificationUndeliverable)
 	_, err = s.client.ResendCode(ctx(t), c) // a new run, refused again
 	wantUndeliverable("resend", err)
 	if n := s.sms.attempts(); n != 2 {
@@ -129,7 +131,7 @@ func TestUndeliverableOnServer(t *testing.T) {
 	}
 
 	s.sms.failWith(nil) // say, the customer texted START again
-	v, err := s.client.ResendCode(ctx(t), c)
+	v, err = s.client.ResendCode(ctx(t), c)
 	if err != nil || v.Status != coffeeshop.VerificationStatusInProgress {
 		t.Fatalf("resend once deliverable: %+v, %v", v, err)
 	}

@@ -48,6 +48,10 @@ const (
 	// The verification window closed before a right code arrived; the
 	// verification ended unsuccessfully. Ask for a new code to start again.
 	VerificationResult_VERIFICATION_RESULT_EXPIRED VerificationResult = 6
+	// The SMS provider refused the code for good (not a mobile number, an
+	// unsubscribed recipient, …); the verification ended unsuccessfully.
+	// Check the number, then ask for a new code to start again.
+	VerificationResult_VERIFICATION_RESULT_UNDELIVERABLE VerificationResult = 7
 )
 
 // Enum value maps for VerificationResult.
@@ -60,6 +64,7 @@ var (
 		4: "VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED",
 		5: "VERIFICATION_RESULT_SUCCESS",
 		6: "VERIFICATION_RESULT_EXPIRED",
+		7: "VERIFICATION_RESULT_UNDELIVERABLE",
 	}
 	VerificationResult_value = map[string]int32{
 		"VERIFICATION_RESULT_UNSPECIFIED":          0,
@@ -69,6 +74,7 @@ var (
 		"VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED": 4,
 		"VERIFICATION_RESULT_SUCCESS":              5,
 		"VERIFICATION_RESULT_EXPIRED":              6,
+		"VERIFICATION_RESULT_UNDELIVERABLE":        7,
 	}
 )
 
@@ -113,6 +119,9 @@ const (
 	VerificationStatus_VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED VerificationStatus = 3
 	// The verification window closed before a right code arrived.
 	VerificationStatus_VERIFICATION_STATUS_EXPIRED VerificationStatus = 4
+	// The SMS provider refused the code for good; ask for a new code once
+	// the number can receive text messages.
+	VerificationStatus_VERIFICATION_STATUS_UNDELIVERABLE VerificationStatus = 5
 )
 
 // Enum value maps for VerificationStatus.
@@ -123,6 +132,7 @@ var (
 		2: "VERIFICATION_STATUS_VERIFIED",
 		3: "VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED",
 		4: "VERIFICATION_STATUS_EXPIRED",
+		5: "VERIFICATION_STATUS_UNDELIVERABLE",
 	}
 	VerificationStatus_value = map[string]int32{
 		"VERIFICATION_STATUS_UNSPECIFIED":          0,
@@ -130,6 +140,7 @@ var (
 		"VERIFICATION_STATUS_VERIFIED":             2,
 		"VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED": 3,
 		"VERIFICATION_STATUS_EXPIRED":              4,
+		"VERIFICATION_STATUS_UNDELIVERABLE":        5,
 	}
 )
 
@@ -1021,7 +1032,7 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"page_index\x18\x03 \x01(\rR\tpageIndex\"d\n" +
 	"\x19BatchGetCustomersResponse\x123\n" +
 	"\tcustomers\x18\x01 \x03(\v2\x15.customer.v1.CustomerR\tcustomers\x12\x12\n" +
-	"\x04next\x18\x02 \x01(\bR\x04next*\x9c\x02\n" +
+	"\x04next\x18\x02 \x01(\bR\x04next*\xc3\x02\n" +
 	"\x12VerificationResult\x12#\n" +
 	"\x1fVERIFICATION_RESULT_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fVERIFICATION_RESULT_IN_PROGRESS\x10\x01\x12$\n" +
@@ -1029,13 +1040,15 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"\"VERIFICATION_RESULT_INCORRECT_CODE\x10\x03\x12,\n" +
 	"(VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED\x10\x04\x12\x1f\n" +
 	"\x1bVERIFICATION_RESULT_SUCCESS\x10\x05\x12\x1f\n" +
-	"\x1bVERIFICATION_RESULT_EXPIRED\x10\x06*\xcf\x01\n" +
+	"\x1bVERIFICATION_RESULT_EXPIRED\x10\x06\x12%\n" +
+	"!VERIFICATION_RESULT_UNDELIVERABLE\x10\a*\xf6\x01\n" +
 	"\x12VerificationStatus\x12#\n" +
 	"\x1fVERIFICATION_STATUS_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fVERIFICATION_STATUS_IN_PROGRESS\x10\x01\x12 \n" +
 	"\x1cVERIFICATION_STATUS_VERIFIED\x10\x02\x12,\n" +
 	"(VERIFICATION_STATUS_MAX_ATTEMPTS_REACHED\x10\x03\x12\x1f\n" +
-	"\x1bVERIFICATION_STATUS_EXPIRED\x10\x042\xa1\x06\n" +
+	"\x1bVERIFICATION_STATUS_EXPIRED\x10\x04\x12%\n" +
+	"!VERIFICATION_STATUS_UNDELIVERABLE\x10\x052\xa1\x06\n" +
 	"\x0fCustomerService\x12s\n" +
 	"\x0eCreateCustomer\x12\".customer.v1.CreateCustomerRequest\x1a#.customer.v1.CreateCustomerResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12\x88\x01\n" +
 	"\x0eVerifyCustomer\x12\".customer.v1.VerifyCustomerRequest\x1a#.customer.v1.VerifyCustomerResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/customers/{customer_id}:verify\x12\x80\x01\n" +
