@@ -311,3 +311,20 @@ func textedCodes(t *testing.T, p *process, stdout *syncBuffer, phone string, n i
 	})
 	return found
 }
+
+// startSplitTemporal starts `coffeeshop temporal` on a fresh data dir and
+// waits for its banner. It returns the flags that point a worker or an api
+// at it and at the database dbURL, and the environment they must share
+// (the key of the code MACs).
+func startSplitTemporal(t *testing.T, dbURL string) (temporal *process, remote, secret []string) {
+	t.Helper()
+	addr := freeAddr(t)
+	temporal = start(t, "coffeeshop temporal", nil, "temporal",
+		"--data-dir", filepath.Join(t.TempDir(), "data"), "--temporal-addr", addr, "--ui-addr", "")
+	waitFor(t, temporal, "ready banner", 2*time.Minute, func() bool {
+		return strings.Contains(temporal.out.String(), "ready")
+	})
+	remote = []string{"--temporal-address", addr, "--namespace", "default", "--database-url", dbURL}
+	secret = []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32)}
+	return temporal, remote, secret
+}

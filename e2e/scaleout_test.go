@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,15 +116,7 @@ func textCount(p *process) int {
 // after each.
 func TestScaleOut(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	temporalAddr := freeAddr(t)
-	temporal := start(t, "coffeeshop temporal", nil, "temporal",
-		"--data-dir", filepath.Join(t.TempDir(), "data"), "--temporal-addr", temporalAddr, "--ui-addr", "")
-	waitFor(t, temporal, "ready banner", 2*time.Minute, func() bool {
-		return strings.Contains(temporal.out.String(), "ready")
-	})
-
-	remote := []string{"--temporal-address", temporalAddr, "--namespace", "default", "--database-url", dbURL}
-	secret := []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32)}
+	temporal, remote, secret := startSplitTemporal(t, dbURL)
 	startWorker := func(name string) *process {
 		w := start(t, name, secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
 		// The worker logs this once it polls.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,17 +13,7 @@ import (
 // on the PostgreSQL store, kills the worker after it sent a code, and shows
 // that a new worker carries the verification to its end.
 func TestSplitModeWorkerCrash(t *testing.T) {
-	dbURL := pgtest.URL(t)
-	temporalAddr := freeAddr(t)
-	temporal := start(t, "coffeeshop temporal", nil, "temporal",
-		"--data-dir", filepath.Join(t.TempDir(), "data"), "--temporal-addr", temporalAddr, "--ui-addr", "")
-	waitFor(t, temporal, "ready banner", 2*time.Minute, func() bool {
-		return strings.Contains(temporal.out.String(), "ready")
-	})
-
-	remote := []string{"--temporal-address", temporalAddr, "--namespace", "default", "--database-url", dbURL}
-	// worker and api share the key of the code MACs.
-	secret := []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32)}
+	temporal, remote, secret := startSplitTemporal(t, pgtest.URL(t))
 	worker := start(t, "coffeeshop worker", secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
 	httpAddr := freeAddr(t)
 	apiProc := start(t, "coffeeshop api", secret,
