@@ -62,7 +62,11 @@ type CustomerStore interface {
 	// one atomic step, so concurrent callers, in this process or others
 	// sharing the store, never get more than limit sends allowed. Records
 	// survive restarts; ones older than the window may be pruned.
-	RecordCodeSent(ctx context.Context, phone string, at time.Time, window time.Duration, limit int) (allowed bool, retryAfter time.Duration, err error)
+	//
+	// A non-empty key names the send: a call with the key of a send recorded
+	// in the window is allowed and records nothing more, so the retries of
+	// one send count once, also when an earlier try's outcome was lost.
+	RecordCodeSent(ctx context.Context, phone, key string, at time.Time, window time.Duration, limit int) (allowed bool, retryAfter time.Duration, err error)
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error

@@ -16,7 +16,7 @@ import (
 // process, count and insert one after another while other phones go on in
 // parallel. The phone's rows that have left the window are deleted on the
 // way. limit and window must be positive.
-func (s *Store) RecordCodeSent(ctx context.Context, phone string, at time.Time, window time.Duration, limit int) (bool, time.Duration, error) {
+func (s *Store) RecordCodeSent(ctx context.Context, phone, key string, at time.Time, window time.Duration, limit int) (bool, time.Duration, error) {
 	if limit < 1 || window <= 0 {
 		return false, 0, coffeeshop.Errorf(coffeeshop.EINVALID, "code send limit and window must be positive")
 	}
@@ -33,6 +33,16 @@ func (s *Store) RecordCodeSent(ctx context.Context, phone string, at time.Time, 
 		if _, err := tx.Exec(ctx, `DELETE FROM code_sends WHERE phone = $1 AND sent_at <= $2`, phone, start); err != nil {
 			return fmt.Errorf("prune: %w", err)
 		}
+		if key != "" {
+			var seen bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM code_sends WHERE send_key = $1)`, key).Scan(&seen); err != nil {
+				return fmt.Errorf("look up send: %w", err)
+			}
+			if seen {
+				allowed = true
+				return nil
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM code_sends WHERE phone = $1`, phone).Scan(&n); err != nil {
 			return fmt.Errorf("count: %w", err)
@@ -48,7 +58,7 @@ func (s *Store) RecordCodeSent(ctx context.Context, phone string, at time.Time, 
 			retryAfter = max(oldest.Add(window).Sub(at), 0)
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO code_sends (phone, sent_at) VALUES ($1, $2)`, phone, at); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO code_sends (phone, sent_at, send_key) VALUES ($1, $2, NULLIF($3, ''))`, phone, at, key); err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		allowed = true

@@ -14,7 +14,7 @@ import (
 // the only writer of the file, so concurrent callers (also in other
 // processes) are serialized. The phone's rows that have left the window are
 // deleted on the way. limit and window must be positive.
-func (s *Store) RecordCodeSent(ctx context.Context, phone string, at time.Time, window time.Duration, limit int) (bool, time.Duration, error) {
+func (s *Store) RecordCodeSent(ctx context.Context, phone, key string, at time.Time, window time.Duration, limit int) (bool, time.Duration, error) {
 	if limit < 1 || window <= 0 {
 		return false, 0, coffeeshop.Errorf(coffeeshop.EINVALID, "code send limit and window must be positive")
 	}
@@ -29,6 +29,15 @@ func (s *Store) RecordCodeSent(ctx context.Context, phone string, at time.Time, 
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM code_sends WHERE phone = $1 AND sent_at <= $2`, phone, start); err != nil {
 		return false, 0, fmt.Errorf("sqlite: prune code sends: %w", err)
+	}
+	if key != "" {
+		var seen bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM code_sends WHERE send_key = $1)`, key).Scan(&seen); err != nil {
+			return false, 0, fmt.Errorf("sqlite: look up code send: %w", err)
+		}
+		if seen {
+			return true, 0, tx.Commit()
+		}
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM code_sends WHERE phone = $1`, phone).Scan(&n); err != nil {
@@ -49,8 +58,8 @@ func (s *Store) RecordCodeSent(ctx context.Context, phone string, at time.Time, 
 		}
 		return false, max(t.Add(window).Sub(at), 0), tx.Commit()
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO code_sends (phone, sent_at) VALUES ($1, $2)`,
-		phone, at.Format(timeLayout)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO code_sends (phone, sent_at, send_key) VALUES ($1, $2, NULLIF($3, ''))`,
+		phone, at.Format(timeLayout), key); err != nil {
 		return false, 0, fmt.Errorf("sqlite: record code sent: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

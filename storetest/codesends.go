@@ -19,11 +19,49 @@ var codeBase = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func recordSent(t *testing.T, s coffeeshop.CustomerStore, phone string, at time.Time, window time.Duration, limit int) (bool, time.Duration) {
 	t.Helper()
-	ok, wait, err := s.RecordCodeSent(t.Context(), phone, at, window, limit)
+	return recordKeyed(t, s, phone, "", at, window, limit)
+}
+
+func recordKeyed(t *testing.T, s coffeeshop.CustomerStore, phone, key string, at time.Time, window time.Duration, limit int) (bool, time.Duration) {
+	t.Helper()
+	ok, wait, err := s.RecordCodeSent(t.Context(), phone, key, at, window, limit)
 	if err != nil {
-		t.Fatalf("RecordCodeSent(%s, %v): %v", phone, at, err)
+		t.Fatalf("RecordCodeSent(%s, %q, %v): %v", phone, key, at, err)
 	}
 	return ok, wait
+}
+
+// testCodeSendKeyedOnce: the tries of one send, recorded under its key,
+// count once and are allowed again even when the limit is reached; a key
+// whose record has left the window counts anew.
+func testCodeSendKeyedOnce(t *testing.T, s coffeeshop.CustomerStore) {
+	phone := codePhone()
+	a, b, c := "send-"+uuid.NewString(), "send-"+uuid.NewString(), "send-"+uuid.NewString()
+	const limit, window = 2, time.Hour
+	for i := range 3 { // a send and two retries of it
+		if ok, _ := recordKeyed(t, s, phone, a, codeBase.Add(time.Duration(i)*time.Minute), window, limit); !ok {
+			t.Fatalf("try %d of send a refused, want allowed", i+1)
+		}
+	}
+	if ok, _ := recordKeyed(t, s, phone, b, codeBase.Add(5*time.Minute), window, limit); !ok {
+		t.Fatal("send b refused: the retries of send a were counted")
+	}
+	if ok, wait := recordKeyed(t, s, phone, c, codeBase.Add(10*time.Minute), window, limit); ok || wait != 50*time.Minute {
+		t.Fatalf("send c: allowed=%v retryAfter=%v, want refused after 50m", ok, wait)
+	}
+	if ok, _ := recordKeyed(t, s, phone, b, codeBase.Add(11*time.Minute), window, limit); !ok {
+		t.Error("a retry of send b, recorded already, refused at the limit")
+	}
+	// After the window, a's record is gone: a try under its key is a send.
+	if ok, _ := recordKeyed(t, s, phone, a, codeBase.Add(2*time.Hour), window, limit); !ok {
+		t.Fatal("send a after the window refused")
+	}
+	if ok, _ := recordSent(t, s, phone, codeBase.Add(2*time.Hour+time.Minute), window, limit); !ok {
+		t.Fatal("an unkeyed send with one counted send in the window refused")
+	}
+	if ok, _ := recordSent(t, s, phone, codeBase.Add(2*time.Hour+2*time.Minute), window, limit); ok {
+		t.Fatal("a third send in the window allowed: the renewed send a was not counted")
+	}
 }
 
 // testCodeSendLimit: limit sends in the window are allowed, the next is
@@ -77,9 +115,9 @@ func testCodeSendWindowSlides(t *testing.T, s coffeeshop.CustomerStore) {
 
 // testCodeSendInvalid: a limit or window that is not positive is EINVALID.
 func testCodeSendInvalid(t *testing.T, s coffeeshop.CustomerStore) {
-	_, _, err := s.RecordCodeSent(t.Context(), codePhone(), codeBase, time.Hour, 0)
+	_, _, err := s.RecordCodeSent(t.Context(), codePhone(), "", codeBase, time.Hour, 0)
 	wantCode(t, err, coffeeshop.EINVALID, "limit 0")
-	_, _, err = s.RecordCodeSent(t.Context(), codePhone(), codeBase, 0, 10)
+	_, _, err = s.RecordCodeSent(t.Context(), codePhone(), "", codeBase, 0, 10)
 	wantCode(t, err, coffeeshop.EINVALID, "window 0")
 }
 
@@ -90,7 +128,7 @@ func testConcurrentCodeSends(t *testing.T, s coffeeshop.CustomerStore) {
 	const n, limit = 20, 10
 	allowed := make([]bool, n)
 	errs := parallel(n, func(i int) error {
-		ok, _, err := s.RecordCodeSent(t.Context(), phone, codeBase.Add(time.Duration(i)*time.Millisecond), time.Hour, limit)
+		ok, _, err := s.RecordCodeSent(t.Context(), phone, "", codeBase.Add(time.Duration(i)*time.Millisecond), time.Hour, limit)
 		allowed[i] = ok
 		return err
 	})

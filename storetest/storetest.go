@@ -18,8 +18,9 @@
 //     coffeeshop.InUseError naming the field and stores nothing.
 //   - GetCustomers never returns nil.
 //   - RecordCodeSent counts sends after at-window (a send exactly window
-//     old has left it), takes at as given rather than reading a clock, and
-//     answers EINVALID to a limit or window that is not positive.
+//     old has left it), takes at as given rather than reading a clock,
+//     records a keyed send once however often it is called with its key,
+//     and answers EINVALID to a limit or window that is not positive.
 //   - A call whose context is canceled fails with an error that wraps
 //     context.Canceled and has code EINTERNAL, never ENOTFOUND.
 package storetest
@@ -68,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
 		{"CodeSendWindowSlides", testCodeSendWindowSlides},
 		{"CodeSendInvalid", testCodeSendInvalid},
 		{"ConcurrentCodeSends", testConcurrentCodeSends},
+		{"CodeSendKeyedOnce", testCodeSendKeyedOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

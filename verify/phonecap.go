@@ -22,14 +22,15 @@ const (
 
 // checkPhoneCap records a code about to be sent to phone against the
 // per-phone cap, or returns the non-retryable SendLimit error that refuses
-// it, its detail the time until a code may be sent. Only an activity's
-// first try counts: the retries of one send after a failure of the SMS
-// sender are the same code request, and counting them would let an outage
-// spend a customer's cap.
+// it, its detail the time until a code may be sent. A send counts once
+// however many tries it takes: every try records it under the key of the
+// activity (its run and activity ID), which the store records only once.
+// Counting the retries after a failure of the SMS sender would let an
+// outage spend a customer's cap; counting only the first try missed a send
+// whose first try died (a killed worker) before its record was committed.
 func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
-	if activity.GetInfo(ctx).Attempt > 1 {
-		return nil
-	}
+	info := activity.GetInfo(ctx)
+	key := info.WorkflowExecution.RunID + "/" + info.ActivityID
 	limit, window := a.PhoneCodeLimit, a.PhoneCodeWindow
 	if limit <= 0 {
 		limit = DefaultPhoneCodeLimit
@@ -37,7 +38,7 @@ func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
 	if window <= 0 {
 		window = DefaultPhoneCodeWindow
 	}
-	ok, wait, err := a.Store.RecordCodeSent(ctx, phone, a.now(), window, limit)
+	ok, wait, err := a.Store.RecordCodeSent(ctx, phone, key, a.now(), window, limit)
 	if err != nil {
 		return fmt.Errorf("record code sent: %w", err)
 	}

@@ -23,7 +23,7 @@ func TestPhoneCapOnServer(t *testing.T) {
 	// Earlier codes leave room for one: the first code of c's verification.
 	earlier := time.Now().Add(-time.Hour)
 	for range verify.DefaultPhoneCodeLimit - 1 {
-		if ok, _, err := s.store.RecordCodeSent(ctx(t), c.PhoneNumber, earlier, verify.DefaultPhoneCodeWindow,
+		if ok, _, err := s.store.RecordCodeSent(ctx(t), c.PhoneNumber, "", earlier, verify.DefaultPhoneCodeWindow,
 			verify.DefaultPhoneCodeLimit); err != nil || !ok {
 			t.Fatalf("RecordCodeSent: %v, %v", ok, err)
 		}

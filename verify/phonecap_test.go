@@ -1,6 +1,9 @@
 package verify_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,7 +17,7 @@ func (h *harness) fillPhoneCap() {
 	h.t.Helper()
 	at := h.env.Now().Add(-time.Hour)
 	for range verify.DefaultPhoneCodeLimit - 1 {
-		ok, _, err := h.store.RecordCodeSent(h.t.Context(), h.cust.PhoneNumber, at, verify.DefaultPhoneCodeWindow, verify.DefaultPhoneCodeLimit)
+		ok, _, err := h.store.RecordCodeSent(h.t.Context(), h.cust.PhoneNumber, "", at, verify.DefaultPhoneCodeWindow, verify.DefaultPhoneCodeLimit)
 		if err != nil || !ok {
 			h.t.Fatalf("RecordCodeSent: %v, %v", ok, err)
 		}
@@ -58,4 +61,54 @@ func TestPhoneCapAfterWrongAttemptEndsAtMaxAttempts(t *testing.T) {
 	}
 	h.wantAnswers("verify:INCORRECT_CODE", "verify:INCORRECT_CODE", "verify:MAX_ATTEMPTS_REACHED")
 	h.wantTexts(1)
+}
+
+// failingFirstRecord fails the first RecordCodeSent: after the record was
+// committed (the answer lost) or before it.
+type failingFirstRecord struct {
+	coffeeshop.CustomerStore
+	committed bool
+	calls     int
+}
+
+func (s *failingFirstRecord) RecordCodeSent(ctx context.Context, phone, key string, at time.Time, window time.Duration, limit int) (bool, time.Duration, error) {
+	s.calls++
+	if s.calls > 1 {
+		return s.CustomerStore.RecordCodeSent(ctx, phone, key, at, window, limit)
+	}
+	if s.committed {
+		if _, _, err := s.CustomerStore.RecordCodeSent(ctx, phone, key, at, window, limit); err != nil {
+			return false, 0, err
+		}
+	}
+	return false, 0, errors.New("connection reset")
+}
+
+// A send whose first try failed at the per-phone record — before it was
+// committed, or after with the answer lost — counts exactly once when the
+// retry succeeds.
+func TestPhoneCapCountsARetriedSendOnce(t *testing.T) {
+	for _, committed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("committed=%v", committed), func(t *testing.T) {
+			flaky := &failingFirstRecord{committed: committed}
+			h := newHarness(t, func(s coffeeshop.CustomerStore) coffeeshop.CustomerStore {
+				flaky.CustomerStore = s
+				return flaky
+			})
+			h.attempt(time.Minute, "1111")
+			if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+				t.Fatalf("final = %v, want SUCCESS", final.Result)
+			}
+			if flaky.calls != 2 {
+				t.Errorf("RecordCodeSent called %d times, want 2 (the failed try, the retry)", flaky.calls)
+			}
+			// With a limit of 2, one more send fits, and no second one.
+			for i, want := range []bool{true, false} {
+				ok, _, err := h.store.RecordCodeSent(t.Context(), h.cust.PhoneNumber, "", h.env.Now(), verify.DefaultPhoneCodeWindow, 2)
+				if err != nil || ok != want {
+					t.Errorf("send %d after the retried one: allowed %v, %v; want %v", i+2, ok, err, want)
+				}
+			}
+		})
+	}
 }

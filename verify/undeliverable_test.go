@@ -95,6 +95,14 @@ func TestRetryableSendFailureIsRetried(t *testing.T) {
 	}
 	h.wantTexts(1)
 	h.wantVerified(true)
+	// The four tries are one send for the per-phone cap: with a limit of 2,
+	// one more send fits, and no second one.
+	for i, want := range []bool{true, false} {
+		ok, _, err := h.store.RecordCodeSent(t.Context(), h.cust.PhoneNumber, "", time.Now(), verify.DefaultPhoneCodeWindow, 2)
+		if err != nil || ok != want {
+			t.Errorf("send %d after the retried one: allowed %v, %v; want %v", i+2, ok, err, want)
+		}
+	}
 }
 
 // On a real server, through the Client: a verification whose code cannot be

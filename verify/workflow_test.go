@@ -120,7 +120,9 @@ type harness struct {
 	metrics *countingMetrics
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness returns a workflow test environment with the activities on a
+// fresh SQLite store; wrap, if given, wraps the store the activities see.
+func newHarness(t *testing.T, wrap ...func(coffeeshop.CustomerStore) coffeeshop.CustomerStore) *harness {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
 	if err != nil {
@@ -137,7 +139,11 @@ func newHarness(t *testing.T) *harness {
 	suite.SetMetricsHandler(counts)
 	env := suite.NewTestWorkflowEnvironment()
 	sms := &recordingSMS{}
-	verify.Register(env, &verify.Activities{Store: store, SMS: sms, NewCode: sequentialCodes(),
+	var activityStore coffeeshop.CustomerStore = store
+	for _, w := range wrap {
+		activityStore = w(activityStore)
+	}
+	verify.Register(env, &verify.Activities{Store: activityStore, SMS: sms, NewCode: sequentialCodes(),
 		Secret: testSecret, Now: env.Now})
 	return &harness{t: t, env: env, store: store, sms: sms, cust: cust, metrics: counts,
 		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber}}
