@@ -2,8 +2,11 @@ package devserver
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 )
 
 // FreePort returns a TCP port on ip that nothing listens on at the time of
@@ -57,4 +60,47 @@ func checkFree(what, host string, port int) error {
 		return fmt.Errorf("devserver: %s address %s is not available: %w", what, addr, err)
 	}
 	return l.Close()
+}
+
+// internalPort returns a free port on ip for one of the server's internal
+// services, chosen below the kernel's range of ephemeral ports. A port
+// from that range (what FreePort returns) is also handed out as the local
+// port of outgoing connections, and in a busy test run one of those took
+// an internal port between the pick and the bind ("address already in
+// use"); ports below the range are only ever taken by listeners.
+func internalPort(ip string) (int, error) {
+	low, high := 10000, ephemeralStart()-1
+	if high <= low {
+		return FreePort(ip)
+	}
+	for range 100 {
+		port := low + rand.IntN(high-low+1)
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err != nil {
+			continue // taken: try another
+		}
+		if err := l.Close(); err != nil {
+			return 0, fmt.Errorf("devserver: no free port on %s: %w", ip, err)
+		}
+		return port, nil
+	}
+	return FreePort(ip)
+}
+
+// ephemeralStart is the first port of the kernel's ephemeral range (Linux's
+// default 32768 when it cannot be read).
+func ephemeralStart() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 1024 {
+		return 32768
+	}
+	return n
 }

@@ -27,7 +27,7 @@ type ports struct {
 func pickPorts(ip string, frontend int) (ports, error) {
 	p := ports{frontend: frontend}
 	for _, dst := range []*int{&p.frontendHTTP, &p.history, &p.matching, &p.worker} {
-		port, err := FreePort(ip)
+		port, err := internalPort(ip)
 		if err != nil {
 			return ports{}, err
 		}
