@@ -13,11 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/internal/sqlmigrate"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 )
 
 //go:embed migrations/*.sql
@@ -81,8 +82,7 @@ func Open(path string) (*Store, error) {
 	ctx := context.Background()
 	// Connecting creates the file and sets WAL mode before any reader
 	// opens it; migrating now means readers never see a missing table.
-	if _, err := sqlmigrate.Migrate(ctx, writer, migrations, "migrations",
-		sqlmigrate.Options{Table: "schema_migrations"}); err != nil {
+	if err := migrate(ctx, writer); err != nil {
 		_ = writer.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
 	}
@@ -138,3 +138,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// migrate brings the schema up to date. Processes that open a new file
+// together race to switch it to WAL mode and to migrate it, and in that
+// race SQLite answers SQLITE_BUSY at once, without waiting out the busy
+// timeout (seen with a worker and an api started side by side); such a
+// migration is tried again until the busy timeout has passed.
+func migrate(ctx context.Context, writer *sql.DB) error {
+	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
+	for {
+		_, err := sqlmigrate.Migrate(ctx, writer, migrations, "migrations",
+			sqlmigrate.Options{Table: "schema_migrations"})
+		var se *msqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5

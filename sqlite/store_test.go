@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -145,5 +146,30 @@ func TestClosedStore(t *testing.T) {
 	var e *coffeeshop.Error
 	if errors.As(err, &e) {
 		t.Fatalf("database failure surfaced as a client error %+v", e)
+	}
+}
+
+// Processes that start together on a new file (dev's worker and api, or
+// split-mode parts sharing a SQLite file) each migrate it on open: the
+// opens must wait for each other instead of failing with SQLITE_BUSY.
+func TestConcurrentOpensOfANewFile(t *testing.T) {
+	for round := range 10 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("new-%d.db", round))
+		const n = 4
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				s, err := sqlite.Open(path)
+				if err == nil {
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: open: %v", round, err)
+			}
+		}
 	}
 }
