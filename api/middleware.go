@@ -23,7 +23,7 @@ import (
 // broken response instead of a truncated one that looks complete.
 func recoverHTTP(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tw := &trackingWriter{ResponseWriter: w}
+		tw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			p := recover()
 			if p == nil {
@@ -45,33 +45,6 @@ func recoverHTTP(log *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(tw, r)
 	})
 }
-
-// trackingWriter notes whether a response has started.
-type trackingWriter struct {
-	http.ResponseWriter
-	started bool
-}
-
-func (t *trackingWriter) WriteHeader(code int) {
-	t.started = true
-	t.ResponseWriter.WriteHeader(code)
-}
-
-func (t *trackingWriter) Write(b []byte) (int, error) {
-	t.started = true
-	return t.ResponseWriter.Write(b)
-}
-
-// Flush passes flushes on, for the gateway's streaming responses.
-func (t *trackingWriter) Flush() {
-	t.started = true
-	if f, ok := t.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // bodyReadTimeout bounds reading a request body, so that a client cannot
 // hold a handler by trickling bytes. It is set per body rather than as the

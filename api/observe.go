@@ -83,28 +83,29 @@ func recordRoute(next runtime.HandlerFunc) runtime.HandlerFunc {
 	}
 }
 
-// statusWriter notes the status of a response.
+// statusWriter notes the status of a response and whether it has started
+// (after which a clean error answer is no longer possible).
 type statusWriter struct {
 	http.ResponseWriter
-	status      int
-	wroteHeader bool
+	status  int
+	started bool
 }
 
 func (s *statusWriter) WriteHeader(code int) {
-	if !s.wroteHeader {
-		s.status, s.wroteHeader = code, true
+	if !s.started {
+		s.status, s.started = code, true
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusWriter) Write(b []byte) (int, error) {
-	s.wroteHeader = true
+	s.started = true
 	return s.ResponseWriter.Write(b)
 }
 
 // Flush passes flushes on, for the gateway's streaming responses.
 func (s *statusWriter) Flush() {
-	s.wroteHeader = true
+	s.started = true
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}

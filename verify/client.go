@@ -36,8 +36,9 @@ type Client struct {
 
 var _ coffeeshop.Verifier = (*Client)(nil)
 
-// MaxRequestIDLen bounds an idempotency key.
-const MaxRequestIDLen = 128
+// MaxRequestIDLen bounds an idempotency key; it follows the rule of request
+// IDs (coffeeshop.ValidRequestID).
+const MaxRequestIDLen = coffeeshop.MaxRequestIDLen
 
 // queryTimeout bounds a status query; a worker answers one in
 // milliseconds.
@@ -140,10 +141,8 @@ func checkRequestID(id string) string {
 	if len(id) > MaxRequestIDLen {
 		return fmt.Sprintf("request_id must be at most %d characters", MaxRequestIDLen)
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
-			return "request_id must be printable ASCII without spaces"
-		}
+	if id != "" && !coffeeshop.ValidRequestID(id) {
+		return "request_id must be printable ASCII without spaces"
 	}
 	return ""
 }

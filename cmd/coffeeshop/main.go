@@ -156,7 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		slog.SetDefault(cfg.logger())
 	}
 	if cfg.PprofAddr != "" {
-		stopPprof, err := servePprof(cfg.PprofAddr)
+		stopPprof, err := servePprof(cfg.PprofAddr, slog.Default())
 		if err != nil {
 			fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)
 			return 1

@@ -111,25 +111,27 @@ func (o *ops) instrumentSMS(s coffeeshop.SMSSender, provider string) coffeeshop.
 // /metrics next to the API gateway on the HTTP port, and counts every
 // request.
 func (o *ops) apiHandler(gateway http.Handler) http.Handler {
+	mux := o.healthMux()
+	mux.Handle("/", gateway)
+	return api.ObserveHTTP(o.metrics, mux)
+}
+
+// healthMux serves /healthz, /readyz and, unless --metrics-addr moves it,
+// /metrics.
+func (o *ops) healthMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	o.ready.Register(mux)
 	if o.cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", o.metrics.Handler())
 	}
-	mux.Handle("/", gateway)
-	return api.ObserveHTTP(o.metrics, mux)
+	return mux
 }
 
 // serveOwn starts the listeners of their own: --metrics-addr when set, and
 // for a worker --health-addr (with /metrics unless --metrics-addr is set).
 func (o *ops) serveOwn(worker bool) error {
 	if worker && o.cfg.HealthAddr != "" {
-		mux := http.NewServeMux()
-		o.ready.Register(mux)
-		if o.cfg.MetricsAddr == "" {
-			mux.Handle("GET /metrics", o.metrics.Handler())
-		}
-		if err := o.listen("health-addr", o.cfg.HealthAddr, mux); err != nil {
+		if err := o.listen("health-addr", o.cfg.HealthAddr, o.healthMux()); err != nil {
 			return err
 		}
 	}
@@ -144,23 +146,35 @@ func (o *ops) serveOwn(worker bool) error {
 }
 
 func (o *ops) listen(flag, addr string, h http.Handler) error {
-	l, err := net.Listen("tcp", addr)
+	s, bound, err := serveOwnListener(flag, addr, h, o.log)
 	if err != nil {
-		return fmt.Errorf("listen on --%s %s: %w", flag, addr, err)
+		return err
 	}
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	o.servers = append(o.servers, s)
 	if o.bound == nil {
 		o.bound = map[string]string{}
 	}
-	o.bound[flag] = l.Addr().String()
+	o.bound[flag] = bound
+	o.log.Info("serving operations endpoints", "flag", flag, "addr", bound)
+	return nil
+}
+
+// serveOwnListener serves h on a listener of its own on addr, the value of
+// --flag, and returns the server and the address it listens on.
+func serveOwnListener(flag, addr string, h http.Handler, log *slog.Logger) (*http.Server, string, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on --%s %s: %w", flag, addr, err)
+	}
+	// WriteTimeout stays unset: a CPU profile or trace streams for as long
+	// as its ?seconds= asks.
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			o.log.Error("health/metrics listener stopped", "addr", addr, "error", err)
+			log.Error("listener stopped", "flag", flag, "addr", addr, "error", err)
 		}
 	}()
-	o.log.Info("serving operations endpoints", "flag", flag, "addr", l.Addr().String())
-	return nil
+	return s, l.Addr().String(), nil
 }
 
 // addr is the address the listener of a flag (health-addr,
