@@ -15,7 +15,7 @@ const maskRune = "•"
 // it has six or more, so that a malformed number in a log leaks no more than
 // a valid one.
 func MaskPhone(e164 string) string {
-	if !isE164(e164) {
+	if !IsE164(e164) {
 		if len(e164) < 6 {
 			return strings.Repeat(maskRune, len(e164))
 		}
@@ -32,20 +32,6 @@ func MaskPhone(e164 string) string {
 		keep = 2
 	}
 	return "+" + digits[:cc] + strings.Repeat(maskRune, national-keep) + digits[len(digits)-keep:]
-}
-
-// isE164 reports whether s is "+" followed by 7 to 15 digits, the first not
-// zero.
-func isE164(s string) bool {
-	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // countryCodeLen returns the length of the ITU-T E.164 country code that

@@ -35,15 +35,7 @@ func RequestIDFrom(ctx context.Context) string {
 // (control characters, quotes of other alphabets, megabytes) is not fit to
 // be copied into every log line of a request.
 func ValidRequestID(id string) bool {
-	if id == "" || len(id) > MaxRequestIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+	return len(id) <= MaxRequestIDLen && IsVisibleASCII(id)
 }
 
 // NewRequestID returns a fresh random request ID: 32 hex digits.

@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -16,7 +16,7 @@ import (
 // retrySeconds returns d as the Retry-After header writes it: whole
 // seconds, rounded up, at least 1.
 func retrySeconds(d time.Duration) int64 {
-	return max(int64(math.Ceil(d.Seconds())), 1)
+	return int64(max(coffeeshop.CeilSecond(d), time.Second) / time.Second)
 }
 
 // withRetryInfo adds a google.rpc.RetryInfo detail to st when retryAfter is

@@ -169,11 +169,7 @@ func (c *Client) ResendCode(ctx context.Context, cust *coffeeshop.Customer) (*co
 		case errors.As(err, &appErr) && appErr.Type() == errTypeAlreadyVerified:
 			return nil, alreadyVerified(cust.ID)
 		case errors.As(err, &appErr) && appErr.Type() == errTypeSendLimit:
-			var wait time.Duration
-			_ = appErr.Details(&wait)
-			wait = (wait + time.Second - 1).Truncate(time.Second) // whole seconds, up
-			return nil, &coffeeshop.Error{Code: coffeeshop.ETOOMANY, RetryAfter: wait,
-				Message: fmt.Sprintf("%s; retry after %s", appErr.Message(), wait)}
+			return nil, sendLimitError(appErr)
 		case errors.As(err, &appErr) && appErr.Type() == errTypeEnded, isClosed(err):
 			v, err := c.restart(ctx, cust)
 			if v != nil || err != nil {

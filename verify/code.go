@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+
+	"github.com/coffeeshop/coffeeshop"
 )
 
 // Bounds of the code length a verification may use.
@@ -50,17 +52,8 @@ func checkCode(code string, length int) string {
 	if code == "" {
 		return "verification_code is required"
 	}
-	if len(code) != length || !allDigits(code) {
+	if len(code) != length || !coffeeshop.IsDigits(code) {
 		return fmt.Sprintf("verification_code must be %d digits", length)
 	}
 	return ""
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

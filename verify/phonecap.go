@@ -81,7 +81,7 @@ func (v *verification) sendRefused(err error) bool {
 func sendLimitError(appErr *temporal.ApplicationError) error {
 	var wait time.Duration
 	_ = appErr.Details(&wait)
-	wait = (wait + time.Second - 1).Truncate(time.Second)
+	wait = coffeeshop.CeilSecond(wait)
 	return &coffeeshop.Error{Code: coffeeshop.ETOOMANY, RetryAfter: wait,
 		Message: fmt.Sprintf("%s; retry after %s", appErr.Message(), wait)}
 }

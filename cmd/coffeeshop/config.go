@@ -16,6 +16,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/bench"
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
 	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/verify"
 )
 
 // Config is every setting of every subcommand. Each subcommand binds the
@@ -260,8 +261,8 @@ func (fs *flagSet) validate() error {
 		}
 	}
 	if fs.used["fixed-code"] && c.FixedCode != "" && !c.RandomCodes {
-		if !isDigits(c.FixedCode) || len(c.FixedCode) < 4 || len(c.FixedCode) > 10 {
-			errs = append(errs, fmt.Errorf("--fixed-code %q: must be 4 to 10 digits", c.FixedCode))
+		if !coffeeshop.IsDigits(c.FixedCode) || len(c.FixedCode) < verify.MinCodeLength || len(c.FixedCode) > verify.MaxCodeLength {
+			errs = append(errs, fmt.Errorf("--fixed-code %q: must be %d to %d digits", c.FixedCode, verify.MinCodeLength, verify.MaxCodeLength))
 		}
 	}
 	if fs.used["code-ttl"] && c.CodeTTL < time.Second {
@@ -304,15 +305,6 @@ func checkHostPort(addr string) error {
 	}
 	_ = host
 	return nil
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // parseDatabaseURL tells which store a URL names: ("postgres", url) or

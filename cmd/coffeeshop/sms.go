@@ -123,7 +123,7 @@ func isTwilioSID(s, prefix string) bool {
 // letter).
 func validSender(s string) bool {
 	if strings.HasPrefix(s, "+") {
-		return len(s) >= 8 && len(s) <= 16 && isDigits(s[1:])
+		return coffeeshop.IsE164(s)
 	}
 	letter := false
 	for _, r := range s {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/devserver"
 	"go.temporal.io/sdk/client"
 )
@@ -135,7 +136,7 @@ func (fs *flagSet) validateClientTLS() []error {
 	if c.APIKey == "" && !fs.isSet("api-key") {
 		c.APIKey = os.Getenv(envAPIKey)
 	}
-	if c.APIKey != "" && !validAPIKey(c.APIKey) {
+	if c.APIKey != "" && !coffeeshop.IsVisibleASCII(c.APIKey) {
 		errs = append(errs, fmt.Errorf("--api-key (or %s): must be printable ASCII without spaces (value not shown)", envAPIKey))
 	}
 	if (c.CertPath == "") != (c.KeyPath == "") {
@@ -259,16 +260,6 @@ func loadCAs(path string) (*x509.CertPool, error) {
 		return nil, errors.New("holds no PEM certificate")
 	}
 	return pool, nil
-}
-
-// validAPIKey is a key that fits an HTTP/2 header value as is.
-func validAPIKey(k string) bool {
-	for i := 0; i < len(k); i++ {
-		if k[i] <= ' ' || k[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // apply sets the TLS and credentials of opts.
