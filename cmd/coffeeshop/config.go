@@ -15,6 +15,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/bench"
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
+	"github.com/coffeeshop/coffeeshop/postgres"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
 )
@@ -320,21 +321,7 @@ func parseDatabaseURL(u string) (kind, target string, err error) {
 		}
 		return "sqlite", path, nil
 	}
-	return "", "", fmt.Errorf("%q: must start with postgres:// or sqlite:", redactURL(u))
-}
-
-// redactURL hides a password in a URL before it is printed.
-func redactURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return u
-	}
-	userinfo := u[scheme+3 : at]
-	if i := strings.Index(userinfo, ":"); i >= 0 {
-		return u[:scheme+3] + userinfo[:i] + ":***" + u[at:]
-	}
-	return u
+	return "", "", fmt.Errorf("%q: must start with postgres:// or sqlite:", postgres.RedactURL(u))
 }
 
 // logger is the process's logger, to stderr in --log-format. Records

@@ -43,7 +43,7 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 	if kind == "postgres" {
 		s, err := postgres.Open(ctx, target)
 		if err != nil {
-			return nil, fmt.Errorf("open PostgreSQL customer store %s: %w", redactURL(target), err)
+			return nil, fmt.Errorf("open PostgreSQL customer store %s: %w", postgres.RedactURL(target), err)
 		}
 		return s, nil
 	}
