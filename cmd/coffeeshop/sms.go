@@ -13,8 +13,8 @@ import (
 
 // SMS providers of --sms-provider.
 const (
-	smsConsole = "console"
-	smsTwilio  = "twilio"
+	smsConsole = sms.ProviderConsole
+	smsTwilio  = sms.ProviderTwilio
 )
 
 // The Twilio settings' environment variables. The auth token is read only
@@ -75,7 +75,7 @@ func (fs *flagSet) validateSMS() []error {
 	switch {
 	case c.TwilioAccountSID == "":
 		bad("--sms-provider twilio needs --twilio-account-sid or %s", envTwilioAccountSID)
-	case !isTwilioSID(c.TwilioAccountSID, "AC"):
+	case !sms.ValidAccountSID(c.TwilioAccountSID):
 		bad("--twilio-account-sid (%s): must be AC followed by 32 hex digits", envTwilioAccountSID)
 	}
 	switch {
@@ -90,9 +90,9 @@ func (fs *flagSet) validateSMS() []error {
 			envTwilioFrom, envTwilioService)
 	case c.TwilioFrom != "" && c.TwilioServiceSID != "":
 		bad("--twilio-from (%s) and --twilio-messaging-service-sid (%s): give only one", envTwilioFrom, envTwilioService)
-	case c.TwilioServiceSID != "" && !isTwilioSID(c.TwilioServiceSID, "MG"):
+	case c.TwilioServiceSID != "" && !sms.ValidMessagingServiceSID(c.TwilioServiceSID):
 		bad("--twilio-messaging-service-sid %q (%s): must be MG followed by 32 hex digits", c.TwilioServiceSID, envTwilioService)
-	case c.TwilioFrom != "" && !validSender(c.TwilioFrom):
+	case c.TwilioFrom != "" && !sms.ValidSender(c.TwilioFrom):
 		bad("--twilio-from %q (%s): must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)",
 			c.TwilioFrom, envTwilioFrom)
 	}
@@ -104,59 +104,19 @@ func (fs *flagSet) validateSMS() []error {
 	return errs
 }
 
-// isTwilioSID reports whether s is a Twilio SID with the given two-letter
-// prefix: the prefix and 32 hex digits.
-func isTwilioSID(s, prefix string) bool {
-	if len(s) != 34 || !strings.HasPrefix(s, prefix) {
-		return false
-	}
-	for _, r := range s[2:] {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
-}
-
-// validSender reports whether s can be a From: an E.164 number, or an
-// alphanumeric sender ID (1 to 11 letters, digits and spaces, at least one
-// letter).
-func validSender(s string) bool {
-	if strings.HasPrefix(s, "+") {
-		return coffeeshop.IsE164(s)
-	}
-	letter := false
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-			letter = true
-		case r >= '0' && r <= '9', r == ' ':
-		default:
-			return false
-		}
-	}
-	return letter && len(s) <= 11
+// smsConfig is the sender's configuration from the settings.
+func (c *Config) smsConfig() sms.Config {
+	return sms.Config{Provider: c.SMS.Provider, Twilio: sms.Twilio{
+		AccountSID:          c.SMS.TwilioAccountSID,
+		AuthToken:           c.SMS.TwilioAuthToken,
+		From:                c.SMS.TwilioFrom,
+		MessagingServiceSID: c.SMS.TwilioServiceSID,
+		BaseURL:             c.SMS.TwilioBaseURL,
+	}}
 }
 
 // smsSender returns the sender the settings choose.
-func (c *Config) smsSender(log *slog.Logger) coffeeshop.SMSSender {
-	if c.SMS.Provider == smsTwilio {
-		return &sms.Twilio{
-			AccountSID:          c.SMS.TwilioAccountSID,
-			AuthToken:           c.SMS.TwilioAuthToken,
-			From:                c.SMS.TwilioFrom,
-			MessagingServiceSID: c.SMS.TwilioServiceSID,
-			BaseURL:             c.SMS.TwilioBaseURL,
-			Logger:              log,
-		}
-	}
-	return &sms.Console{Logger: log}
-}
+func (c *Config) smsSender(log *slog.Logger) coffeeshop.SMSSender { return sms.New(c.smsConfig(), log) }
 
 // smsBanner describes in dev's banner where the codes go.
-func (c *Config) smsBanner() string {
-	if c.SMS.Provider == smsTwilio {
-		return "texted through Twilio (" + c.SMS.TwilioBaseURL + ")"
-	}
-	return "each text is an \"SMS to\" line on stdout"
-}
+func (c *Config) smsBanner() string { return c.smsConfig().Describe() }
