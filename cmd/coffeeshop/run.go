@@ -11,7 +11,10 @@ import (
 
 	"github.com/coffeeshop/coffeeshop/devserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
+	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
 )
 
 // devNamespace is the namespace the embedded server creates and dev uses.
@@ -38,12 +41,25 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 	return srv, nil
 }
 
+// temporalOptions are the settings every Temporal client of the process
+// shares: the payload and failure converters dc, request IDs carried into
+// workflows, metrics into o (nil: none).
+func temporalOptions(address, namespace string, dc converters, o *ops, log *slog.Logger) temporalclient.Options {
+	return temporalclient.Options{
+		Address: address, Namespace: namespace,
+		DataConverter: dc.data, FailureConverter: dc.failure,
+		ContextPropagators: []workflow.ContextPropagator{verify.RequestIDPropagator()},
+		MetricsHandler:     o.temporalMetrics(),
+		Logger:             log,
+	}
+}
+
 // dialEmbedded connects a client to the embedded server srv, in dev's
 // namespace.
-// o receives the client's metrics; nil: none.
 func dialEmbedded(ctx context.Context, srv *devserver.Server, dc converters, o *ops, log *slog.Logger) (client.Client, error) {
-	return dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true,
-		metrics: o.temporalMetrics()}, dc, log)
+	opts := temporalOptions(srv.FrontendAddr(), devNamespace, dc, o, log)
+	opts.InProcess = true
+	return temporalclient.Dial(ctx, opts)
 }
 
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
@@ -165,7 +181,7 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.describe(),
+	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.security().Describe(),
 		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMS.Provider, "health", o.addr("health-addr"))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", cfg.ShutdownTimeout)
@@ -191,7 +207,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer a.stop()
-	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.TemporalTLS.describe())
+	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.TemporalTLS.security().Describe())
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
@@ -213,8 +229,9 @@ func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (
 		st.Close()
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, temporalConn{address: cfg.TemporalAddress, namespace: cfg.Namespace, tls: &cfg.TemporalTLS,
-		metrics: o.temporalMetrics()}, dc, log)
+	opts := temporalOptions(cfg.TemporalAddress, cfg.Namespace, dc, o, log)
+	opts.Security = cfg.TemporalTLS.security()
+	tc, err := temporalclient.Dial(ctx, opts)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -2,40 +2,29 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/devserver"
-	"go.temporal.io/sdk/client"
+	"github.com/coffeeshop/coffeeshop/internal/pemfile"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 )
 
-// The environment variables of the connection to a remote frontend are the
-// Temporal CLI's and SDKs' (Temporal's "environment configuration"), so a
-// worker or api shares them with `temporal` commands run next to it. The
-// flag names are the CLI's too.
+// The environment variables of the connection to a remote frontend
+// (temporalclient's); the flag names are the Temporal CLI's.
 const (
-	envTLS        = "TEMPORAL_TLS"
-	envTLSCert    = "TEMPORAL_TLS_CLIENT_CERT_PATH"
-	envTLSKey     = "TEMPORAL_TLS_CLIENT_KEY_PATH"
-	envTLSCA      = "TEMPORAL_TLS_SERVER_CA_CERT_PATH"
-	envServerName = "TEMPORAL_TLS_SERVER_NAME"
-	envAPIKey     = "TEMPORAL_API_KEY"
-)
-
-// Older Temporal CLI releases named the three files TEMPORAL_TLS_CERT,
-// TEMPORAL_TLS_KEY and TEMPORAL_TLS_CA; deployments written for them keep
-// working. The newer name wins when both are set.
-const (
-	envTLSCertOld = "TEMPORAL_TLS_CERT"
-	envTLSKeyOld  = "TEMPORAL_TLS_KEY"
-	envTLSCAOld   = "TEMPORAL_TLS_CA"
+	envTLS        = temporalclient.EnvTLS
+	envTLSCert    = temporalclient.EnvTLSCert
+	envTLSKey     = temporalclient.EnvTLSKey
+	envTLSCA      = temporalclient.EnvTLSCA
+	envServerName = temporalclient.EnvTLSServerName
+	envAPIKey     = temporalclient.EnvAPIKey
+	envTLSCertOld = temporalclient.EnvTLSCertOld
+	envTLSKeyOld  = temporalclient.EnvTLSKeyOld
+	envTLSCAOld   = temporalclient.EnvTLSCAOld
 )
 
 // TemporalTLS is how a worker or api authenticates to a remote frontend
@@ -160,7 +149,7 @@ func (fs *flagSet) validateClientTLS() []error {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.ServerName}
 	if c.CertPath != "" && c.KeyPath != "" {
-		cert, err := loadKeyPair(c.CertPath, c.KeyPath)
+		cert, err := pemfile.KeyPair(c.CertPath, c.KeyPath)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--tls-cert-path/--tls-key-path (%s/%s): %w", envTLSCert, envTLSKey, err))
 		} else {
@@ -168,7 +157,7 @@ func (fs *flagSet) validateClientTLS() []error {
 		}
 	}
 	if c.CAPath != "" {
-		pool, err := loadCAs(c.CAPath)
+		pool, err := pemfile.CertPool(c.CAPath)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--tls-ca-path (%s) %s: %w", envTLSCA, c.CAPath, err))
 		}
@@ -190,7 +179,7 @@ func (fs *flagSet) validateServeTLS() []error {
 		return []error{errors.New("--temporal-tls-cert and --temporal-tls-key go together: give both or neither")}
 	}
 	var errs []error
-	cert, err := loadKeyPair(c.ServeCertPath, c.ServeKeyPath)
+	cert, err := pemfile.KeyPair(c.ServeCertPath, c.ServeKeyPath)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--temporal-tls-cert/--temporal-tls-key: %w", err))
 	} else if _, err := devserver.VerifiableName(cert.Leaf); err != nil {
@@ -198,7 +187,7 @@ func (fs *flagSet) validateServeTLS() []error {
 	}
 	serve := &devserver.TLS{Certificate: cert}
 	if c.ServeClientCAPath != "" {
-		if serve.ClientCAs, err = loadCAs(c.ServeClientCAPath); err != nil {
+		if serve.ClientCAs, err = pemfile.CertPool(c.ServeClientCAPath); err != nil {
 			errs = append(errs, fmt.Errorf("--temporal-tls-client-ca %s: %w", c.ServeClientCAPath, err))
 		}
 	}
@@ -208,84 +197,10 @@ func (fs *flagSet) validateServeTLS() []error {
 	return errs
 }
 
-// loadKeyPair reads a certificate chain and its key and checks that the
-// certificate is valid now. Its errors never quote the files' contents.
-func loadKeyPair(certPath, keyPath string) (tls.Certificate, error) {
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	keyPEM, err := os.ReadFile(keyPath)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("%s and %s: %w", certPath, keyPath, err)
-	}
-	// X509KeyPair parses the leaf (Go 1.23 and later).
-	if now := time.Now(); now.After(cert.Leaf.NotAfter) || now.Before(cert.Leaf.NotBefore) {
-		return tls.Certificate{}, fmt.Errorf("%s: the certificate is valid from %s to %s, not now",
-			certPath, cert.Leaf.NotBefore.UTC().Format(time.RFC3339), cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
-	}
-	return cert, nil
-}
-
-// loadCAs reads a file of PEM certificates into a pool; it fails for a
-// file without any.
-func loadCAs(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	n := 0
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", n+1, err)
-		}
-		pool.AddCert(cert)
-		n++
-	}
-	if n == 0 {
-		return nil, errors.New("holds no PEM certificate")
-	}
-	return pool, nil
-}
-
-// apply sets the TLS and credentials of opts.
-func (t *TemporalTLS) apply(opts *client.Options) {
-	opts.ConnectionOptions.TLS = t.client
-	opts.ConnectionOptions.TLSDisabled = t.disabled
-	if t.APIKey != "" {
-		opts.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
-	}
-}
-
-// describe says how the connection is secured, for logs; never the key.
-func (t *TemporalTLS) describe() string {
-	var parts []string
-	switch {
-	case t.client == nil:
-		parts = append(parts, "plaintext")
-	case len(t.client.Certificates) > 0:
-		parts = append(parts, "mutual TLS")
-	default:
-		parts = append(parts, "TLS")
-	}
-	if t.APIKey != "" {
-		parts = append(parts, "API key")
-	}
-	return strings.Join(parts, ", ")
+// security is the connection's TLS and API key as validateClientTLS
+// loaded them.
+func (t *TemporalTLS) security() temporalclient.Security {
+	return temporalclient.Security{TLS: t.client, Disabled: t.disabled, APIKey: t.APIKey}
 }
 
 // serveBanner describes the embedded frontend's TLS for the banner.
