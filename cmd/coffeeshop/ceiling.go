@@ -49,7 +49,7 @@ func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Stop()
-	tc, err := dialEmbedded(ctx, srv, converters{}, nil, log)
+	tc, err := dialEmbedded(ctx, srv, nil, nil, log)
 	if err != nil {
 		return err
 	}

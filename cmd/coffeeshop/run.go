@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop/codec"
 	"github.com/coffeeshop/coffeeshop/devserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/temporalclient"
@@ -42,12 +43,13 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 }
 
 // temporalOptions are the settings every Temporal client of the process
-// shares: the payload and failure converters dc, request IDs carried into
-// workflows, metrics into o (nil: none).
-func temporalOptions(address, namespace string, dc converters, o *ops, log *slog.Logger) temporalclient.Options {
+// shares: payloads encrypted by pc (nil: not encrypted), request IDs
+// carried into workflows, metrics into o (nil: none).
+func temporalOptions(address, namespace string, pc *codec.Codec, o *ops, log *slog.Logger) temporalclient.Options {
+	dc := pc.Converters()
 	return temporalclient.Options{
 		Address: address, Namespace: namespace,
-		DataConverter: dc.data, FailureConverter: dc.failure,
+		DataConverter: dc.Data, FailureConverter: dc.Failure,
 		ContextPropagators: []workflow.ContextPropagator{verify.RequestIDPropagator()},
 		MetricsHandler:     o.temporalMetrics(),
 		Logger:             log,
@@ -56,8 +58,8 @@ func temporalOptions(address, namespace string, dc converters, o *ops, log *slog
 
 // dialEmbedded connects a client to the embedded server srv, in dev's
 // namespace.
-func dialEmbedded(ctx context.Context, srv *devserver.Server, dc converters, o *ops, log *slog.Logger) (client.Client, error) {
-	opts := temporalOptions(srv.FrontendAddr(), devNamespace, dc, o, log)
+func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, o *ops, log *slog.Logger) (client.Client, error) {
+	opts := temporalOptions(srv.FrontendAddr(), devNamespace, pc, o, log)
 	opts.InProcess = true
 	return temporalclient.Dial(ctx, opts)
 }
@@ -66,21 +68,21 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	start := time.Now()
 	setStickyCache()
 	log := cfg.logger()
-	dc, err := cfg.dataConverter()
+	pc, err := cfg.payloadCodec()
 	if err != nil {
 		return err
 	}
-	cs, err := listenCodec(cfg)
+	cs, err := listenCodec(cfg, pc)
 	if err != nil {
 		return err
 	}
-	defer cs.stop()
-	srv, err := startEmbeddedTemporal(ctx, cfg, cs.endpoint())
+	defer cs.Stop()
+	srv, err := startEmbeddedTemporal(ctx, cfg, cs.Endpoint())
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	cs.serve(srv.UIURL(), log)
+	cs.Serve(srv.UIURL(), log)
 
 	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "customers.db"))
 	if err != nil {
@@ -90,7 +92,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 	o := newOps(cfg, log)
 	defer o.close()
-	tc, err := dialEmbedded(ctx, srv, dc, o, log)
+	tc, err := dialEmbedded(ctx, srv, pc, o, log)
 	if err != nil {
 		return err
 	}
@@ -129,7 +131,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
   Encryption   %s
 Press Ctrl+C to stop.
 `, time.Since(start).Milliseconds(), a.httpAddr, a.grpcAddr, srv.FrontendAddr(), devNamespace,
-		orNone(srv.UIURL()), cfg.DataDir, codes, encryptionBanner(cfg, cs))
+		orNone(srv.UIURL()), cfg.DataDir, codes, encryptionBanner(pc, cs))
 
 	select {
 	case <-ctx.Done():
@@ -141,23 +143,27 @@ Press Ctrl+C to stop.
 }
 
 func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
-	cs, err := listenCodec(cfg)
+	pc, err := cfg.payloadCodec()
 	if err != nil {
 		return err
 	}
-	defer cs.stop()
-	srv, err := startEmbeddedTemporal(ctx, cfg, cs.endpoint())
+	cs, err := listenCodec(cfg, pc)
+	if err != nil {
+		return err
+	}
+	defer cs.Stop()
+	srv, err := startEmbeddedTemporal(ctx, cfg, cs.Endpoint())
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	cs.serve(srv.UIURL(), cfg.logger())
+	cs.Serve(srv.UIURL(), cfg.logger())
 	fmt.Fprintf(stdout, `coffeeshop temporal is ready
   Temporal     %s (namespace %s; %s)
   Temporal UI  %s
   Data dir     %s
   Codec        %s
-`, srv.FrontendAddr(), devNamespace, cfg.TemporalTLS.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.endpoint()))
+`, srv.FrontendAddr(), devNamespace, cfg.TemporalTLS.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.Endpoint()))
 	<-ctx.Done()
 	return nil
 }
@@ -224,12 +230,12 @@ func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (
 	if err != nil {
 		return nil, nil, err
 	}
-	dc, err := cfg.dataConverter()
+	pc, err := cfg.payloadCodec()
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	opts := temporalOptions(cfg.TemporalAddress, cfg.Namespace, dc, o, log)
+	opts := temporalOptions(cfg.TemporalAddress, cfg.Namespace, pc, o, log)
 	opts.Security = cfg.TemporalTLS.security()
 	tc, err := temporalclient.Dial(ctx, opts)
 	if err != nil {
