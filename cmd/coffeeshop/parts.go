@@ -67,11 +67,10 @@ func workerOptions() worker.Options {
 }
 
 // stickyCacheSize bounds the workflows a worker process keeps in memory
-// between their workflow tasks (the SDK's default is 10,000). Each holds
-// its goroutines and state; with 10,000 verifications open at once, dev
-// grew past 1.2 GB. A workflow that is not cached is rebuilt from its
+// between their workflow tasks (the SDK's default is 10,000), each with its
+// goroutines and state. A workflow that is not cached is rebuilt from its
 // history at its next task, which for a verification is some twenty
-// events: cheap next to the memory.
+// events: cheap next to the memory (docs/benchmarks.md).
 const stickyCacheSize = 1024
 
 // setStickyCache applies stickyCacheSize. The SDK's setting is per process
@@ -91,11 +90,9 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 	opts := workerOptions()
 	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
 	// has started finish and report for up to --shutdown-timeout before it
-	// cancels them. With the SDK's default, none, a SendCode in flight was
-	// canceled at once (seen in e2e's TestScaleOut: "record code sent: ...
-	// context canceled"): its code was retried by another worker after a
-	// backoff or, when the text had gone out but the result had not, texted
-	// a second time after SendCode's 30 s start-to-close timeout.
+	// cancels them. The SDK's default, none, cancels a SendCode in flight:
+	// another worker retries it after a backoff, and a text that had gone
+	// out without its result being recorded is sent a second time.
 	opts.WorkerStopTimeout = cfg.ShutdownTimeout
 	w := worker.New(tc, verify.TaskQueue, opts)
 	if cfg.SMS.Provider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
