@@ -300,7 +300,7 @@ func (l *Limiter) phoneKey(ctx context.Context, req any) string {
 	switch r := req.(type) {
 	case interface{ GetCustomer() *customerv1.Customer }:
 		return phoneKeyOf(r.GetCustomer().GetPhoneNumber(), l.cfg.PhoneRegion)
-	case interface{ GetCustomerId() string }:
+	case idRequest:
 		id, ok := coffeeshop.CanonicalID(r.GetCustomerId())
 		if !ok || l.cfg.Store == nil {
 			return ""

@@ -39,6 +39,14 @@ func parseID(field, s string) (string, error) {
 	return id, nil
 }
 
+// idRequest is a request that names one customer.
+type idRequest interface{ GetCustomerId() string }
+
+// customerID returns the checked customer_id of req (parseID).
+func customerID(req idRequest) (string, error) {
+	return parseID(coffeeshop.FieldCustomerID, req.GetCustomerId())
+}
+
 // echo shortens a client-supplied value for quoting in an error message.
 func echo(s string) string {
 	if len(s) <= maxEcho {
@@ -60,7 +68,7 @@ func echo(s string) string {
 // of phoneRegion (an ISO 3166 code such as "GB").
 func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Customer, error) {
 	if pc == nil {
-		return nil, invalid("customer is required")
+		return nil, invalid("%s is required", coffeeshop.FieldCustomer)
 	}
 	c := &coffeeshop.Customer{
 		FirstName:   strings.TrimSpace(pc.GetFirstName()),
@@ -72,10 +80,10 @@ func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Custo
 		name, value string
 		check       func(string) string
 	}{
-		{"customer.first_name", c.FirstName, checkName},
-		{"customer.last_name", c.LastName, checkName},
-		{"customer.email", c.Email, checkEmail},
-		{"customer.phone_number", c.PhoneNumber, func(string) string { return "" }},
+		{coffeeshop.FieldFirstName, c.FirstName, checkName},
+		{coffeeshop.FieldLastName, c.LastName, checkName},
+		{coffeeshop.FieldEmail, c.Email, checkEmail},
+		{coffeeshop.FieldPhoneNumber, c.PhoneNumber, func(string) string { return "" }},
 	} {
 		if f.value == "" {
 			return nil, invalid("%s is required", f.name)
@@ -86,7 +94,7 @@ func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Custo
 	}
 	phone, problem := normalizePhone(c.PhoneNumber, phoneRegion)
 	if problem != "" {
-		return nil, invalid("customer.phone_number %s", problem)
+		return nil, invalid("%s %s", coffeeshop.FieldPhoneNumber, problem)
 	}
 	c.PhoneNumber = phone
 	return c, nil
