@@ -33,7 +33,7 @@ type edge struct {
 }
 
 // newEdge serves the harness's store and verifier behind a Limiter with
-// cfg (its ClientIPs, Store, Now and Logger are filled in). Requests from
+// cfg (its ClientIPs, Now and Logger are filled in). Requests from
 // the trusted proxies may name their client in X-Forwarded-For.
 func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	t.Helper()
@@ -47,11 +47,11 @@ func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	ips := NewClientIPs(proxies)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, nil))
-	cfg.ClientIPs, cfg.Store, cfg.Now, cfg.Logger = ips, h.store, e.clock.Now, log
-	limiter := NewLimiter(cfg)
+	cfg.ClientIPs, cfg.Now, cfg.Logger = ips, e.clock.Now, log
+	srv := &Server{Store: h.store, Verifier: h.verifier, Logger: log}
+	limiter := srv.NewLimiter(cfg)
 
-	h.grpcAddr = serveGRPC(t, NewGRPCServer(&Server{Store: h.store, Verifier: h.verifier, Logger: log},
-		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor())))
+	h.grpcAddr = serveGRPC(t, NewGRPCServer(srv, grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor())))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

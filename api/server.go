@@ -8,7 +8,6 @@
 package api
 
 import (
-	"github.com/nyaruka/phonenumbers"
 	"log/slog"
 
 	"google.golang.org/grpc"
@@ -30,24 +29,6 @@ type Server struct {
 	// PhoneRegion is the ISO 3166 region whose national format a phone
 	// number without a leading + is read in; DefaultPhoneRegion if empty.
 	PhoneRegion string
-}
-
-// DefaultPhoneRegion is the region of national phone numbers when none is
-// configured: the demo's numbers are British.
-const DefaultPhoneRegion = "GB"
-
-func (s *Server) phoneRegion() string {
-	if s.PhoneRegion == "" {
-		return DefaultPhoneRegion
-	}
-	return s.PhoneRegion
-}
-
-// ValidPhoneRegion reports whether region is a region phone numbers can be
-// read in, such as "GB" or "US".
-func ValidPhoneRegion(region string) bool {
-	_, ok := phonenumbers.GetSupportedRegions()[region]
-	return ok
 }
 
 var _ customerv1.CustomerServiceServer = (*Server)(nil)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"github.com/nyaruka/phonenumbers"
 	"strings"
 	"unicode/utf8"
 
@@ -14,7 +13,6 @@ import (
 const (
 	maxNameLen  = 100 // characters in a first or last name
 	maxEmailLen = 254 // the longest address SMTP can carry
-	maxPhoneLen = 64  // characters of a phone number as written, before parsing
 	maxBatchIDs = 100
 	maxEcho     = 64 // bytes of a bad value quoted back in an error message
 )
@@ -64,9 +62,9 @@ func echo(s string) string {
 // phone_verified a client may send are ignored: the service owns both.
 // Fields are checked in wire order and the first problem is reported.
 //
-// The phone number is normalized to E.164; a national number is read as one
-// of phoneRegion (an ISO 3166 code such as "GB").
-func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Customer, error) {
+// The phone number is stored in E.164 form (Server.parsePhone), so that the
+// uniqueness of numbers means something.
+func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, error) {
 	if pc == nil {
 		return nil, invalid("%s is required", coffeeshop.FieldCustomer)
 	}
@@ -92,9 +90,9 @@ func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Custo
 			return nil, invalid("%s %s", f.name, problem)
 		}
 	}
-	phone, problem := normalizePhone(c.PhoneNumber, phoneRegion)
-	if problem != "" {
-		return nil, invalid("%s %s", coffeeshop.FieldPhoneNumber, problem)
+	phone, valid := s.parsePhone(c.PhoneNumber)
+	if !valid {
+		return nil, invalid("%s must be a valid phone number, such as +14155550100", coffeeshop.FieldPhoneNumber)
 	}
 	c.PhoneNumber = phone
 	return c, nil
@@ -125,19 +123,4 @@ func checkEmail(s string) string {
 
 func isSpaceOrControl(r rune) bool {
 	return r <= ' ' || r == 0x7f
-}
-
-// normalizePhone parses a phone number, written internationally (+…) or
-// nationally for region, and returns it in E.164 form, so that one phone
-// has one spelling and the uniqueness of numbers means something.
-func normalizePhone(s, region string) (string, string) {
-	const want = "must be a valid phone number, such as +14155550100"
-	if len(s) > maxPhoneLen {
-		return "", want
-	}
-	n, err := phonenumbers.Parse(s, region)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", want
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), ""
 }

@@ -215,10 +215,8 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 	// the gateway's calls (which carry the HTTP client's address) from
 	// those of a gRPC client that claims an address.
 	ips := api.NewClientIPs(proxies)
-	limiter := api.NewLimiter(api.LimiterConfig{
-		Limits: limits, NoPerIPLimits: cfg.NoRateLimit, ClientIPs: ips,
-		Store: st, PhoneRegion: cfg.PhoneRegion, Logger: log,
-	})
+	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion}
+	limiter := srv.NewLimiter(api.LimiterConfig{Limits: limits, NoPerIPLimits: cfg.NoRateLimit, ClientIPs: ips, Logger: log})
 	if cfg.NoRateLimit {
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
 	}
@@ -231,8 +229,7 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 		gl.Close()
 		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
 	}
-	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion},
-		grpc.ChainUnaryInterceptor(api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()))
+	gs := api.NewGRPCServer(srv, grpc.ChainUnaryInterceptor(api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()))
 	// The gateway's connection outlives ctx (canceled at SIGTERM) until
 	// stop has let the HTTP requests finish.
 	gwctx, closeGateway := context.WithCancel(context.WithoutCancel(ctx))
