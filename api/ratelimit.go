@@ -73,21 +73,14 @@ func ParseRate(s string) (Rate, error) {
 	if s == "off" {
 		return Rate{}, nil
 	}
-	const want = "must be N/duration such as 30/10m, or off"
 	n, per, ok := strings.Cut(s, "/")
-	if !ok {
-		return Rate{}, fmt.Errorf("%q %s", s, want)
-	}
-	count, err := strconv.Atoi(n)
-	if err != nil {
-		return Rate{}, fmt.Errorf("%q %s", s, want)
-	}
 	if per != "" && (per[0] < '0' || per[0] > '9') {
 		per = "1" + per
 	}
-	d, err := time.ParseDuration(per)
-	if err != nil {
-		return Rate{}, fmt.Errorf("%q %s", s, want)
+	count, errN := strconv.Atoi(n)
+	d, errD := time.ParseDuration(per)
+	if !ok || errN != nil || errD != nil {
+		return Rate{}, fmt.Errorf("%q must be N/duration such as 30/10m, or off", s)
 	}
 	if count < 1 || count > maxRateCount {
 		return Rate{}, fmt.Errorf("%q: the count must be 1 to %d", s, maxRateCount)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -103,7 +104,7 @@ func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, err
 
 func checkName(s string) string {
 	if utf8.RuneCountInString(s) > maxNameLen {
-		return "must be at most 100 characters"
+		return fmt.Sprintf("must be at most %d characters", maxNameLen)
 	}
 	return ""
 }
@@ -112,7 +113,7 @@ func checkEmail(s string) string {
 	at := strings.IndexByte(s, '@')
 	switch {
 	case len(s) > maxEmailLen:
-		return "must be at most 254 characters"
+		return fmt.Sprintf("must be at most %d characters", maxEmailLen)
 	case strings.ContainsFunc(s, isSpaceOrControl):
 		return "must not contain spaces"
 	case at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1:
