@@ -132,7 +132,7 @@ func DefaultLimits() Limits {
 }
 
 // DefaultMaxKeys is how many clients or phone numbers each limit tracks at
-// most; about 200 bytes each.
+// most (docs/benchmarks.md has the memory this takes).
 const DefaultMaxKeys = 100_000
 
 // LimiterConfig configures a Limiter (Server.NewLimiter).

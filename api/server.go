@@ -43,11 +43,12 @@ func (s *Server) logger() *slog.Logger {
 }
 
 // NewGRPCServer returns a gRPC server with s registered as CustomerService,
-// and gRPC server reflection (v1 and v1alpha), so that tools such as grpcurl
-// can list the services and describe their messages without the .proto files.
-// Every call gets a request ID (requestid.go) and is logged with it, and a panic in a handler is logged with its stack and
-// answered with codes.Internal instead of ending the process. These
-// interceptors run outermost, before any interceptor given in opts.
+// and gRPC server reflection (v1 and v1alpha), so that tools such as
+// grpcurl can list the services and describe their messages without the
+// .proto files. Every call gets a request ID (requestid.go) and is logged
+// with it, and a panic in a handler is logged with its stack and answered
+// with codes.Internal instead of ending the process. These interceptors run
+// outermost, before any interceptor given in opts.
 func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	log := s.logger()
 	own := []grpc.ServerOption{
