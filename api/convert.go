@@ -29,8 +29,6 @@ type enumPair[D, W comparable] struct {
 }
 
 // enumTable lists every value of a domain enum with its value on the wire.
-// The handlers convert to the wire only; converting back lets the tests
-// show that a table is one-to-one and complete.
 type enumTable[D, W comparable] []enumPair[D, W]
 
 // toWire returns the wire value of d, and false when d is not in the table.
@@ -41,18 +39,6 @@ func (t enumTable[D, W]) toWire(d D) (W, bool) {
 		}
 	}
 	var zero W
-	return zero, false
-}
-
-// fromWire returns the domain value of w, and false when w is not in the
-// table.
-func (t enumTable[D, W]) fromWire(w W) (D, bool) {
-	for _, p := range t {
-		if p.wire == w {
-			return p.domain, true
-		}
-	}
-	var zero D
 	return zero, false
 }
 

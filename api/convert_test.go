@@ -2,15 +2,16 @@ package api
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
 
-// checkEnumTable checks that every value of a wire enum (its generated
-// names map) has a domain value of the same name, prefix aside, and that
-// the table converts both ways alike.
+// checkEnumTable checks that table pairs every value of a wire enum (its
+// generated names map) with a domain value of the same name, prefix aside,
+// and converts that domain value back to it.
 func checkEnumTable[D interface {
 	comparable
 	fmt.Stringer
@@ -24,20 +25,18 @@ func checkEnumTable[D interface {
 	}
 	for n := range names {
 		wire := W(n)
-		domain, ok := table.fromWire(wire)
-		if !ok {
+		i := slices.IndexFunc(table, func(p enumPair[D, W]) bool { return p.wire == wire })
+		if i < 0 {
 			t.Errorf("%v has no domain value", wire)
 			continue
 		}
+		domain := table[i].domain
 		if got := prefix + domain.String(); got != wire.String() {
 			t.Errorf("%v maps to %s", wire, got)
 		}
 		if back, ok := table.toWire(domain); !ok || back != wire {
 			t.Errorf("%v -> %v -> %v", wire, domain, back)
 		}
-	}
-	if _, ok := table.fromWire(W(42)); ok {
-		t.Error("unknown enum value converted")
 	}
 }
 
