@@ -57,7 +57,7 @@ func TestAPIShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tc.Close()
-	cfg := parseFlags(t, "api", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
+	cfg := parseConfig(t, "api", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
 		"--code-secret", opsTestSecret, "--shutdown-timeout", "1m")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -145,7 +145,7 @@ func TestAPIShutdownDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tc.Close()
-	cfg := parseFlags(t, "api", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
+	cfg := parseConfig(t, "api", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
 		"--code-secret", opsTestSecret, "--shutdown-timeout", "200ms")
 	o := newOps(cfg, discardLogger())
 	defer o.close()
