@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,8 +63,8 @@ type temporalConn struct {
 	// the SDK's default gzip compression of every call then only costs
 	// CPU (about 5% of dev's under load, measured with pprof).
 	inProcess bool
-	// tls is the TLS and API key of a remote frontend; nil: plaintext.
-	tls *TemporalTLS
+	// tls has the TLS and API key of a remote frontend; nil: plaintext.
+	tls *Config
 	// metrics receives the SDK's metrics (ops.go); nil: none.
 	metrics client.MetricsHandler
 }
@@ -83,7 +84,7 @@ func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *sl
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
 	if conn.tls != nil {
-		conn.tls.apply(&opts)
+		conn.tls.applyTLS(&opts)
 	}
 	address, namespace := conn.address, conn.namespace
 	deadline := time.Now().Add(time.Minute)
@@ -157,10 +158,6 @@ var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(st
 // startWorker starts polling the verification task queue. Its Stop lets
 // running activities finish for up to --shutdown-timeout.
 func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *ops, log *slog.Logger) (worker.Worker, error) {
-	secret, err := cfg.codeSecret()
-	if err != nil {
-		return nil, err
-	}
 	setStickyCache() // a no-op when dev has made it already
 	opts := workerOptions()
 	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
@@ -172,11 +169,11 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 	// a second time after SendCode's 30 s start-to-close timeout.
 	opts.WorkerStopTimeout = cfg.ShutdownTimeout
 	w := worker.New(tc, verify.TaskQueue, opts)
-	if cfg.SMS.Provider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
+	if cfg.SMSProvider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
 		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 	}
-	sender := o.instrumentSMS(cfg.smsSender(log), cfg.SMS.Provider)
-	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: secret,
+	sender := o.instrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider))
+	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: cfg.secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -198,15 +195,9 @@ func (s *apiServer) stop() { s.Shutdown(s.shutdownTimeout) }
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
 func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *ops, log *slog.Logger) (*apiServer, error) {
-	verifier, err := newVerifier(cfg, tc)
-	if err != nil {
-		return nil, err
-	}
+	verifier := newVerifier(cfg, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
-	limits, proxies, err := cfg.limits()
-	if err != nil {
-		return nil, err
-	}
+	limits, proxies := cfg.limits(), []netip.Prefix(cfg.TrustedProxies)
 	// One ClientIPs for both: its secret token is how the gRPC server tells
 	// the gateway's calls (which carry the HTTP client's address) from
 	// those of a gRPC client that claims an address.
@@ -216,7 +207,7 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 	if cfg.NoRateLimit {
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
 	}
-	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Server: srv, ClientIPs: ips,
+	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(cfg.GRPCAddr), HTTPAddr: string(cfg.HTTPAddr), Server: srv, ClientIPs: ips,
 		Interceptors: []grpc.UnaryServerInterceptor{api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()},
 		WrapGateway:  o.apiHandler})
 	var le *api.ListenError

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -67,8 +66,8 @@ func TestBadTLSSettingsNameTheFlag(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{nil, []string{"worker", "--tls-cert-path", f.clientCert}, []string{"--tls-cert-path and --tls-key-path", "give both"}},
-		{[]string{"TEMPORAL_TLS_CLIENT_KEY_PATH", f.clientKey}, []string{"api"}, []string{"--tls-cert-path and --tls-key-path"}},
+		{nil, []string{"worker", "--tls-cert-path", f.clientCert}, []string{"--tls-cert-path (TEMPORAL_TLS_CLIENT_CERT_PATH", "--tls-key-path (", "give both"}},
+		{[]string{"TEMPORAL_TLS_CLIENT_KEY_PATH", f.clientKey}, []string{"api"}, []string{"--tls-cert-path (", "go together"}},
 		{nil, []string{"api", "--tls-cert-path", filepath.Join(f.dir, "missing.pem"), "--tls-key-path", f.clientKey}, []string{"--tls-cert-path/--tls-key-path", "missing.pem", "no such file"}},
 		{nil, []string{"worker", "--tls-cert-path", notPEM, "--tls-key-path", f.clientKey}, []string{"--tls-cert-path/--tls-key-path", "PEM"}},
 		{nil, []string{"worker", "--tls-cert-path", other, "--tls-key-path", f.clientKey}, []string{"--tls-cert-path/--tls-key-path", "does not match"}},
@@ -76,10 +75,10 @@ func TestBadTLSSettingsNameTheFlag(t *testing.T) {
 		{nil, []string{"worker", "--tls-ca-path", filepath.Join(f.dir, "nope.pem")}, []string{"--tls-ca-path", "no such file"}},
 		{nil, []string{"api", "--tls=false", "--tls-ca-path", f.caPath}, []string{"--tls=false", "contradicts --tls-ca-path"}},
 		{[]string{"TEMPORAL_TLS", "false"}, []string{"api", "--tls-server-name", "x"}, []string{"contradicts --tls-server-name"}},
-		{[]string{"TEMPORAL_TLS", "maybe"}, []string{"worker"}, []string{"TEMPORAL_TLS", "true or false"}},
+		{[]string{"TEMPORAL_TLS", "maybe"}, []string{"worker"}, []string{"TEMPORAL_TLS", "must be true"}},
 		{nil, []string{"worker", "--api-key", "two words"}, []string{"--api-key", "value not shown"}},
-		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert}, []string{"--temporal-tls-cert and --temporal-tls-key"}},
-		{nil, []string{"temporal", "--temporal-tls-client-ca", f.caPath}, []string{"--temporal-tls-client-ca needs"}},
+		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert}, []string{"--temporal-tls-cert (COFFEESHOP_TEMPORAL_TLS_CERT) and --temporal-tls-key"}},
+		{nil, []string{"temporal", "--temporal-tls-client-ca", f.caPath}, []string{"--temporal-tls-client-ca (COFFEESHOP_TEMPORAL_TLS_CLIENT_CA) needs"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert, "--temporal-tls-key", f.clientKey}, []string{"--temporal-tls-cert/--temporal-tls-key", "does not match"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", noNames, "--temporal-tls-key", noNamesKey}, []string{"--temporal-tls-cert", "no DNS name or IP address"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert, "--temporal-tls-key", f.serverKey, "--temporal-tls-client-ca", notPEM}, []string{"--temporal-tls-client-ca", "holds no PEM certificate"}},
@@ -119,22 +118,6 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 			t.Errorf("%s --api-key … --help: exit %d, shows the key", cmd, code)
 		}
 	}
-}
-
-// parseConfig binds, parses and validates cmd's flags as run does.
-func parseConfig(t *testing.T, cmd string, args ...string) *Config {
-	t.Helper()
-	var cfg Config
-	fs := newFlagSet(cmd, "", &cfg)
-	fs.SetOutput(io.Discard)
-	commands[cmd].bind(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatalf("parse %v: %v", args, err)
-	}
-	if err := fs.validate(); err != nil {
-		t.Fatalf("validate %v: %v", args, err)
-	}
-	return &cfg
 }
 
 // fakeFrontend answers GetSystemInfo, the call the SDK makes when it
@@ -206,11 +189,11 @@ func TestAPIKeySentAsBearer(t *testing.T) {
 
 	t.Run("TLS", func(t *testing.T) {
 		fake, addr := serveFake(t, &f.server.TLS)
-		cfg := parseConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
-		if got := cfg.TemporalTLS.describe(); got != "TLS, API key" {
+		cfg := loadConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
+		if got := cfg.describeTLS(); got != "TLS, API key" {
 			t.Errorf("describe() = %q, want TLS, API key", got)
 		}
-		tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: &cfg.TemporalTLS}, converters{}, testLogger())
+		tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
 		if err != nil {
 			t.Fatalf("dial: %v", err)
 		}
@@ -222,10 +205,10 @@ func TestAPIKeySentAsBearer(t *testing.T) {
 	t.Run("refused key", func(t *testing.T) {
 		fake, addr := serveFake(t, &f.server.TLS)
 		fake.wantKey = "another-key"
-		cfg := parseConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
+		cfg := loadConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
 		dctx, dcancel := context.WithTimeout(ctx, 20*time.Second)
 		defer dcancel()
-		_, err := dialTemporal(dctx, temporalConn{address: addr, namespace: "default", tls: &cfg.TemporalTLS}, converters{}, testLogger())
+		_, err := dialTemporal(dctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
 		if err == nil || !strings.Contains(err.Error(), "invalid API key") || strings.Contains(err.Error(), "test-api-key") {
 			t.Fatalf("dial: err = %v, want the frontend's refusal, without the key", err)
 		}
@@ -235,8 +218,8 @@ func TestAPIKeySentAsBearer(t *testing.T) {
 	})
 	t.Run("plaintext with --tls=false", func(t *testing.T) {
 		fake, addr := serveFake(t, nil)
-		cfg := parseConfig(t, "api", "--temporal-address", addr, "--tls=false")
-		tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: &cfg.TemporalTLS}, converters{}, testLogger())
+		cfg := loadConfig(t, "api", "--temporal-address", addr, "--tls=false")
+		tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
 		if err != nil {
 			t.Fatalf("dial: %v", err)
 		}
@@ -264,8 +247,8 @@ func TestTLSDialFailsAtOnce(t *testing.T) {
 		{[]string{"--tls"}, "certificate signed by unknown authority"},
 		{[]string{"--tls-ca-path", f.caPath, "--tls-server-name", "other.test"}, "wanted to match other.test"},
 	} {
-		cfg := parseConfig(t, "worker", append([]string{"--temporal-address", addr}, tc.args...)...)
-		_, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: &cfg.TemporalTLS}, converters{}, testLogger())
+		cfg := loadConfig(t, "worker", append([]string{"--temporal-address", addr}, tc.args...)...)
+		_, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), addr) {
 			t.Errorf("%v: err = %v, want an error naming %s and containing %q", tc.args, err, addr, tc.want)
 		}
@@ -274,8 +257,8 @@ func TestTLSDialFailsAtOnce(t *testing.T) {
 		}
 	}
 	// With the CA the handshake passes and the client connects.
-	cfg := parseConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
-	tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: &cfg.TemporalTLS}, converters{}, testLogger())
+	cfg := loadConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
+	tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
 	if err != nil {
 		t.Fatalf("dial with the CA: %v", err)
 	}
@@ -303,18 +286,18 @@ func TestOlderTLSEnvironmentNames(t *testing.T) {
 	t.Setenv("TEMPORAL_TLS_CERT", f.clientCert)
 	t.Setenv("TEMPORAL_TLS_KEY", f.clientKey)
 	t.Setenv("TEMPORAL_TLS_CA", f.caPath)
-	c := parseConfig(t, "worker").TemporalTLS
+	c := loadConfig(t, "worker")
 	if c.CertPath != f.clientCert || c.KeyPath != f.clientKey || c.CAPath != f.caPath {
 		t.Fatalf("older names: cert %q key %q ca %q; want the files they name", c.CertPath, c.KeyPath, c.CAPath)
 	}
-	if c.client == nil || len(c.client.Certificates) != 1 {
+	if c.clientTLS == nil || len(c.clientTLS.Certificates) != 1 {
 		t.Fatal("older names: no client certificate loaded")
 	}
 
 	// The newer name wins when both are set.
 	other := f.file(t, "other-ca.pem", string(f.ca.PEM))
 	t.Setenv(envTLSCA, other)
-	if got := parseConfig(t, "api").TemporalTLS.CAPath; got != other {
+	if got := loadConfig(t, "api").CAPath; got != other {
 		t.Errorf("with both names set: CA path %q, want %s's %q", got, envTLSCA, other)
 	}
 }

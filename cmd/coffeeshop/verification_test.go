@@ -39,28 +39,25 @@ func TestBadVerificationSettingsNameTheFlag(t *testing.T) {
 }
 
 func TestVerificationSettings(t *testing.T) {
-	cfg := parseFlags(t, "dev")
+	cfg := parseConfig(t, "dev")
 	if cfg.CodeLength != verify.DefaultCodeLength || cfg.VerificationWindow != verify.DefaultWindow ||
 		cfg.ResendCooldown != verify.DefaultResendCooldown || cfg.MaxSends != verify.DefaultMaxSends || cfg.CodeSecret != "" {
 		t.Errorf("dev defaults: %+v", cfg)
 	}
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
 	t.Setenv("COFFEESHOP_VERIFICATION_WINDOW", "1h")
-	cfg = parseFlags(t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
+	cfg = loadConfig(t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
 	if cfg.CodeLength != 6 || cfg.VerificationWindow != time.Hour || cfg.ResendCooldown != 5*time.Second ||
 		cfg.MaxSends != 2 || cfg.CodeSecret != testSecretHex {
 		t.Errorf("api settings: %+v", cfg)
 	}
-	v, err := newVerifier(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := newVerifier(cfg, nil)
 	if v.CodeLength != 6 || v.Window != time.Hour || v.ResendCooldown != 5*time.Second || v.MaxSends != 2 ||
 		len(v.Secret) != 32 || v.Secret[31] != 0x1f {
 		t.Errorf("verifier %+v", v)
 	}
 	// The worker takes the secret from the environment too.
-	if cfg := parseFlags(t, "worker"); cfg.CodeSecret != testSecretHex {
+	if cfg := parseConfig(t, "worker"); cfg.CodeSecret != testSecretHex {
 		t.Errorf("worker secret %q", cfg.CodeSecret)
 	}
 }
@@ -69,8 +66,8 @@ func TestVerificationSettings(t *testing.T) {
 // using it.
 func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &Config{DataDir: filepath.Join(dir, "data")}
-	first, err := cfg.codeSecret()
+	cfg, dataDir := &codeSecretFlags{}, filepath.Join(dir, "data")
+	first, err := cfg.load(dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,20 +79,20 @@ func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
 	if perm := info.Mode().Perm(); perm != 0o600 {
 		t.Errorf("%s has mode %v, want 0600", path, perm)
 	}
-	again, err := cfg.codeSecret()
+	again, err := cfg.load(dataDir)
 	if err != nil || !bytes.Equal(first, again) || len(first) != verify.MinSecretBytes {
 		t.Errorf("second start: %x, %v; first %x", again, err, first)
 	}
 	// A configured secret wins over the file.
 	cfg.CodeSecret = testSecretHex
-	if got, err := cfg.codeSecret(); err != nil || bytes.Equal(got, first) {
+	if got, err := cfg.load(dataDir); err != nil || bytes.Equal(got, first) {
 		t.Errorf("configured secret: %x, %v", got, err)
 	}
 	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg.CodeSecret = ""
-	if _, err := cfg.codeSecret(); err == nil || !strings.Contains(err.Error(), path) {
+	if _, err := cfg.load(dataDir); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("bad secret file: %v, want an error naming %s", err, path)
 	}
 }
