@@ -72,12 +72,6 @@ type CustomerStore interface {
 	Ping(ctx context.Context) error
 }
 
-// Names of customer fields as clients know them, for error messages.
-const (
-	FieldPhoneNumber = "customer.phone_number"
-	FieldEmail       = "customer.email"
-)
-
 // InUseError is the ECONFLICT error for a field whose value another
 // customer has already.
 func InUseError(field string) error {

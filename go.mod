@@ -21,6 +21,8 @@ require (
 	modernc.org/sqlite v1.51.0
 )
 
+require github.com/alecthomas/kong v1.17.0 // indirect
+
 require (
 	cel.dev/expr v0.25.2 // indirect
 	cloud.google.com/go v0.123.0 // indirect

@@ -63,22 +63,25 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 		if f == "" {
 			continue
 		}
-		if strings.Contains(f, "/") {
-			p, err := netip.ParsePrefix(f)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", f)
-			}
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
+		p, err := parseProxy(f)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", f)
 		}
-		a = a.Unmap()
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		out = append(out, p)
 	}
 	return out, nil
+}
+
+// parseProxy reads one trusted proxy: a CIDR prefix, or an address, which
+// is the prefix of its full length.
+func parseProxy(f string) (netip.Prefix, error) {
+	if strings.Contains(f, "/") {
+		p, err := netip.ParsePrefix(f)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(f)
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), err
 }
 
 // ClientIP returns the address of the client of a gRPC call, by the rules of

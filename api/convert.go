@@ -22,12 +22,28 @@ func customerToProto(c *coffeeshop.Customer) *customerv1.Customer {
 	}
 }
 
-// results pairs every domain verification result with its enum value on the
-// wire. Both conversions read this one table so that they cannot disagree.
-var results = [...]struct {
-	domain coffeeshop.VerificationResult
-	wire   customerv1.VerificationResult
-}{
+// enumPair is a domain value and its enum value on the wire.
+type enumPair[D, W comparable] struct {
+	domain D
+	wire   W
+}
+
+// enumTable lists every value of a domain enum with its value on the wire.
+type enumTable[D, W comparable] []enumPair[D, W]
+
+// toWire returns the wire value of d, and false when d is not in the table.
+func (t enumTable[D, W]) toWire(d D) (W, bool) {
+	for _, p := range t {
+		if p.domain == d {
+			return p.wire, true
+		}
+	}
+	var zero W
+	return zero, false
+}
+
+// results and statuses are the tables of the two enums of the API.
+var results = enumTable[coffeeshop.VerificationResult, customerv1.VerificationResult]{
 	{coffeeshop.VerificationUnspecified, customerv1.VerificationResult_VERIFICATION_RESULT_UNSPECIFIED},
 	{coffeeshop.VerificationInProgress, customerv1.VerificationResult_VERIFICATION_RESULT_IN_PROGRESS},
 	{coffeeshop.VerificationCodeExpired, customerv1.VerificationResult_VERIFICATION_RESULT_CODE_EXPIRED},
@@ -38,34 +54,7 @@ var results = [...]struct {
 	{coffeeshop.VerificationUndeliverable, customerv1.VerificationResult_VERIFICATION_RESULT_UNDELIVERABLE},
 }
 
-// resultToProto returns the wire value of r, and false when r is not a known
-// result.
-func resultToProto(r coffeeshop.VerificationResult) (customerv1.VerificationResult, bool) {
-	for _, p := range results {
-		if p.domain == r {
-			return p.wire, true
-		}
-	}
-	return customerv1.VerificationResult_VERIFICATION_RESULT_UNSPECIFIED, false
-}
-
-// resultFromProto returns the domain value of r, and false when r is not a
-// known enum value.
-func resultFromProto(r customerv1.VerificationResult) (coffeeshop.VerificationResult, bool) {
-	for _, p := range results {
-		if p.wire == r {
-			return p.domain, true
-		}
-	}
-	return coffeeshop.VerificationUnspecified, false
-}
-
-// statuses pairs every domain verification status with its enum value on
-// the wire, like results.
-var statuses = [...]struct {
-	domain coffeeshop.VerificationStatus
-	wire   customerv1.VerificationStatus
-}{
+var statuses = enumTable[coffeeshop.VerificationStatus, customerv1.VerificationStatus]{
 	{coffeeshop.VerificationStatusUnspecified, customerv1.VerificationStatus_VERIFICATION_STATUS_UNSPECIFIED},
 	{coffeeshop.VerificationStatusInProgress, customerv1.VerificationStatus_VERIFICATION_STATUS_IN_PROGRESS},
 	{coffeeshop.VerificationStatusVerified, customerv1.VerificationStatus_VERIFICATION_STATUS_VERIFIED},
@@ -74,35 +63,28 @@ var statuses = [...]struct {
 	{coffeeshop.VerificationStatusUndeliverable, customerv1.VerificationStatus_VERIFICATION_STATUS_UNDELIVERABLE},
 }
 
-// statusToProto returns the wire value of s, and false when s is not a known
-// status.
-func statusToProto(s coffeeshop.VerificationStatus) (customerv1.VerificationStatus, bool) {
-	for _, p := range statuses {
-		if p.domain == s {
-			return p.wire, true
-		}
+// resultToProto returns the wire value of the result of one attempt. A
+// result that is unspecified or unknown would leave the client guessing
+// what the attempt did: it is a failure of the Verifier, not an answer.
+func resultToProto(r coffeeshop.VerificationResult, customerID string) (customerv1.VerificationResult, error) {
+	wire, ok := results.toWire(r)
+	if !ok || wire == customerv1.VerificationResult_VERIFICATION_RESULT_UNSPECIFIED {
+		return wire, fmt.Errorf("verifier returned result %d (%v) for customer %s", int(r), r, customerID)
 	}
-	return customerv1.VerificationStatus_VERIFICATION_STATUS_UNSPECIFIED, false
+	return wire, nil
 }
 
-// statusFromProto returns the domain value of s, and false when s is not a
-// known enum value.
-func statusFromProto(s customerv1.VerificationStatus) (coffeeshop.VerificationStatus, bool) {
-	for _, p := range statuses {
-		if p.wire == s {
-			return p.domain, true
-		}
+// verificationToProto returns the wire form of a Verifier's answer v, or
+// its error err. A verification without a known status is a failure of the
+// Verifier, not an answer.
+func verificationToProto(v *coffeeshop.Verification, err error) (*customerv1.Verification, error) {
+	if err != nil {
+		return nil, err
 	}
-	return coffeeshop.VerificationStatusUnspecified, false
-}
-
-// verificationToProto returns the wire form of v. A verification without a
-// known status is a failure of the Verifier, not an answer.
-func verificationToProto(v *coffeeshop.Verification) (*customerv1.Verification, error) {
 	if v == nil {
 		return nil, fmt.Errorf("verifier returned no verification")
 	}
-	st, ok := statusToProto(v.Status)
+	st, ok := statuses.toWire(v.Status)
 	if !ok || st == customerv1.VerificationStatus_VERIFICATION_STATUS_UNSPECIFIED {
 		return nil, fmt.Errorf("verifier returned status %d (%v) for customer %s", int(v.Status), v.Status, v.CustomerID)
 	}

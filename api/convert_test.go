@@ -1,64 +1,59 @@
 package api
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
 
-// Every enum value of the API has a domain result with the same name, and
-// the two conversions are inverse.
-func TestVerificationResultConversion(t *testing.T) {
-	if len(results) != len(customerv1.VerificationResult_name) {
-		t.Errorf("%d results mapped, the enum has %d", len(results), len(customerv1.VerificationResult_name))
+// checkEnumTable checks that table pairs every value of a wire enum (its
+// generated names map) with a domain value of the same name, prefix aside,
+// and converts that domain value back to it.
+func checkEnumTable[D interface {
+	comparable
+	fmt.Stringer
+}, W interface {
+	~int32
+	fmt.Stringer
+}](t *testing.T, table enumTable[D, W], names map[int32]string, prefix string) {
+	t.Helper()
+	if len(table) != len(names) {
+		t.Errorf("%d values mapped, the enum has %d", len(table), len(names))
 	}
-	for n := range customerv1.VerificationResult_name {
-		wire := customerv1.VerificationResult(n)
-		domain, ok := resultFromProto(wire)
-		if !ok {
-			t.Errorf("%v has no domain result", wire)
+	for n := range names {
+		wire := W(n)
+		i := slices.IndexFunc(table, func(p enumPair[D, W]) bool { return p.wire == wire })
+		if i < 0 {
+			t.Errorf("%v has no domain value", wire)
 			continue
 		}
-		if got := "VERIFICATION_RESULT_" + domain.String(); got != wire.String() {
+		domain := table[i].domain
+		if got := prefix + domain.String(); got != wire.String() {
 			t.Errorf("%v maps to %s", wire, got)
 		}
-		if back, ok := resultToProto(domain); !ok || back != wire {
+		if back, ok := table.toWire(domain); !ok || back != wire {
 			t.Errorf("%v -> %v -> %v", wire, domain, back)
 		}
-	}
-	if _, ok := resultToProto(coffeeshop.VerificationResult(42)); ok {
-		t.Error("unknown domain result converted")
-	}
-	if _, ok := resultFromProto(customerv1.VerificationResult(42)); ok {
-		t.Error("unknown enum value converted")
 	}
 }
 
-// Every status enum value has a domain status with the same name, and the
-// two conversions are inverse.
+func TestVerificationResultConversion(t *testing.T) {
+	checkEnumTable(t, results, customerv1.VerificationResult_name, "VERIFICATION_RESULT_")
+	for _, r := range []coffeeshop.VerificationResult{coffeeshop.VerificationUnspecified, 42} {
+		if _, err := resultToProto(r, "c1"); err == nil {
+			t.Errorf("result %v converted", r)
+		}
+	}
+}
+
 func TestVerificationStatusConversion(t *testing.T) {
-	if len(statuses) != len(customerv1.VerificationStatus_name) {
-		t.Errorf("%d statuses mapped, the enum has %d", len(statuses), len(customerv1.VerificationStatus_name))
-	}
-	for n := range customerv1.VerificationStatus_name {
-		wire := customerv1.VerificationStatus(n)
-		domain, ok := statusFromProto(wire)
-		if !ok {
-			t.Errorf("%v has no domain status", wire)
-			continue
+	checkEnumTable(t, statuses, customerv1.VerificationStatus_name, "VERIFICATION_STATUS_")
+	for _, st := range []coffeeshop.VerificationStatus{coffeeshop.VerificationStatusUnspecified, 42} {
+		if _, err := verificationToProto(&coffeeshop.Verification{Status: st}, nil); err == nil {
+			t.Errorf("a verification with status %v converted", st)
 		}
-		if got := "VERIFICATION_STATUS_" + domain.String(); got != wire.String() {
-			t.Errorf("%v maps to %s", wire, got)
-		}
-		if back, ok := statusToProto(domain); !ok || back != wire {
-			t.Errorf("%v -> %v -> %v", wire, domain, back)
-		}
-	}
-	if _, ok := statusToProto(coffeeshop.VerificationStatus(42)); ok {
-		t.Error("unknown domain status converted")
-	}
-	if _, err := verificationToProto(&coffeeshop.Verification{}); err == nil {
-		t.Error("a verification without status converted")
 	}
 }

@@ -11,7 +11,7 @@ import (
 // idempotent, also for concurrent duplicates; the client's id and
 // phone_verified are ignored.
 func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
-	c, err := newCustomer(req.GetCustomer(), s.phoneRegion())
+	c, err := s.newCustomer(req.GetCustomer())
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}

@@ -15,7 +15,6 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -25,15 +24,15 @@ import (
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // edge is the harness with the abuse limits wired as cmd/coffeeshop wires
-// them: the Limiter as a gRPC interceptor, the gateway passing client
-// addresses with the shared ClientIPs, and a clock the test moves.
+// them (Listen): the Limiter as a gRPC interceptor, the gateway passing
+// client addresses with the shared ClientIPs, and a clock the test moves.
 type edge struct {
 	*harness
 	clock *fakeClock
 }
 
 // newEdge serves the harness's store and verifier behind a Limiter with
-// cfg (its ClientIPs, Store, Now and Logger are filled in). Requests from
+// cfg (its ClientIPs, Now and Logger are filled in). Requests from
 // the trusted proxies may name their client in X-Forwarded-For.
 func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	t.Helper()
@@ -47,45 +46,25 @@ func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	ips := NewClientIPs(proxies)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, nil))
-	cfg.ClientIPs, cfg.Store, cfg.Now, cfg.Logger = ips, h.store, e.clock.Now, log
-	limiter := NewLimiter(cfg)
+	cfg.ClientIPs, cfg.Now, cfg.Logger = ips, e.clock.Now, log
+	srv := &Server{Store: h.store, Verifier: h.verifier, Logger: log}
+	limiter := srv.NewLimiter(cfg)
 
-	h.grpcAddr = serveGRPC(t, NewGRPCServer(&Server{Store: h.store, Verifier: h.verifier, Logger: log},
-		grpc.ChainUnaryInterceptor(limiter.UnaryInterceptor())))
-
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	gw, err := NewGateway(ctx, h.grpcAddr, WithClientIPs(ips), WithGatewayLogger(log))
+	l, err := Listen(t.Context(), ListenConfig{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Server: srv,
+		ClientIPs: ips, Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.url = httptestServer(t, gw)
+	t.Cleanup(func() { l.Shutdown(time.Minute) })
+	h.grpcAddr, h.url = l.GRPCAddr(), "http://"+l.HTTPAddr()
 	return e
-}
-
-// send is harness.do with request headers, given as name, value pairs.
-func (e *edge) send(t *testing.T, method, path, body string, header ...string) response {
-	t.Helper()
-	var rd io.Reader = http.NoBody
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Add(header[i], header[i+1])
-	}
-	return roundTrip(t, req)
 }
 
 // verifyFrom sends a right code for customer id as the client at ip (via
 // X-Forwarded-For; only believed when the harness trusts loopback).
 func (e *edge) verifyFrom(t *testing.T, ip, id string) response {
 	t.Helper()
-	return e.send(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`, "X-Forwarded-For", ip)
+	return e.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`, "X-Forwarded-For", ip)
 }
 
 // wantOK fails unless r is a 200.
@@ -152,7 +131,7 @@ func TestRateLimitLeavesReadsAlone(t *testing.T) {
 	e := newEdge(t, LimiterConfig{Limits: DefaultLimits()})
 	id := e.addCustomer(t, uuid.NewString(), "Ann", false)
 	for range 100 {
-		if r := e.send(t, "GET", "/v1/customers/"+id, ""); r.status != 200 {
+		if r := e.do(t, "GET", "/v1/customers/"+id, ""); r.status != 200 {
 			t.Fatalf("get: %d %s", r.status, r.body)
 		}
 	}
@@ -174,7 +153,7 @@ func TestRateLimitPerPhoneAcrossClients(t *testing.T) {
 	e.verifyFrom(t, "198.51.100.3", bob).wantOK(t)
 
 	create := func(ip, phone, email string) response {
-		return e.send(t, "POST", "/v1/customers",
+		return e.do(t, "POST", "/v1/customers",
 			`{"customer":{"first_name":"C","last_name":"D","email":"`+email+`","phone_number":"`+phone+`"}}`,
 			"X-Forwarded-For", ip)
 	}
@@ -215,9 +194,9 @@ func TestNoRateLimitKeepsPhoneLimits(t *testing.T) {
 	// One address, five customers, three calls each: only phones limit.
 	for _, id := range ids {
 		for range 3 {
-			e.send(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).wantOK(t)
+			e.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).wantOK(t)
 		}
-		e.send(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).wantLimited(t, "phone number", 20)
+		e.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`).wantLimited(t, "phone number", 20)
 	}
 }
 
@@ -229,7 +208,7 @@ func TestHTTPClientCannotSpoofItsAddress(t *testing.T) {
 	id := e.addCustomer(t, uuid.NewString(), "Ann", false)
 	for i := range 3 {
 		ip := fmt.Sprintf("198.51.100.%d", i+1)
-		r := e.send(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`,
+		r := e.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1234"}`,
 			"X-Forwarded-For", ip,
 			"Grpc-Metadata-Coffeeshop-Client-Ip", ip,
 			"Grpc-Metadata-Coffeeshop-Gateway-Token", "guessed")
@@ -246,7 +225,7 @@ func TestHTTPClientCannotSpoofItsAddress(t *testing.T) {
 func TestGRPCClientCannotSpoofItsAddress(t *testing.T) {
 	e := newEdge(t, LimiterConfig{Limits: Limits{VerifyMethod: {PerIP: Rate{2, time.Minute}}}})
 	id := e.addCustomer(t, uuid.NewString(), "Ann", false)
-	client := e.grpcClient(t)
+	client := grpcClient(t, e.grpcAddr)
 	for i := range 3 {
 		ctx := metadata.AppendToOutgoingContext(context.Background(),
 			mdClientIP, fmt.Sprintf("198.51.100.%d", i+1),
@@ -280,16 +259,6 @@ func TestGRPCClientCannotSpoofItsAddress(t *testing.T) {
 	}
 }
 
-func (e *edge) grpcClient(t *testing.T) customerv1.CustomerServiceClient {
-	t.Helper()
-	conn, err := grpc.NewClient(e.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return customerv1.NewCustomerServiceClient(conn)
-}
-
 // Bodies up to 64 KiB are served; larger ones get 413 before decoding, also
 // when their length is not announced.
 func TestBodyLimit(t *testing.T) {
@@ -303,9 +272,9 @@ func TestBodyLimit(t *testing.T) {
 	}
 	const tooLarge = `{"code":8,"message":"request body is larger than 65536 bytes","details":[]}`
 
-	e.send(t, "POST", path, body(64<<10)).want(t, 200, `{"customerId":"`+id+`","result":"VERIFICATION_RESULT_SUCCESS"}`)
-	e.send(t, "POST", path, body(64<<10+1)).want(t, 413, tooLarge)
-	e.send(t, "POST", path, body(1<<20)).want(t, 413, tooLarge)
+	e.do(t, "POST", path, body(64<<10)).want(t, 200, `{"customerId":"`+id+`","result":"VERIFICATION_RESULT_SUCCESS"}`)
+	e.do(t, "POST", path, body(64<<10+1)).want(t, 413, tooLarge)
+	e.do(t, "POST", path, body(1<<20)).want(t, 413, tooLarge)
 
 	// Chunked: no Content-Length, so the size is found by reading.
 	for size, want := range map[int]int{64 << 10: 200, 64<<10 + 1: 413} {
@@ -320,7 +289,7 @@ func TestBodyLimit(t *testing.T) {
 			t.Errorf("chunked %d bytes: got %d %s, want %d", size, r.status, r.body, want)
 		}
 	}
-	if r := e.send(t, "POST", path, body(64<<10+1)); r.header.Get("Content-Type") != "application/json" {
+	if r := e.do(t, "POST", path, body(64<<10+1)); r.header.Get("Content-Type") != "application/json" {
 		t.Errorf("413 Content-Type %q", r.header.Get("Content-Type"))
 	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// fakeVerifier is a scripted coffeeshop.Verifier: CreateCustomer records the customer and returns startErr, or stores it in
-// store under a new UUID and records it when that works; Verify answers with verify and records
+// fakeVerifier is a scripted coffeeshop.Verifier. CreateCustomer records
+// the customer and returns startErr, or stores it in store under a new UUID
+// and records it when that works; Verify answers with verify and records
 // the request IDs; ResendCode and GetVerification answer with resend and
 // get.
 type fakeVerifier struct {

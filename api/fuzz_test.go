@@ -199,9 +199,8 @@ func (h *fuzzHarness) alive(t *testing.T) {
 	}
 }
 
-// fuzzVerifier is a coffeeshop.Verifier over a store
-// that fails only when asked to (fuzzFailCode, fuzzFailEmail), counting
-// its failures.
+// fuzzVerifier is a coffeeshop.Verifier over a store that fails only when
+// asked to (fuzzFailCode, fuzzFailEmail), counting its failures.
 type fuzzVerifier struct {
 	store    coffeeshop.CustomerStore
 	failures atomic.Int64

@@ -56,8 +56,9 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 // gRPC code, and a "retry-after" header from the server becomes Retry-After.
 // Requests may name fields in snake_case or camelCase; unknown fields are
 // ignored. GET /openapi.json answers with the OpenAPI document of these
-// routes (customerv1.OpenAPI). A body over 64 KiB is answered 413, and a panic in the HTTP layer
-// is logged and answered 500 without ending the process.
+// routes (customerv1.OpenAPI). A body over 64 KiB is answered 413, and a
+// panic in the HTTP layer is logged and answered 500 without ending the
+// process.
 func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (http.Handler, error) {
 	cfg := gatewayConfig{log: slog.Default()}
 	for _, o := range opts {

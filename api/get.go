@@ -9,21 +9,21 @@ import (
 
 // GetCustomer returns one customer, or NotFound.
 func (s *Server) GetCustomer(ctx context.Context, req *customerv1.GetCustomerRequest) (*customerv1.GetCustomerResponse, error) {
-	id, err := parseID("customer_id", req.GetCustomerId())
-	if err != nil {
-		return nil, s.statusError(ctx, err)
-	}
-	c, err := s.customer(ctx, id)
+	c, err := s.customer(ctx, req)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
 	return &customerv1.GetCustomerResponse{Customer: customerToProto(c)}, nil
 }
 
-// customer reads one customer from the store. A missing customer is
-// ENOTFOUND worded here rather than by the store, so that every store gives
-// clients the same message.
-func (s *Server) customer(ctx context.Context, id string) (*coffeeshop.Customer, error) {
+// customer reads the customer req names from the store. A missing customer
+// is ENOTFOUND worded here rather than by the store, so that every store
+// gives clients the same message.
+func (s *Server) customer(ctx context.Context, req idRequest) (*coffeeshop.Customer, error) {
+	id, err := customerID(req)
+	if err != nil {
+		return nil, err
+	}
 	c, err := s.Store.GetCustomer(ctx, id)
 	if coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND {
 		return nil, coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s not found", id)
@@ -39,13 +39,13 @@ func (s *Server) BatchGetCustomers(ctx context.Context, req *customerv1.BatchGet
 	raw := req.GetCustomerIds()
 	switch {
 	case len(raw) == 0:
-		return nil, s.statusError(ctx, invalid("customer_ids is required"))
+		return nil, s.statusError(ctx, invalid("%s is required", coffeeshop.FieldCustomerIDs))
 	case len(raw) > maxBatchIDs:
-		return nil, s.statusError(ctx, invalid("customer_ids holds %d IDs, at most %d are allowed", len(raw), maxBatchIDs))
+		return nil, s.statusError(ctx, invalid("%s holds %d IDs, at most %d are allowed", coffeeshop.FieldCustomerIDs, len(raw), maxBatchIDs))
 	}
 	ids := make([]string, len(raw))
 	for i, r := range raw {
-		id, err := parseID("customer_ids", r)
+		id, err := parseID(coffeeshop.FieldCustomerIDs, r)
 		if err != nil {
 			return nil, s.statusError(ctx, err)
 		}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"google.golang.org/grpc"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -14,7 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
 	"github.com/coffeeshop/coffeeshop"
+	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 )
 
@@ -86,8 +89,9 @@ func roundTrip(t *testing.T, req *http.Request) response {
 	return response{status: res.StatusCode, header: res.Header, body: string(b)}
 }
 
-// do sends body ("" for none) and returns the response.
-func (h *harness) do(t *testing.T, method, path, body string) response {
+// do sends body ("" for none) with the given request headers, as name,
+// value pairs, and returns the response.
+func (h *harness) do(t *testing.T, method, path, body string, header ...string) response {
 	t.Helper()
 	var rd io.Reader = http.NoBody
 	if body != "" {
@@ -99,6 +103,9 @@ func (h *harness) do(t *testing.T, method, path, body string) response {
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
 	}
 	return roundTrip(t, req)
 }
@@ -166,6 +173,24 @@ func httptestServer(t *testing.T, h http.Handler) string {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return hs.URL
+}
+
+// grpcConn is a plaintext connection to the gRPC server at addr, closed
+// when the test ends.
+func grpcConn(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// grpcClient is a CustomerService client of the gRPC server at addr.
+func grpcClient(t *testing.T, addr string) customerv1.CustomerServiceClient {
+	t.Helper()
+	return customerv1.NewCustomerServiceClient(grpcConn(t, addr))
 }
 
 // serveGRPC serves srv on a loopback port until the test ends and returns

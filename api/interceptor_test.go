@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -35,15 +33,10 @@ func TestPanicBecomesInternalAndServerKeepsServing(t *testing.T) {
 	h.start(t, &Server{Store: panickyStore{h.store, bomb}, Verifier: &fakeVerifier{}})
 	ok := h.addCustomer(t, uuid.NewString(), "Ann", false)
 
-	conn, err := grpc.NewClient(h.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := customerv1.NewCustomerServiceClient(conn)
+	client := grpcClient(t, h.grpcAddr)
 	ctx := context.Background()
 
-	_, err = client.GetCustomer(ctx, &customerv1.GetCustomerRequest{CustomerId: bomb})
+	_, err := client.GetCustomer(ctx, &customerv1.GetCustomerRequest{CustomerId: bomb})
 	if st := status.Convert(err); st.Code() != codes.Internal || st.Message() != "internal error" {
 		t.Fatalf("panicking call: %v %q", st.Code(), st.Message())
 	}

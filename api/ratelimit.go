@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -74,21 +73,14 @@ func ParseRate(s string) (Rate, error) {
 	if s == "off" {
 		return Rate{}, nil
 	}
-	const want = "must be N/duration such as 30/10m, or off"
 	n, per, ok := strings.Cut(s, "/")
-	if !ok {
-		return Rate{}, fmt.Errorf("%q %s", s, want)
-	}
-	count, err := strconv.Atoi(n)
-	if err != nil {
-		return Rate{}, fmt.Errorf("%q %s", s, want)
-	}
 	if per != "" && (per[0] < '0' || per[0] > '9') {
 		per = "1" + per
 	}
-	d, err := time.ParseDuration(per)
-	if err != nil {
-		return Rate{}, fmt.Errorf("%q %s", s, want)
+	count, errN := strconv.Atoi(n)
+	d, errD := time.ParseDuration(per)
+	if !ok || errN != nil || errD != nil {
+		return Rate{}, fmt.Errorf("%q must be N/duration such as 30/10m, or off", s)
 	}
 	if count < 1 || count > maxRateCount {
 		return Rate{}, fmt.Errorf("%q: the count must be 1 to %d", s, maxRateCount)
@@ -140,10 +132,10 @@ func DefaultLimits() Limits {
 }
 
 // DefaultMaxKeys is how many clients or phone numbers each limit tracks at
-// most; about 200 bytes each.
+// most (docs/benchmarks.md has the memory this takes).
 const DefaultMaxKeys = 100_000
 
-// LimiterConfig configures a Limiter.
+// LimiterConfig configures a Limiter (Server.NewLimiter).
 type LimiterConfig struct {
 	// Limits is the table of methods and their rules; nil means no limits.
 	Limits Limits
@@ -153,14 +145,6 @@ type LimiterConfig struct {
 	// ClientIPs tells the client address of a call; nil counts each call by
 	// the address of its connection.
 	ClientIPs *ClientIPs
-	// Store finds the phone number of a request that names a customer
-	// (verify, resend). Required when a rule with a PerPhone rate covers
-	// such a method.
-	Store coffeeshop.CustomerStore
-	// PhoneRegion is the region national phone numbers in create requests
-	// are read in; DefaultPhoneRegion if empty. It must match the Server's,
-	// so that "07700 900123" and "+447700900123" count as one phone.
-	PhoneRegion string
 	// MaxKeys bounds the keys each limit tracks; DefaultMaxKeys if 0.
 	MaxKeys int
 	// Now is the clock; time.Now if nil. Tests set it.
@@ -173,16 +157,20 @@ type LimiterConfig struct {
 // memory, so each API process limits on its own. A Limiter is safe for
 // concurrent use.
 type Limiter struct {
-	cfg   LimiterConfig
-	rules map[string]*methodBuckets
+	cfg    LimiterConfig
+	server *Server
+	rules  map[string]*methodBuckets
 }
 
 type methodBuckets struct {
 	perIP, perPhone *buckets // nil when off
 }
 
-// NewLimiter returns a Limiter for cfg.
-func NewLimiter(cfg LimiterConfig) *Limiter {
+// NewLimiter returns a Limiter for cfg in front of s. It reads phone numbers
+// as s does (PhoneRegion), so that "07700 900123" and "+447700900123" count
+// as one phone, and finds the number of a customer that a verify or resend
+// names in s.Store.
+func (s *Server) NewLimiter(cfg LimiterConfig) *Limiter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -192,10 +180,7 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	if cfg.MaxKeys <= 0 {
 		cfg.MaxKeys = DefaultMaxKeys
 	}
-	if cfg.PhoneRegion == "" {
-		cfg.PhoneRegion = DefaultPhoneRegion
-	}
-	l := &Limiter{cfg: cfg, rules: map[string]*methodBuckets{}}
+	l := &Limiter{cfg: cfg, server: s, rules: map[string]*methodBuckets{}}
 	for method, r := range cfg.Limits {
 		m := &methodBuckets{}
 		if !r.PerIP.Off() && !cfg.NoPerIPLimits {
@@ -299,13 +284,13 @@ func (l *Limiter) reject(ctx context.Context, method, scope string, wait time.Du
 func (l *Limiter) phoneKey(ctx context.Context, req any) string {
 	switch r := req.(type) {
 	case interface{ GetCustomer() *customerv1.Customer }:
-		return phoneKeyOf(r.GetCustomer().GetPhoneNumber(), l.cfg.PhoneRegion)
-	case interface{ GetCustomerId() string }:
+		return l.phoneKeyOf(r.GetCustomer().GetPhoneNumber())
+	case idRequest:
 		id, ok := coffeeshop.CanonicalID(r.GetCustomerId())
-		if !ok || l.cfg.Store == nil {
+		if !ok || l.server.Store == nil {
 			return ""
 		}
-		c, err := l.cfg.Store.GetCustomer(ctx, id)
+		c, err := l.server.Store.GetCustomer(ctx, id)
 		if err != nil {
 			if coffeeshop.ErrorCode(err) != coffeeshop.ENOTFOUND {
 				l.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "rate limiter cannot read the customer's phone number; the per-phone limit is skipped",
@@ -314,33 +299,29 @@ func (l *Limiter) phoneKey(ctx context.Context, req any) string {
 			}
 			return ""
 		}
-		return phoneKeyOf(c.PhoneNumber, l.cfg.PhoneRegion)
+		return l.phoneKeyOf(c.PhoneNumber)
 	}
 	return ""
 }
 
-// maxPhoneKeyInput bounds what phoneKeyOf parses; no phone number is longer.
-const maxPhoneKeyInput = 64
-
 // phoneKeyOf is the key of a phone number: its E.164 form when it parses,
 // so that one phone has one key however it is written, and otherwise its
-// digits (the handler rejects such a number, but it still counts).
-func phoneKeyOf(raw, region string) string {
+// first maxPhoneLen digits (the handler rejects such a number, but it still
+// counts).
+func (l *Limiter) phoneKeyOf(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
 	}
-	if len(raw) <= maxPhoneKeyInput {
-		if n, err := phonenumbers.Parse(raw, region); err == nil {
-			return phonenumbers.Format(n, phonenumbers.E164)
-		}
+	if e164, _ := l.server.parsePhone(raw); e164 != "" {
+		return e164
 	}
 	var b strings.Builder
 	for i, r := range raw {
 		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
 			b.WriteRune(r)
 		}
-		if b.Len() >= maxPhoneKeyInput {
+		if b.Len() >= maxPhoneLen {
 			break
 		}
 	}

@@ -156,7 +156,7 @@ func TestBucketsEvictIdleKeysAndStayBounded(t *testing.T) {
 // The interceptor on its own: the gRPC answer over a limit.
 func TestLimiterRejectionStatus(t *testing.T) {
 	clock := newFakeClock()
-	l := NewLimiter(LimiterConfig{
+	l := (&Server{}).NewLimiter(LimiterConfig{
 		Limits: Limits{VerifyMethod: {PerIP: Rate{1, 90 * time.Second}}},
 		Now:    clock.Now,
 		Logger: discardLogger(),
@@ -209,22 +209,28 @@ func TestLimiterRejectionStatus(t *testing.T) {
 // One phone has one key however it is written; numbers that do not parse
 // still count.
 func TestPhoneKey(t *testing.T) {
+	l := (&Server{PhoneRegion: "GB"}).NewLimiter(LimiterConfig{})
 	for _, tc := range []struct{ a, b string }{
 		{"+44 7911 123456", "07911123456"},
 		{"+447911123456", "07911-123-456"},
 		{"+1 415 555 0100", "+14155550100"},
 	} {
-		if ka, kb := phoneKeyOf(tc.a, "GB"), phoneKeyOf(tc.b, "GB"); ka != kb || ka == "" {
+		if ka, kb := l.phoneKeyOf(tc.a), l.phoneKeyOf(tc.b); ka != kb || ka == "" {
 			t.Errorf("%q → %q, %q → %q; want one key", tc.a, ka, tc.b, kb)
 		}
 	}
-	if k := phoneKeyOf("0700 CALL ME", "GB"); k == "" {
+	if k := l.phoneKeyOf("0700 CALL ME"); k == "" {
 		t.Error("an unparsable number has no key")
 	}
-	if k := phoneKeyOf(strings.Repeat("9", 10_000), "GB"); len(k) > 100 {
+	if k := l.phoneKeyOf(strings.Repeat("9", 10_000)); len(k) > 100 {
 		t.Errorf("key of a huge number is %d bytes", len(k))
 	}
-	if a, b := phoneKeyOf("+14155550100", "GB"), phoneKeyOf("+14155550101", "GB"); a == b {
+	if a, b := l.phoneKeyOf("+14155550100"), l.phoneKeyOf("+14155550101"); a == b {
 		t.Errorf("two numbers share key %q", a)
+	}
+	// National numbers are read in the Server's region.
+	us := (&Server{PhoneRegion: "US"}).NewLimiter(LimiterConfig{})
+	if a, b := us.phoneKeyOf("(415) 555-0100"), us.phoneKeyOf("+1 415 555 0100"); a != b {
+		t.Errorf("in region US: %q and %q, want one key", a, b)
 	}
 }

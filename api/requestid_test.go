@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -49,14 +48,7 @@ func TestRequestIDOverHTTP(t *testing.T) {
 
 	send := func(header ...string) response {
 		t.Helper()
-		req, err := http.NewRequest("POST", h.url+"/v1/customers/"+id+":verify", strings.NewReader(`{"verification_code":"1111"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		r := roundTrip(t, req)
+		r := h.do(t, "POST", "/v1/customers/"+id+":verify", `{"verification_code":"1111"}`, header...)
 		if r.status != http.StatusOK {
 			t.Fatalf("verify: %d %s", r.status, r.body)
 		}
@@ -111,12 +103,7 @@ func TestRequestIDOverGRPC(t *testing.T) {
 	}}}
 	h.start(t, &Server{Store: h.store, Verifier: v})
 	id := h.addCustomer(t, uuid.NewString(), "Ann", false)
-	conn, err := grpc.NewClient(h.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := customerv1.NewCustomerServiceClient(conn)
+	client := grpcClient(t, h.grpcAddr)
 
 	for sent, fresh := range map[string]bool{"grpc-id-7": false, "": true, "has space": true} {
 		ctx := context.Background()

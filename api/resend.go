@@ -13,22 +13,14 @@ import (
 // limit the Verifier's ETOOMANY becomes ResourceExhausted with the time to
 // wait (error.go).
 func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeRequest) (*customerv1.ResendCodeResponse, error) {
-	id, err := parseID("customer_id", req.GetCustomerId())
-	if err != nil {
-		return nil, s.statusError(ctx, err)
-	}
-	c, err := s.customer(ctx, id)
+	c, err := s.customer(ctx, req)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
 	if c.PhoneVerified {
-		return nil, s.statusError(ctx, coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", id))
+		return nil, s.statusError(ctx, coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", c.ID))
 	}
-	v, err := s.Verifier.ResendCode(ctx, c)
-	if err != nil {
-		return nil, s.statusError(ctx, err)
-	}
-	pv, err := verificationToProto(v)
+	pv, err := verificationToProto(s.Verifier.ResendCode(ctx, c))
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}

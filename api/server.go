@@ -8,7 +8,6 @@
 package api
 
 import (
-	"github.com/nyaruka/phonenumbers"
 	"log/slog"
 
 	"google.golang.org/grpc"
@@ -32,24 +31,6 @@ type Server struct {
 	PhoneRegion string
 }
 
-// DefaultPhoneRegion is the region of national phone numbers when none is
-// configured: the demo's numbers are British.
-const DefaultPhoneRegion = "GB"
-
-func (s *Server) phoneRegion() string {
-	if s.PhoneRegion == "" {
-		return DefaultPhoneRegion
-	}
-	return s.PhoneRegion
-}
-
-// ValidPhoneRegion reports whether region is a region phone numbers can be
-// read in, such as "GB" or "US".
-func ValidPhoneRegion(region string) bool {
-	_, ok := phonenumbers.GetSupportedRegions()[region]
-	return ok
-}
-
 var _ customerv1.CustomerServiceServer = (*Server)(nil)
 
 // logger adds the request ID of the context to each record
@@ -62,11 +43,12 @@ func (s *Server) logger() *slog.Logger {
 }
 
 // NewGRPCServer returns a gRPC server with s registered as CustomerService,
-// and gRPC server reflection (v1 and v1alpha), so that tools such as grpcurl
-// can list the services and describe their messages without the .proto files.
-// Every call gets a request ID (requestid.go) and is logged with it, and a panic in a handler is logged with its stack and
-// answered with codes.Internal instead of ending the process. These
-// interceptors run outermost, before any interceptor given in opts.
+// and gRPC server reflection (v1 and v1alpha), so that tools such as
+// grpcurl can list the services and describe their messages without the
+// .proto files. Every call gets a request ID (requestid.go) and is logged
+// with it, and a panic in a handler is logged with its stack and answered
+// with codes.Internal instead of ending the process. These interceptors run
+// outermost, before any interceptor given in opts.
 func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	log := s.logger()
 	own := []grpc.ServerOption{

@@ -11,7 +11,7 @@ import (
 // requireUTF8 answers 400 to a request whose path or query, once
 // percent-decoded, is not valid UTF-8. The gateway would copy such bytes
 // into a protobuf string field, which gRPC refuses to marshal, and the
-// client would get a 500 naming the marshaling failure. Found by FuzzHTTP.
+// client would get a 500 naming the marshaling failure.
 func requireUTF8(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !utf8.ValidString(r.URL.Path) {

@@ -1,7 +1,7 @@
 package api
 
 import (
-	"github.com/nyaruka/phonenumbers"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -14,7 +14,6 @@ import (
 const (
 	maxNameLen  = 100 // characters in a first or last name
 	maxEmailLen = 254 // the longest address SMTP can carry
-	maxPhoneLen = 64  // characters of a phone number as written, before parsing
 	maxBatchIDs = 100
 	maxEcho     = 64 // bytes of a bad value quoted back in an error message
 )
@@ -39,6 +38,14 @@ func parseID(field, s string) (string, error) {
 	return id, nil
 }
 
+// idRequest is a request that names one customer.
+type idRequest interface{ GetCustomerId() string }
+
+// customerID returns the checked customer_id of req (parseID).
+func customerID(req idRequest) (string, error) {
+	return parseID(coffeeshop.FieldCustomerID, req.GetCustomerId())
+}
+
 // echo shortens a client-supplied value for quoting in an error message.
 func echo(s string) string {
 	if len(s) <= maxEcho {
@@ -56,11 +63,11 @@ func echo(s string) string {
 // phone_verified a client may send are ignored: the service owns both.
 // Fields are checked in wire order and the first problem is reported.
 //
-// The phone number is normalized to E.164; a national number is read as one
-// of phoneRegion (an ISO 3166 code such as "GB").
-func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Customer, error) {
+// The phone number is stored in E.164 form (Server.parsePhone), so that the
+// uniqueness of numbers means something.
+func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, error) {
 	if pc == nil {
-		return nil, invalid("customer is required")
+		return nil, invalid("%s is required", coffeeshop.FieldCustomer)
 	}
 	c := &coffeeshop.Customer{
 		FirstName:   strings.TrimSpace(pc.GetFirstName()),
@@ -72,10 +79,10 @@ func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Custo
 		name, value string
 		check       func(string) string
 	}{
-		{"customer.first_name", c.FirstName, checkName},
-		{"customer.last_name", c.LastName, checkName},
-		{"customer.email", c.Email, checkEmail},
-		{"customer.phone_number", c.PhoneNumber, func(string) string { return "" }},
+		{coffeeshop.FieldFirstName, c.FirstName, checkName},
+		{coffeeshop.FieldLastName, c.LastName, checkName},
+		{coffeeshop.FieldEmail, c.Email, checkEmail},
+		{coffeeshop.FieldPhoneNumber, c.PhoneNumber, func(string) string { return "" }},
 	} {
 		if f.value == "" {
 			return nil, invalid("%s is required", f.name)
@@ -84,9 +91,9 @@ func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Custo
 			return nil, invalid("%s %s", f.name, problem)
 		}
 	}
-	phone, problem := normalizePhone(c.PhoneNumber, phoneRegion)
-	if problem != "" {
-		return nil, invalid("customer.phone_number %s", problem)
+	phone, valid := s.parsePhone(c.PhoneNumber)
+	if !valid {
+		return nil, invalid("%s must be a valid phone number, such as +14155550100", coffeeshop.FieldPhoneNumber)
 	}
 	c.PhoneNumber = phone
 	return c, nil
@@ -97,7 +104,7 @@ func newCustomer(pc *customerv1.Customer, phoneRegion string) (*coffeeshop.Custo
 
 func checkName(s string) string {
 	if utf8.RuneCountInString(s) > maxNameLen {
-		return "must be at most 100 characters"
+		return fmt.Sprintf("must be at most %d characters", maxNameLen)
 	}
 	return ""
 }
@@ -106,7 +113,7 @@ func checkEmail(s string) string {
 	at := strings.IndexByte(s, '@')
 	switch {
 	case len(s) > maxEmailLen:
-		return "must be at most 254 characters"
+		return fmt.Sprintf("must be at most %d characters", maxEmailLen)
 	case strings.ContainsFunc(s, isSpaceOrControl):
 		return "must not contain spaces"
 	case at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1:
@@ -117,19 +124,4 @@ func checkEmail(s string) string {
 
 func isSpaceOrControl(r rune) bool {
 	return r <= ' ' || r == 0x7f
-}
-
-// normalizePhone parses a phone number, written internationally (+…) or
-// nationally for region, and returns it in E.164 form, so that one phone
-// has one spelling and the uniqueness of numbers means something.
-func normalizePhone(s, region string) (string, string) {
-	const want = "must be a valid phone number, such as +14155550100"
-	if len(s) > maxPhoneLen {
-		return "", want
-	}
-	n, err := phonenumbers.Parse(s, region)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", want
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), ""
 }

@@ -9,10 +9,10 @@ import (
 )
 
 func TestNewCustomerTrimsAndIgnoresServerFields(t *testing.T) {
-	c, err := newCustomer(&customerv1.Customer{
+	c, err := (&Server{PhoneRegion: "GB"}).newCustomer(&customerv1.Customer{
 		Id: "fc6dbe1c-5621-4673-b0bd-e93b61c1019a", PhoneVerified: true,
 		FirstName: "  Ann ", LastName: "Lee", Email: " ann@example.com", PhoneNumber: "+44 7911-123456 ",
-	}, "GB")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,24 +22,30 @@ func TestNewCustomerTrimsAndIgnoresServerFields(t *testing.T) {
 	}
 }
 
-func TestNormalizePhone(t *testing.T) {
-	for _, tc := range []struct{ in, region, want string }{
-		{"+44 7911 123456", "GB", "+447911123456"},
-		{"07911 123456", "GB", "+447911123456"}, // national, read in the region
-		{"+1-415-555-0100", "GB", "+14155550100"},
-		{"(415) 555-0100", "US", "+14155550100"},
-		{"415 555 0100", "GB", ""}, // not a British number
-		{"07500514", "GB", ""},     // the demo's number is too short to be real
-		{"+44 7700 900123", "GB", ""},
-		{"123456", "US", ""},
-		{"+", "GB", ""},
-		{"", "GB", ""},
-		{"0750O514", "GB", ""},
-		{strings.Repeat("1", 65), "US", ""},
+// parsePhone gives the E.164 form of every number that parses, valid or
+// not (the limiter keys by it), and tells which are valid (creates need it).
+func TestParsePhone(t *testing.T) {
+	for _, tc := range []struct {
+		in, region, e164 string
+		valid            bool
+	}{
+		{"+44 7911 123456", "GB", "+447911123456", true},
+		{"07911 123456", "GB", "+447911123456", true}, // national, read in the region
+		{"+1-415-555-0100", "GB", "+14155550100", true},
+		{"(415) 555-0100", "US", "+14155550100", true},
+		{"415 555 0100", "GB", "+444155550100", false}, // not a British number
+		{"07500514", "GB", "+447500514", false},        // the demo's number is too short to be real
+		{"+44 7700 900123", "GB", "+447700900123", false},
+		{"123456", "US", "+1123456", false},
+		{"+", "GB", "", false},
+		{"", "GB", "", false},
+		{strings.Repeat("1", 64), "US", "", false},
+		{strings.Repeat("1", 65), "US", "", false}, // over maxPhoneLen: not parsed
+		{"+1 415 555 0100" + strings.Repeat(" ", 50), "US", "", false},
 	} {
-		got, problem := normalizePhone(tc.in, tc.region)
-		if got != tc.want || (problem == "") != (tc.want != "") {
-			t.Errorf("normalizePhone(%q, %s) = %q, %q; want %q", tc.in, tc.region, got, problem, tc.want)
+		e164, valid := parsePhone(tc.in, tc.region)
+		if e164 != tc.e164 || valid != tc.valid {
+			t.Errorf("parsePhone(%q, %s) = %q, %v; want %q, %v", tc.in, tc.region, e164, valid, tc.e164, tc.valid)
 		}
 	}
 }

@@ -9,15 +9,11 @@ import (
 // GetVerification returns the state of the customer's latest verification,
 // or NotFound when the customer has none.
 func (s *Server) GetVerification(ctx context.Context, req *customerv1.GetVerificationRequest) (*customerv1.GetVerificationResponse, error) {
-	id, err := parseID("customer_id", req.GetCustomerId())
+	id, err := customerID(req)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	v, err := s.Verifier.GetVerification(ctx, id)
-	if err != nil {
-		return nil, s.statusError(ctx, err)
-	}
-	pv, err := verificationToProto(v)
+	pv, err := verificationToProto(s.Verifier.GetVerification(ctx, id))
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}

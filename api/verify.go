@@ -2,12 +2,12 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"google.golang.org/grpc/metadata"
 
+	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
 
@@ -16,13 +16,13 @@ import (
 // idempotency key is the body's request_id or the idempotency-key metadata
 // (the Idempotency-Key HTTP header); both may be given if they agree.
 func (s *Server) VerifyCustomer(ctx context.Context, req *customerv1.VerifyCustomerRequest) (*customerv1.VerifyCustomerResponse, error) {
-	id, err := parseID("customer_id", req.GetCustomerId())
+	id, err := customerID(req)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
 	code := strings.TrimSpace(req.GetVerificationCode())
 	if code == "" {
-		return nil, s.statusError(ctx, invalid("verification_code is required"))
+		return nil, s.statusError(ctx, invalid("%s is required", coffeeshop.FieldVerificationCode))
 	}
 	requestID, err := idempotencyKey(ctx, req.GetRequestId())
 	if err != nil {
@@ -32,12 +32,9 @@ func (s *Server) VerifyCustomer(ctx context.Context, req *customerv1.VerifyCusto
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	// The Verifier must report what this attempt did; "unspecified" or an
-	// unknown value would leave the client guessing, so it is a failure of
-	// the service and not an answer.
-	wire, ok := resultToProto(res)
-	if !ok || wire == customerv1.VerificationResult_VERIFICATION_RESULT_UNSPECIFIED {
-		return nil, s.statusError(ctx, fmt.Errorf("verifier returned result %d (%v) for customer %s", int(res), res, id))
+	wire, err := resultToProto(res, id)
+	if err != nil {
+		return nil, s.statusError(ctx, err)
 	}
 	return &customerv1.VerifyCustomerResponse{CustomerId: id, Result: wire}, nil
 }
@@ -58,7 +55,7 @@ func idempotencyKey(ctx context.Context, field string) (string, error) {
 		case key == "":
 			key = v
 		default:
-			return "", invalid("request_id and the Idempotency-Key header differ")
+			return "", invalid("%s and the Idempotency-Key header differ", coffeeshop.FieldRequestID)
 		}
 	}
 	return key, nil

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coffeeshop/coffeeshop"
 )
 
 // Config is one run's settings.
@@ -43,7 +45,7 @@ func (c Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
 		errs = append(errs, fmt.Errorf("-c %d: must be between 1 and 1024", c.Concurrency))
 	}
-	if len(c.Code) < 1 || strings.Trim(c.Code, "0123456789") != "" {
+	if !coffeeshop.IsDigits(c.Code) {
 		errs = append(errs, fmt.Errorf("--code %q: must be digits", c.Code))
 	}
 	if c.Timeout <= 0 {

@@ -10,7 +10,7 @@ import (
 
 func TestBenchHelpAndBadSettings(t *testing.T) {
 	code, out := runArgs(t, "bench", "--help")
-	if code != 0 || !strings.Contains(out, "Usage: coffeeshop bench") || !strings.Contains(out, "-n [COFFEESHOP_BENCH_N]") {
+	if code != 0 || !strings.Contains(out, "Usage: coffeeshop bench") || !strings.Contains(out, "-n, --n=1000") || !strings.Contains(out, "$COFFEESHOP_BENCH_N") {
 		t.Errorf("bench --help: exit %d, %q", code, out)
 	}
 	if code, out := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bench ") {
@@ -22,7 +22,7 @@ func TestBenchHelpAndBadSettings(t *testing.T) {
 	}{
 		{[]string{"bench", "--url", "127.0.0.1:8081"}, "--url"},
 		{[]string{"bench", "-n", "0"}, "-n 0"},
-		{[]string{"bench", "-c", "-1"}, "-c -1"},
+		{[]string{"bench", "--c=-1"}, "-c -1"},
 		{[]string{"bench", "--code", "12ab"}, "--code"},
 		{[]string{"bench", "--timeout", "-1s"}, "--timeout"},
 	} {

@@ -10,40 +10,19 @@ import (
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
 )
 
-// ceilingFlags binds the engine ceiling's settings (ceiling).
-func (fs *flagSet) ceilingFlags() {
-	c := &fs.cfg.Ceiling
-	fs.integer(&c.N, "n", "COFFEESHOP_CEILING_N", 2000, "trivial workflows to start and await")
-	fs.integer(&c.Concurrency, "c", "COFFEESHOP_CEILING_CONCURRENCY", 32, "workflows in flight at once")
-	fs.boolean(&fs.cfg.BenchJSON, "json", "COFFEESHOP_CEILING_JSON", false, "print the report as JSON")
-	fs.str(&fs.cfg.LogLevel, "log-level", "COFFEESHOP_LOG_LEVEL", "warn", "debug, info, warn or error")
-	fs.cfg.LogFormat = "text"
-}
-
-// validateCeiling checks the ceiling's settings when the subcommand is
-// ceiling.
-func (fs *flagSet) validateCeiling() []error {
-	if fs.Name() != "ceiling" {
-		return nil
-	}
-	if err := fs.cfg.Ceiling.Validate(); err != nil {
-		return []error{err}
-	}
-	return nil
-}
-
-// runCeiling measures the engine's ceiling on a server, client and worker
-// set up exactly as dev sets up its own, so that the figure is the limit of
-// dev's engine and nothing else.
-func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
-	log := cfg.logger()
+// run measures the engine's ceiling on a server, client and worker set up
+// exactly as dev sets up its own, so that the figure is the limit of dev's
+// engine and nothing else.
+func (c *ceilingCmd) run(ctx context.Context, stdout io.Writer) error {
 	setStickyCache()
 	dir, err := os.MkdirTemp("", "coffeeshop-ceiling-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg.DataDir, cfg.TemporalAddr, cfg.UIAddr = dir, "127.0.0.1:0", ""
+	cfg := &Config{embeddedTemporalFlags: embeddedTemporalFlags{DataDir: dir, TemporalAddr: "127.0.0.1:0"},
+		logFlags: logFlags{LogLevel: c.LogLevel, LogFormat: "text"}}
+	log := cfg.logger()
 	srv, err := startEmbeddedTemporal(ctx, cfg, "")
 	if err != nil {
 		return err
@@ -55,7 +34,7 @@ func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer tc.Close()
 
-	cc := cfg.Ceiling
+	cc := c.config()
 	cc.WorkerOptions = workerOptions()
 	// The first workflows pay for creating the task queue and the first
 	// polls; they are not part of the figure.
@@ -68,7 +47,7 @@ func runCeiling(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.BenchJSON {
+	if c.JSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)

@@ -8,7 +8,7 @@ import (
 
 func TestCeilingHelpAndBadSettings(t *testing.T) {
 	code, out := runArgs(t, "ceiling", "--help")
-	if code != 0 || !strings.Contains(out, "Usage: coffeeshop ceiling") || !strings.Contains(out, "-c [COFFEESHOP_CEILING_CONCURRENCY]") {
+	if code != 0 || !strings.Contains(out, "Usage: coffeeshop ceiling") || !strings.Contains(out, "-c, --c=32") || !strings.Contains(out, "$COFFEESHOP_CEILING_CONCURRENCY") {
 		t.Errorf("ceiling --help: exit %d, %q", code, out)
 	}
 	for _, tc := range []struct {

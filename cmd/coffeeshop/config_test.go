@@ -51,12 +51,13 @@ func TestBadSettingsNameTheFlag(t *testing.T) {
 func TestEnvironmentSetsDefaults(t *testing.T) {
 	t.Setenv("TEMPORAL_ADDRESS", "not an address")
 	code, out := runArgs(t, "worker")
-	if code != 2 || !strings.Contains(out, "--temporal-address") {
+	if code != 2 || !strings.Contains(out, "--temporal-address") || !strings.Contains(out, "TEMPORAL_ADDRESS") {
 		t.Errorf("exit %d, output %q; want the env value validated as --temporal-address", code, out)
 	}
 	// A flag wins over the environment.
-	t.Setenv("COFFEESHOP_FIXED_CODE", "xx")
-	code, out = runArgs(t, "worker", "--fixed-code", "12ab", "--temporal-address", "127.0.0.1:1")
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	t.Setenv("COFFEESHOP_FIXED_CODE", "1111")
+	code, out = runArgs(t, "worker", "--fixed-code", "12ab")
 	if code != 2 || !strings.Contains(out, `"12ab"`) {
 		t.Errorf("exit %d, output %q; want the flag's value checked", code, out)
 	}
@@ -74,7 +75,7 @@ func TestHelpAndUnknownCommands(t *testing.T) {
 	if code, out := runArgs(t, "brew"); code != 2 || !strings.Contains(out, `unknown command "brew"`) {
 		t.Errorf("unknown command: exit %d, %q", code, out)
 	}
-	if code, out := runArgs(t, "dev", "extra"); code != 2 || !strings.Contains(out, `unexpected argument "extra"`) {
+	if code, out := runArgs(t, "dev", "extra"); code != 2 || !strings.Contains(out, "unexpected argument extra") {
 		t.Errorf("extra argument: exit %d, %q", code, out)
 	}
 }
@@ -122,52 +123,59 @@ func TestBadRateLimitSettingsNameTheFlag(t *testing.T) {
 	}
 }
 
-// parseFlags binds a command's flags as run does and validates the limit
-// settings, without running it. (Other settings may be required, such as
-// api's --code-secret; they are not what these tests are about.)
-func parseFlags(t *testing.T, name string, args ...string) *Config {
+// parseConfig parses the command line name args as run does, without
+// validating or loading, and returns the settings the subcommand's wiring
+// gets.
+func parseConfig(t *testing.T, name string, args ...string) *Config {
 	t.Helper()
-	return parseAndCheck(t, (*flagSet).validateLimits, name, args...)
+	return parseCmd(t, name, args...).(interface{ config() *Config }).config()
 }
 
-// parseAndCheck binds a command's flags as run does, parses args and runs
-// only the given validation.
-func parseAndCheck(t *testing.T, validate func(*flagSet) []error, name string, args ...string) *Config {
+// loadConfig is parseConfig that also validates and loads, as run does.
+func loadConfig(t *testing.T, name string, args ...string) *Config {
 	t.Helper()
-	var cfg Config
-	fs := newFlagSet(name, "", &cfg)
-	fs.SetOutput(io.Discard)
-	commands[name].bind(fs)
-	if err := fs.Parse(args); err != nil {
+	cmd := parseCmd(t, name, args...)
+	if err := cmd.validate(); err != nil {
 		t.Fatalf("%s %v: %v", name, args, err)
 	}
-	if errs := validate(fs); len(errs) > 0 {
-		t.Fatalf("%s %v: %v", name, args, errs)
+	if err := cmd.(interface{ load() error }).load(); err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
 	}
-	return &cfg
+	return cmd.(interface{ config() *Config }).config()
+}
+
+func parseCmd(t *testing.T, name string, args ...string) command {
+	t.Helper()
+	var c cli
+	p, err := newParser(&c, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmd, err := parseCommand(p, append([]string{name}, args...))
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return cmd
 }
 
 func TestRateLimitSettings(t *testing.T) {
 	for _, cmd := range []string{"dev", "api"} {
-		cfg := parseFlags(t, cmd)
-		limits, proxies, err := cfg.limits()
-		if err != nil || !maps.Equal(limits, api.DefaultLimits()) || len(proxies) != 0 || cfg.NoRateLimit {
-			t.Errorf("%s defaults: %v, %v, %v, no-rate-limit %v; want api.DefaultLimits, no proxies, limits on",
-				cmd, limits, proxies, err, cfg.NoRateLimit)
+		cfg := parseConfig(t, cmd)
+		limits, proxies := cfg.limits(), cfg.TrustedProxies
+		if !maps.Equal(limits, api.DefaultLimits()) || len(proxies) != 0 || cfg.NoRateLimit {
+			t.Errorf("%s defaults: %v, %v, no-rate-limit %v; want api.DefaultLimits, no proxies, limits on",
+				cmd, limits, proxies, cfg.NoRateLimit)
 		}
 	}
 
 	t.Setenv("COFFEESHOP_RATE_LIMIT_RESEND_PHONE", "2/1h")
 	t.Setenv("COFFEESHOP_RATE_LIMIT_VERIFY_IP", "1/1s")
 	t.Setenv("COFFEESHOP_NO_RATE_LIMIT", "true")
-	cfg := parseFlags(t, "api",
+	cfg := parseConfig(t, "api",
 		"--rate-limit-verify-ip", "off", // the flag beats the environment
 		"--rate-limit-create-phone", "3/30m",
 		"--trusted-proxy", "10.0.0.0/8, 192.0.2.7")
-	limits, proxies, err := cfg.limits()
-	if err != nil {
-		t.Fatal(err)
-	}
+	limits, proxies := cfg.limits(), cfg.TrustedProxies
 	def := api.DefaultLimits()
 	want := api.Limits{
 		api.CreateMethod: {PerIP: def[api.CreateMethod].PerIP, PerPhone: api.Rate{Count: 3, Per: 30 * time.Minute}},
@@ -183,7 +191,7 @@ func TestRateLimitSettings(t *testing.T) {
 	if !cfg.NoRateLimit {
 		t.Error("COFFEESHOP_NO_RATE_LIMIT=true did not turn the per-address limits off")
 	}
-	if cfg := parseFlags(t, "dev", "--no-rate-limit"); !cfg.NoRateLimit {
+	if cfg := parseConfig(t, "dev", "--no-rate-limit"); !cfg.NoRateLimit {
 		t.Error("dev --no-rate-limit not set")
 	}
 }
@@ -191,7 +199,7 @@ func TestRateLimitSettings(t *testing.T) {
 func TestRateLimitFlagsInHelp(t *testing.T) {
 	for _, cmd := range []string{"dev", "api"} {
 		_, out := runArgs(t, cmd, "--help")
-		for _, f := range []string{"--no-rate-limit", "--trusted-proxy", "--rate-limit-create-ip", "--rate-limit-verify-phone", "COFFEESHOP_RATE_LIMIT_RESEND_PHONE", `"30/10m"`} {
+		for _, f := range []string{"--no-rate-limit", "--trusted-proxy", "--rate-limit-create-ip", "--rate-limit-verify-phone", "COFFEESHOP_RATE_LIMIT_RESEND_PHONE", "=30/10m"} {
 			if !strings.Contains(out, f) {
 				t.Errorf("%s --help lacks %s", cmd, f)
 			}
@@ -201,5 +209,64 @@ func TestRateLimitFlagsInHelp(t *testing.T) {
 		if _, out := runArgs(t, cmd, "--help"); strings.Contains(out, "rate-limit") {
 			t.Errorf("%s --help lists rate limits it does not use", cmd)
 		}
+	}
+}
+
+// TestUnparsableValuesStopTheStart: a value of any kind that does not
+// parse, from the environment or a flag, stops the start with exit 2 and
+// names the flag, its variable and what is expected.
+func TestUnparsableValuesStopTheStart(t *testing.T) {
+	for _, tc := range []struct {
+		env, value string
+		want       []string
+	}{
+		{"COFFEESHOP_RANDOM_CODES", "yes-please", []string{"--random-codes", "true, 1, yes, false, 0 or no"}},
+		{"COFFEESHOP_NO_RATE_LIMIT", "on", []string{"--no-rate-limit", "true, 1, yes"}},
+		{"COFFEESHOP_SHUTDOWN_TIMEOUT", "20", []string{"--shutdown-timeout", "expected duration", "missing unit"}},
+		{"COFFEESHOP_CODE_TTL", "two minutes", []string{"--code-ttl", "expected duration"}},
+		{"COFFEESHOP_CODE_LENGTH", "four", []string{"--code-length", "expected a valid 64 bit int"}},
+		{"COFFEESHOP_MAX_ATTEMPTS", "3.5", []string{"--max-attempts", "int"}},
+		{"COFFEESHOP_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal", []string{"--trusted-proxy", "not an IP address or CIDR prefix"}},
+		{"COFFEESHOP_RATE_LIMIT_CREATE_IP", "30 per minute", []string{"--rate-limit-create-ip", "N/duration"}},
+		{"COFFEESHOP_RATE_LIMIT_VERIFY_PHONE", "10/fortnight", []string{"--rate-limit-verify-phone"}},
+		{"COFFEESHOP_LOG_FORMAT", "xml", []string{"--log-format", "must be text or json"}},
+		{"COFFEESHOP_LOG_LEVEL", "loud", []string{"--log-level", "must be debug, info, warn or error"}},
+		{"COFFEESHOP_SMS_PROVIDER", "carrier-pigeon", []string{"--sms-provider", "must be console or twilio"}},
+		{"COFFEESHOP_HTTP_ADDR", "8081", []string{"--http-addr", "must be host:port"}},
+		{"COFFEESHOP_UI_ADDR", "127.0.0.1:http", []string{"--ui-addr", "port must be a number"}},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			code, out := runArgs(t, "dev")
+			if code != 2 || !strings.Contains(out, tc.env) {
+				t.Errorf("exit %d, output %q; want exit 2 naming %s", code, out, tc.env)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output %q does not say %q", out, w)
+				}
+			}
+		})
+	}
+	// The same values as flags.
+	for _, args := range [][]string{
+		{"--random-codes=yes-please"}, {"--shutdown-timeout", "20"}, {"--code-length", "four"},
+		{"--trusted-proxy", "proxy.internal"}, {"--rate-limit-resend-ip", "lots"}, {"--log-format", "xml"},
+	} {
+		code, out := runArgs(t, append([]string{"dev"}, args...)...)
+		flag, _, _ := strings.Cut(args[0], "=")
+		if code != 2 || !strings.Contains(out, flag) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", args, code, out, flag)
+		}
+	}
+}
+
+// TestRangeErrorsNameTheVariable: a value that parses but is out of range
+// names the flag and its variable too.
+func TestRangeErrorsNameTheVariable(t *testing.T) {
+	t.Setenv("COFFEESHOP_MAX_ATTEMPTS", "0")
+	code, out := runArgs(t, "dev")
+	if code != 2 || !strings.Contains(out, "--max-attempts=0 (COFFEESHOP_MAX_ATTEMPTS): must be between 1 and 100") {
+		t.Errorf("exit %d, output %q", code, out)
 	}
 }

@@ -5,100 +5,27 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
+
+	"github.com/alecthomas/kong"
 )
 
-const usage = `coffeeshop — durable phone verification on Temporal
-
-Usage: coffeeshop [command] [flags]
-
-Commands:
-  dev       everything in one process: embedded Temporal server and UI, worker,
-            gRPC and HTTP API, SQLite customer store (the default command)
-  temporal  only the embedded Temporal server and Web UI
-  worker    the verification worker, against any Temporal frontend and database
-  api       the gRPC and HTTP/JSON API, against any Temporal frontend and database
-  bench     load tool: signs up, verifies and reads back customers through any
-            server's HTTP API and reports throughput, latency and stale answers
-  ceiling   the engine's ceiling: trivial workflows/s on an embedded server
-            with dev's settings, the limit bench's figures are compared with
-  version   prints the version, VCS revision and Go version (also --version)
-
-Run "coffeeshop <command> --help" for a command's flags.
-`
-
-// command is one subcommand: it binds its flags and runs until ctx ends.
-type command struct {
-	summary string
-	bind    func(fs *flagSet)
-	run     func(ctx context.Context, cfg *Config, stdout io.Writer) error
-}
-
-var commands = map[string]command{
-	"dev": {
-		summary: "Runs everything in one process: the embedded Temporal server and Web UI, the worker,\nthe gRPC and HTTP/JSON API and a SQLite customer store in --data-dir.",
-		bind: func(fs *flagSet) {
-			fs.embeddedTemporalFlags()
-			fs.apiFlags()
-			fs.codeFlags("1234")
-			fs.encryptionFlags(true)
-			fs.logFlags("text")
-			fs.opsFlags(false)
-		},
-		run: runDev,
-	},
-	"temporal": {
-		summary: "Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI.\nWith --temporal-tls-cert and --temporal-tls-key its frontend serves TLS.",
-		bind: func(fs *flagSet) {
-			fs.embeddedTemporalFlags()
-			fs.embeddedTLSFlags()
-			fs.encryptionFlags(true)
-			fs.logFlags("text")
-		},
-		run: runTemporal,
-	},
-	"worker": {
-		summary: "Runs the verification worker against a Temporal frontend and the customer database.\nCodes are crypto-random unless --fixed-code is given.",
-		bind: func(fs *flagSet) {
-			fs.remoteTemporalFlags()
-			fs.codeFlags("")
-			fs.encryptionFlags(false)
-			fs.logFlags("json")
-			fs.opsFlags(true)
-		},
-		run: runWorker,
-	},
-	"api": {
-		summary: "Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database.",
-		bind: func(fs *flagSet) {
-			fs.remoteTemporalFlags()
-			fs.apiFlags()
-			fs.encryptionFlags(false)
-			fs.logFlags("json")
-			fs.opsFlags(false)
-		},
-		run: runAPI,
-	},
-	"bench": {
-		summary: "Drives a server's HTTP/JSON API: creates -n customers, -c at a time, verifies each with --code\n(after a wrong code with --wrong-first) and reads each back, then prints per operation requests,\nok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and\ncustomers not verified. Exits 1 if any answer was stale or any customer is not verified.\nStart dev with --no-rate-limit for load runs: the per-IP limits would answer 429.",
-		bind: func(fs *flagSet) {
-			fs.benchFlags()
-		},
-		run: runBench,
-	},
-	"ceiling": {
-		summary: "Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a\nfresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time,\nwith the verification worker's settings, and prints workflows/s and latencies. A verification\ncannot be cheaper than such a workflow; docs/benchmarks.md compares the two.",
-		bind: func(fs *flagSet) {
-			fs.ceilingFlags()
-		},
-		run: runCeiling,
-	},
+// command is a subcommand's settings and what it does with them.
+type command interface {
+	// validate checks the settings, reading nothing; it names each bad
+	// one.
+	validate() error
+	// run runs until ctx ends.
+	run(ctx context.Context, stdout io.Writer) error
 }
 
 func main() {
@@ -107,65 +34,191 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// kongExit is how kong's exit after --help reaches run: as a panic that
+// run recovers, so that tests can call run.
+type kongExit int
+
 // run executes the command line args and returns the exit code: 0 on a clean
-// stop, 2 for a usage error, 1 for any other failure.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	name := "dev"
-	if len(args) > 0 {
-		switch a := args[0]; {
-		case a == "help" || a == "-h" || a == "--help" || a == "-help":
-			fmt.Fprint(stdout, usage)
-			return 0
-		case a == "version" || a == "--version" || a == "-version":
-			if len(args) > 1 {
-				fmt.Fprintf(stderr, "coffeeshop version: unexpected argument %q\n", args[1])
-				return 2
+// stop, 2 for a usage error or bad settings, 1 for any other failure.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	var c cli
+	parser, err := newParser(&c, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "coffeeshop: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(kongExit)
+			if !ok {
+				panic(r)
 			}
-			printVersion(stdout)
-			return 0
-		case a != "" && a[0] != '-':
-			name, args = a, args[1:]
+			code = int(e)
+		}
+	}()
+	switch {
+	case len(args) == 0 || strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "--help", "--version", "-version"}, args[0]):
+		args = append([]string{"dev"}, args...) // dev is the default command
+	case args[0] == "help":
+		args = []string{"--help"}
+	case args[0] == "--version" || args[0] == "-version":
+		args[0] = "version"
+	case !strings.HasPrefix(args[0], "-") && !slices.Contains(commandNames(parser), args[0]):
+		fmt.Fprintf(stderr, "coffeeshop: unknown command %q; the commands are %s (coffeeshop --help)\n",
+			args[0], strings.Join(commandNames(parser), ", "))
+		return 2
+	}
+	name, cmd, err := parseCommand(parser, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "coffeeshop %s: %v\n", args[0], err)
+		return 2
+	}
+	if err := cmd.validate(); err != nil {
+		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, describeSettingErrors(err, envNames(parser)))
+		return 2
+	}
+	if l, ok := cmd.(interface{ load() error }); ok {
+		if err := l.load(); err != nil {
+			fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n  %v\n", name, err)
+			return 2
 		}
 	}
-	cmd, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(stderr, "coffeeshop: unknown command %q\n\n%s", name, usage)
-		return 2
-	}
-	var cfg Config
-	fs := newFlagSet(name, cmd.summary, &cfg)
-	fs.SetOutput(stderr)
-	cmd.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "coffeeshop %s: unexpected argument %q\n", name, fs.Arg(0))
-		return 2
-	}
-	if err := fs.validate(); err != nil {
-		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, err)
-		return 2
-	}
-	if fs.used["log-format"] {
+	if l, ok := cmd.(interface{ logSettings() *logFlags }); ok {
 		// Whatever logs to slog.Default() or the standard log package
-		// (the stores' migrations, libraries) logs in --log-format too.
-		slog.SetDefault(cfg.logger())
-	}
-	if cfg.PprofAddr != "" {
-		stopPprof, err := servePprof(cfg.PprofAddr, slog.Default())
-		if err != nil {
-			fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)
-			return 1
+		// (the stores' migrations, libraries) follows --log-format too.
+		slog.SetDefault(l.logSettings().logger())
+		if addr := l.logSettings().PprofAddr; addr != "" {
+			stopPprof, err := servePprof(string(addr), slog.Default())
+			if err != nil {
+				fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)
+				return 1
+			}
+			defer stopPprof()
 		}
-		defer stopPprof()
 	}
-	if err := cmd.run(ctx, &cfg, stdout); err != nil {
+	if err := cmd.run(ctx, stdout); err != nil {
 		fmt.Fprintf(stderr, "coffeeshop %s: %v\n", name, err)
 		return 1
 	}
 	return 0
+}
+
+// newParser builds the command line parser of c.
+func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {
+	return kong.New(c,
+		kong.Name("coffeeshop"),
+		kong.Description("Durable phone verification on Temporal. Without a command: dev. Every flag has an environment variable, shown after it; a flag beats its variable, which beats the default."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
+		kong.ConfigureHelp(kong.HelpOptions{NoExpandSubcommands: true}),
+		kongVars(),
+	)
+}
+
+// parseCommand parses args and returns the subcommand they select, with
+// its settings.
+func parseCommand(k *kong.Kong, args []string) (string, command, error) {
+	kctx, err := k.Parse(args)
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := kctx.Selected().Target.Addr().Interface().(command)
+	if t, ok := cmd.(interface{ readAuthToken() }); ok {
+		t.readAuthToken() // a variable without a flag
+	}
+	return kctx.Selected().Name, cmd, nil
+}
+
+// commandNames are the subcommands' names.
+func commandNames(k *kong.Kong) []string {
+	var names []string
+	for _, n := range k.Model.Children {
+		names = append(names, n.Name)
+	}
+	return names
+}
+
+// envNames maps each flag's name to its environment variables.
+func envNames(k *kong.Kong) map[string][]string {
+	envs := map[string][]string{}
+	_ = kong.Visit(k.Model, func(n kong.Visitable, next kong.Next) error {
+		if f, ok := n.(*kong.Flag); ok && len(f.Envs) > 0 {
+			envs[f.Name] = f.Envs
+		}
+		return next(nil)
+	})
+	return envs
+}
+
+// flagMention is a flag named in a message, with the value it was given.
+var flagMention = regexp.MustCompile(`--([a-z][a-z0-9-]*)(=[^\s,:;()]+)?`)
+
+// withEnvNames adds the environment variables of each flag msg names.
+func withEnvNames(msg string, envs map[string][]string) string {
+	return flagMention.ReplaceAllStringFunc(msg, func(m string) string {
+		name := flagMention.FindStringSubmatch(m)[1]
+		if len(envs[name]) == 0 {
+			return m
+		}
+		return m + " (" + strings.Join(envs[name], " or ") + ")"
+	})
+}
+
+// settingError is a bad value of one flag.
+type settingError struct {
+	flag  string // without dashes
+	value string // as given, quoted if a string; "" for a secret
+	msg   string // what is expected
+}
+
+func (e *settingError) Error() string { return e.describe(nil) }
+
+// describe names the flag, its environment variables envs, the value and
+// what is expected.
+func (e *settingError) describe(envs []string) string {
+	s := "--" + e.flag
+	if e.value != "" {
+		s += "=" + e.value
+	}
+	if len(envs) > 0 {
+		s += " (" + strings.Join(envs, " or ") + ")"
+	}
+	return s + ": " + e.msg
+}
+
+// badSetting returns the settingError of flag whose value is value: nil
+// for a secret, which is never shown.
+func badSetting(flag string, value any, format string, args ...any) error {
+	e := &settingError{flag: flag, msg: fmt.Sprintf(format, args...)}
+	switch v := value.(type) {
+	case nil:
+	case string:
+		e.value = strconv.Quote(v)
+	case hostPort:
+		e.value = strconv.Quote(string(v))
+	default:
+		e.value = fmt.Sprint(v)
+	}
+	return e
+}
+
+// describeSettingErrors writes the errors of validate one a line, each
+// bad flag with its environment variables.
+func describeSettingErrors(err error, envs map[string][]string) string {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	var lines []string
+	for _, e := range errs {
+		var se *settingError
+		if errors.As(e, &se) {
+			lines = append(lines, "  "+se.describe(envs[se.flag]))
+		} else {
+			lines = append(lines, "  "+withEnvNames(e.Error(), envs))
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -17,49 +17,8 @@ import (
 
 // Operations: health endpoints, metrics and the shutdown deadline.
 
-// defaultShutdownTimeout leaves room under the 30 s a container platform
-// usually allows between SIGTERM and SIGKILL.
-const defaultShutdownTimeout = 20 * time.Second
-
-// defaultHealthAddr is where a worker serves /healthz, /readyz and
-// /metrics; the API processes use their HTTP port.
-const defaultHealthAddr = "127.0.0.1:8082"
-
 // readinessTimeout bounds each readiness check.
 const readinessTimeout = 2 * time.Second
-
-// opsFlags binds --metrics-addr and --shutdown-timeout, and for the worker
-// (which has no HTTP port of its own) --health-addr.
-func (fs *flagSet) opsFlags(worker bool) {
-	c := fs.cfg
-	where := "the HTTP API's port (--http-addr)"
-	if worker {
-		where = "--health-addr"
-		fs.str(&c.HealthAddr, "health-addr", "COFFEESHOP_HEALTH_ADDR", defaultHealthAddr,
-			"listen address of /healthz, /readyz and /metrics; empty: off")
-	}
-	fs.str(&c.MetricsAddr, "metrics-addr", "COFFEESHOP_METRICS_ADDR", "",
-		"serve Prometheus /metrics on this address of its own; empty: on "+where)
-	fs.duration(&c.ShutdownTimeout, "shutdown-timeout", "COFFEESHOP_SHUTDOWN_TIMEOUT", defaultShutdownTimeout,
-		"on SIGTERM or SIGINT, how long in-flight requests and running activities may take to finish")
-}
-
-// validateOps checks the settings opsFlags binds.
-func (fs *flagSet) validateOps() []error {
-	c := fs.cfg
-	var errs []error
-	for _, a := range []struct{ name, val string }{{"health-addr", c.HealthAddr}, {"metrics-addr", c.MetricsAddr}} {
-		if fs.used[a.name] && a.val != "" {
-			if err := checkHostPort(a.val); err != nil {
-				errs = append(errs, fmt.Errorf("--%s %q: %w", a.name, a.val, err))
-			}
-		}
-	}
-	if fs.used["shutdown-timeout"] && (c.ShutdownTimeout < 0 || c.ShutdownTimeout > 10*time.Minute) {
-		errs = append(errs, fmt.Errorf("--shutdown-timeout %s: must be between 0s and 10m", c.ShutdownTimeout))
-	}
-	return errs
-}
 
 // ops is a process's metrics registry, its readiness checks and the
 // listeners of its own that serve them.
@@ -128,14 +87,14 @@ func (o *ops) healthMux() *http.ServeMux {
 // for a worker --health-addr (with /metrics unless --metrics-addr is set).
 func (o *ops) serveOwn(worker bool) error {
 	if worker && o.cfg.HealthAddr != "" {
-		if err := o.listen("health-addr", o.cfg.HealthAddr, o.healthMux()); err != nil {
+		if err := o.listen("health-addr", string(o.cfg.HealthAddr), o.healthMux()); err != nil {
 			return err
 		}
 	}
 	if o.cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", o.metrics.Handler())
-		if err := o.listen("metrics-addr", o.cfg.MetricsAddr, mux); err != nil {
+		if err := o.listen("metrics-addr", string(o.cfg.MetricsAddr), mux); err != nil {
 			return err
 		}
 	}

@@ -127,7 +127,7 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	dir := t.TempDir()
-	srv, err := startEmbeddedTemporal(ctx, &Config{DataDir: dir, TemporalAddr: "127.0.0.1:0", LogLevel: "warn"}, "")
+	srv, err := startEmbeddedTemporal(ctx, &Config{embeddedTemporalFlags: embeddedTemporalFlags{DataDir: dir, TemporalAddr: "127.0.0.1:0"}, logFlags: logFlags{LogLevel: logLevel(slog.LevelWarn)}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,17 +334,17 @@ func TestOpsSettings(t *testing.T) {
 			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
 		}
 	}
-	cfg := parseAndCheck(t, (*flagSet).validateOps, "worker")
-	if cfg.HealthAddr != defaultHealthAddr || cfg.MetricsAddr != "" || cfg.ShutdownTimeout != defaultShutdownTimeout {
+	cfg := parseConfig(t, "worker")
+	if cfg.HealthAddr != "127.0.0.1:8082" || cfg.MetricsAddr != "" || cfg.ShutdownTimeout != 20*time.Second {
 		t.Errorf("worker defaults: health %q, metrics %q, shutdown %s", cfg.HealthAddr, cfg.MetricsAddr, cfg.ShutdownTimeout)
 	}
 	t.Setenv("COFFEESHOP_SHUTDOWN_TIMEOUT", "5s")
 	t.Setenv("COFFEESHOP_HEALTH_ADDR", "")
-	cfg = parseAndCheck(t, (*flagSet).validateOps, "worker", "--metrics-addr", "127.0.0.1:9090")
+	cfg = parseConfig(t, "worker", "--metrics-addr", "127.0.0.1:9090")
 	if cfg.HealthAddr != "" || cfg.MetricsAddr != "127.0.0.1:9090" || cfg.ShutdownTimeout != 5*time.Second {
 		t.Errorf("from env and flags: health %q, metrics %q, shutdown %s", cfg.HealthAddr, cfg.MetricsAddr, cfg.ShutdownTimeout)
 	}
-	if code, out := runArgs(t, "api", "--health-addr", "127.0.0.1:0"); code != 2 || !strings.Contains(out, "not defined") {
+	if code, out := runArgs(t, "api", "--health-addr", "127.0.0.1:0"); code != 2 || !strings.Contains(out, "unknown flag --health-addr") {
 		t.Errorf("api --health-addr: exit %d, %q; want a usage error: its health endpoints are on --http-addr", code, out)
 	}
 }

@@ -5,8 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -82,10 +81,6 @@ var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(st
 // startWorker starts polling the verification task queue. Its Stop lets
 // running activities finish for up to --shutdown-timeout.
 func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *ops, log *slog.Logger) (worker.Worker, error) {
-	secret, err := cfg.codeSecret()
-	if err != nil {
-		return nil, err
-	}
 	setStickyCache() // a no-op when dev has made it already
 	opts := workerOptions()
 	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
@@ -95,11 +90,11 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 	// out without its result being recorded is sent a second time.
 	opts.WorkerStopTimeout = cfg.ShutdownTimeout
 	w := worker.New(tc, verify.TaskQueue, opts)
-	if cfg.SMS.Provider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
+	if cfg.SMSProvider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
 		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 	}
-	sender := o.instrumentSMS(cfg.smsSender(log), cfg.SMS.Provider)
-	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: secret,
+	sender := o.instrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider))
+	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: cfg.secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -107,102 +102,41 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 	return w, nil
 }
 
-// apiServer is the running gRPC and HTTP API.
+// apiServer is the running API, under the names run.go uses.
 type apiServer struct {
-	grpc     *grpc.Server
-	http     *http.Server
-	grpcAddr string
-	httpAddr string
-	errc     chan error
-	// closeGateway ends the gateway's connection to the gRPC server, once
-	// the HTTP requests that use it are done.
-	closeGateway    context.CancelFunc
-	shutdownTimeout time.Duration
+	*api.Listener
+	grpcAddr, httpAddr string
+	errc               <-chan error
+	shutdownTimeout    time.Duration
 }
+
+// stop lets in-flight requests finish for up to --shutdown-timeout.
+func (s *apiServer) stop() { s.Shutdown(s.shutdownTimeout) }
 
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
 func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *ops, log *slog.Logger) (*apiServer, error) {
-	verifier, err := newVerifier(cfg, tc)
-	if err != nil {
-		return nil, err
-	}
+	verifier := newVerifier(cfg, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
-	limits, proxies, err := cfg.limits()
-	if err != nil {
-		return nil, err
-	}
+	limits, proxies := cfg.limits(), []netip.Prefix(cfg.TrustedProxies)
 	// One ClientIPs for both: its secret token is how the gRPC server tells
 	// the gateway's calls (which carry the HTTP client's address) from
 	// those of a gRPC client that claims an address.
 	ips := api.NewClientIPs(proxies)
-	limiter := api.NewLimiter(api.LimiterConfig{
-		Limits: limits, NoPerIPLimits: cfg.NoRateLimit, ClientIPs: ips,
-		Store: st, PhoneRegion: cfg.PhoneRegion, Logger: log,
-	})
+	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion}
+	limiter := srv.NewLimiter(api.LimiterConfig{Limits: limits, NoPerIPLimits: cfg.NoRateLimit, ClientIPs: ips, Logger: log})
 	if cfg.NoRateLimit {
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
 	}
-	gl, err := net.Listen("tcp", cfg.GRPCAddr)
+	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(cfg.GRPCAddr), HTTPAddr: string(cfg.HTTPAddr), Server: srv, ClientIPs: ips,
+		Interceptors: []grpc.UnaryServerInterceptor{api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()},
+		WrapGateway:  o.apiHandler})
+	var le *api.ListenError
+	if errors.As(err, &le) {
+		return nil, fmt.Errorf("listen on --%s-addr %s: %w", le.Listener, le.Addr, le.Err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("listen on --grpc-addr %s: %w", cfg.GRPCAddr, err)
+		return nil, err
 	}
-	hl, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		gl.Close()
-		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
-	}
-	gs := api.NewGRPCServer(&api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion},
-		grpc.ChainUnaryInterceptor(api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()))
-	// The gateway's connection outlives ctx (canceled at SIGTERM) until
-	// stop has let the HTTP requests finish.
-	gwctx, closeGateway := context.WithCancel(context.WithoutCancel(ctx))
-	gw, err := api.NewGateway(gwctx, gl.Addr().String(), api.WithClientIPs(ips), api.WithGatewayLogger(log))
-	if err != nil {
-		closeGateway()
-		gl.Close()
-		hl.Close()
-		return nil, fmt.Errorf("build HTTP gateway: %w", err)
-	}
-	s := &apiServer{
-		grpc:            gs,
-		http:            &http.Server{Handler: o.apiHandler(gw), ReadHeaderTimeout: 10 * time.Second},
-		grpcAddr:        gl.Addr().String(),
-		httpAddr:        hl.Addr().String(),
-		errc:            make(chan error, 2),
-		closeGateway:    closeGateway,
-		shutdownTimeout: cfg.ShutdownTimeout,
-	}
-	go func() { s.errc <- gs.Serve(gl) }()
-	go func() {
-		if err := s.http.Serve(hl); !errors.Is(err, http.ErrServerClosed) {
-			s.errc <- err
-		}
-	}()
-	return s, nil
-}
-
-// stop stops accepting connections and lets in-flight HTTP and gRPC
-// requests finish for up to --shutdown-timeout; then it cuts what is left.
-// HTTP goes first: its requests are calls to the gRPC server.
-func (s *apiServer) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
-	defer cancel()
-	if err := s.http.Shutdown(ctx); err != nil {
-		_ = s.http.Close()
-	}
-	s.closeGateway()
-	done := make(chan struct{})
-	go func() { s.grpc.GracefulStop(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// Stop cancels the calls left; it waits for their handlers, so a
-		// handler that ignores its context gets one more second.
-		go s.grpc.Stop()
-		select {
-		case <-done:
-		case <-time.After(time.Second):
-		}
-	}
+	return &apiServer{Listener: l, grpcAddr: l.GRPCAddr(), httpAddr: l.HTTPAddr(), errc: l.Err(), shutdownTimeout: cfg.ShutdownTimeout}, nil
 }

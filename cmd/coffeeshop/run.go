@@ -29,11 +29,11 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 	}
 	srv, err := devserver.Start(ctx, devserver.Config{
 		DataDir:       cfg.DataDir,
-		FrontendAddr:  cfg.TemporalAddr,
-		UIAddr:        cfg.UIAddr,
+		FrontendAddr:  string(cfg.TemporalAddr),
+		UIAddr:        string(cfg.UIAddr),
 		CodecEndpoint: codecEndpoint,
 		Namespace:     devNamespace,
-		TLS:           cfg.TemporalTLS.serve, // nil but in temporal with --temporal-tls-cert
+		TLS:           cfg.serveTLS, // nil but in temporal with --temporal-tls-cert
 		Logger:        cfg.logger(),
 	})
 	if err != nil {
@@ -62,6 +62,75 @@ func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, o
 	opts := temporalOptions(srv.FrontendAddr(), devNamespace, pc, o, log)
 	opts.InProcess = true
 	return temporalclient.Dial(ctx, opts)
+}
+
+// The subcommands' files are read by their load methods, between
+// validation and run.
+
+func (c *devCmd) load() (err error) {
+	c.secret, err = c.codeSecretFlags.load(c.DataDir)
+	return err
+}
+
+func (c *temporalCmd) load() (err error) {
+	c.serveTLS, err = c.servedTLSFlags.load()
+	return err
+}
+
+func (c *workerCmd) load() error { return c.remoteTemporalFlags.load(&c.loaded, &c.codeSecretFlags) }
+
+func (c *apiCmd) load() error { return c.remoteTemporalFlags.load(&c.loaded, &c.codeSecretFlags) }
+
+// load reads the TLS files of the connection to the frontend and the
+// code secret into l.
+func (f *remoteTemporalFlags) load(l *loaded, secret *codeSecretFlags) (err error) {
+	if l.security, err = f.remoteTLSFlags.load(); err != nil {
+		return err
+	}
+	l.secret, err = secret.load("")
+	return err
+}
+
+// config is what the wiring of each subcommand gets.
+
+func (c *devCmd) config() *Config {
+	return &Config{embeddedTemporalFlags: c.embeddedTemporalFlags, apiFlags: c.apiFlags,
+		codeFlags: c.codeFlags, RandomCodes: c.RandomCodes, codeSecretFlags: c.codeSecretFlags,
+		encryptionFlags: c.encryptionFlags, codecFlags: c.codecFlags, logFlags: c.logFlags, opsFlags: c.opsFlags,
+		loaded: c.loaded}
+}
+
+func (c *temporalCmd) config() *Config {
+	return &Config{embeddedTemporalFlags: c.embeddedTemporalFlags, servedTLSFlags: c.servedTLSFlags,
+		encryptionFlags: c.encryptionFlags, codecFlags: c.codecFlags, logFlags: c.logFlags, loaded: c.loaded}
+}
+
+func (c *workerCmd) config() *Config {
+	return &Config{remoteTemporalFlags: c.remoteTemporalFlags, codeFlags: c.codeFlags,
+		codeSecretFlags: c.codeSecretFlags, encryptionFlags: c.encryptionFlags, logFlags: c.logFlags,
+		opsFlags: c.opsFlags, HealthAddr: c.HealthAddr, loaded: c.loaded}
+}
+
+func (c *apiCmd) config() *Config {
+	return &Config{remoteTemporalFlags: c.remoteTemporalFlags, apiFlags: c.apiFlags,
+		codeSecretFlags: c.codeSecretFlags, encryptionFlags: c.encryptionFlags, logFlags: c.logFlags,
+		opsFlags: c.opsFlags, loaded: c.loaded}
+}
+
+func (c *devCmd) run(ctx context.Context, stdout io.Writer) error {
+	return runDev(ctx, c.config(), stdout)
+}
+
+func (c *temporalCmd) run(ctx context.Context, stdout io.Writer) error {
+	return runTemporal(ctx, c.config(), stdout)
+}
+
+func (c *workerCmd) run(ctx context.Context, stdout io.Writer) error {
+	return runWorker(ctx, c.config(), stdout)
+}
+
+func (c *apiCmd) run(ctx context.Context, stdout io.Writer) error {
+	return runAPI(ctx, c.config(), stdout)
 }
 
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
@@ -117,7 +186,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	codes := "crypto-random (" + cfg.smsBanner() + ")"
 	if cfg.FixedCode != "" && !cfg.RandomCodes {
 		codes = fmt.Sprintf("every code is %s (--random-codes for real ones)", cfg.FixedCode)
-		if cfg.SMS.Provider == smsTwilio {
+		if cfg.SMSProvider == smsTwilio {
 			codes += "; " + cfg.smsBanner()
 		}
 	}
@@ -163,7 +232,7 @@ func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
   Temporal UI  %s
   Data dir     %s
   Codec        %s
-`, srv.FrontendAddr(), devNamespace, cfg.TemporalTLS.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.Endpoint()))
+`, srv.FrontendAddr(), devNamespace, cfg.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.Endpoint()))
 	<-ctx.Done()
 	return nil
 }
@@ -187,8 +256,8 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	log.Info("worker ready", "temporal", cfg.TemporalAddress, "namespace", cfg.Namespace, "temporal_auth", cfg.TemporalTLS.security().Describe(),
-		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMS.Provider, "health", o.addr("health-addr"))
+	log.Info("worker ready", "temporal", string(cfg.TemporalAddress), "namespace", cfg.Namespace, "temporal_auth", cfg.security.Describe(),
+		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMSProvider, "health", o.addr("health-addr"))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", cfg.ShutdownTimeout)
 	return nil
@@ -213,7 +282,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer a.stop()
-	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.TemporalTLS.security().Describe())
+	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.security.Describe())
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
@@ -235,8 +304,8 @@ func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (
 		st.Close()
 		return nil, nil, err
 	}
-	opts := temporalOptions(cfg.TemporalAddress, cfg.Namespace, pc, o, log)
-	opts.Security = cfg.TemporalTLS.security()
+	opts := temporalOptions(string(cfg.TemporalAddress), cfg.Namespace, pc, o, log)
+	opts.Security = cfg.security
 	tc, err := temporalclient.Dial(ctx, opts)
 	if err != nil {
 		st.Close()

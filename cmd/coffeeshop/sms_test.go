@@ -13,6 +13,14 @@ import (
 	"github.com/coffeeshop/coffeeshop/sms"
 )
 
+// The Twilio settings' variables (the auth token's is envTwilioAuthToken).
+const (
+	envTwilioAccountSID = "TWILIO_ACCOUNT_SID"
+	envTwilioFrom       = "TWILIO_FROM_NUMBER"
+	envTwilioService    = "TWILIO_MESSAGING_SERVICE_SID"
+	envTwilioBaseURL    = "TWILIO_BASE_URL"
+)
+
 const (
 	testAccountSID = "AC0123456789abcdef0123456789abcdef"
 	testServiceSID = "MG0123456789abcdef0123456789abcdef"
@@ -34,9 +42,9 @@ func TestSMSSettingsDefaultToConsole(t *testing.T) {
 	clearSMSEnv(t)
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
 	for _, cmd := range []string{"dev", "worker"} {
-		cfg := parseAndCheck(t, (*flagSet).validateSMS, cmd)
-		if cfg.SMS.Provider != smsConsole {
-			t.Errorf("%s: provider %q, want console", cmd, cfg.SMS.Provider)
+		cfg := parseConfig(t, cmd)
+		if cfg.SMSProvider != smsConsole {
+			t.Errorf("%s: provider %q, want console", cmd, cfg.SMSProvider)
 		}
 		if _, ok := cfg.smsSender(nil).(*sms.Console); !ok {
 			t.Errorf("%s: sender %T, want *sms.Console", cmd, cfg.smsSender(nil))
@@ -51,7 +59,7 @@ func TestTwilioSettingsFromTheEnvironment(t *testing.T) {
 	t.Setenv(envTwilioAccountSID, testAccountSID)
 	t.Setenv(envTwilioAuthToken, testAuthToken)
 	t.Setenv(envTwilioFrom, "+15005550006")
-	cfg := parseAndCheck(t, (*flagSet).validateSMS, "worker")
+	cfg := parseConfig(t, "worker")
 	tw, ok := cfg.smsSender(nil).(*sms.Twilio)
 	if !ok {
 		t.Fatalf("sender %T, want *sms.Twilio", cfg.smsSender(nil))
@@ -64,7 +72,7 @@ func TestTwilioSettingsFromTheEnvironment(t *testing.T) {
 	// Flags beat the environment; a Messaging Service instead of a number.
 	t.Setenv(envTwilioFrom, "")
 	os.Unsetenv(envTwilioFrom)
-	cfg = parseAndCheck(t, (*flagSet).validateSMS, "dev", "--twilio-messaging-service-sid", testServiceSID,
+	cfg = parseConfig(t, "dev", "--twilio-messaging-service-sid", testServiceSID,
 		"--twilio-base-url", "http://127.0.0.1:9999")
 	tw = cfg.smsSender(nil).(*sms.Twilio)
 	if tw.MessagingServiceSID != testServiceSID || tw.From != "" || tw.BaseURL != "http://127.0.0.1:9999" {
@@ -81,7 +89,7 @@ func TestTwilioSettingsFromTheEnvironment(t *testing.T) {
 		io.WriteString(w, `{"sid":"SM1","status":"queued"}`)
 	}))
 	defer fake.Close()
-	cfg = parseAndCheck(t, (*flagSet).validateSMS, "worker", "--twilio-from", "Coffeeshop", "--twilio-base-url", fake.URL)
+	cfg = parseConfig(t, "worker", "--twilio-from", "Coffeeshop", "--twilio-base-url", fake.URL)
 	if err := cfg.smsSender(slog.New(slog.NewTextHandler(io.Discard, nil))).SendSMS(context.Background(), "+447700900123", "hi"); err != nil {
 		t.Fatalf("SendSMS: %v", err)
 	}
@@ -141,7 +149,7 @@ func TestSMSFlagsOnlyWhereCodesAreSent(t *testing.T) {
 	clearSMSEnv(t)
 	// api and temporal send no codes: they have no --sms-provider.
 	for _, cmd := range []string{"api", "temporal"} {
-		if code, out := runArgs(t, cmd, "--sms-provider", "twilio"); code != 2 || !strings.Contains(out, "flag provided but not defined") {
+		if code, out := runArgs(t, cmd, "--sms-provider", "twilio"); code != 2 || !strings.Contains(out, "unknown flag --sms-provider") {
 			t.Errorf("%s --sms-provider: exit %d, output %q", cmd, code, out)
 		}
 	}

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop/internal/testpki"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 )
 
 // tlsFiles are PEM files of a throwaway CA, a server certificate it issued
@@ -48,8 +48,8 @@ func TestBadTLSSettingsNameTheFlag(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{nil, []string{"worker", "--tls-cert-path", f.clientCert}, []string{"--tls-cert-path and --tls-key-path", "give both"}},
-		{[]string{"TEMPORAL_TLS_CLIENT_KEY_PATH", f.clientKey}, []string{"api"}, []string{"--tls-cert-path and --tls-key-path"}},
+		{nil, []string{"worker", "--tls-cert-path", f.clientCert}, []string{"--tls-cert-path (TEMPORAL_TLS_CLIENT_CERT_PATH", "--tls-key-path (", "give both"}},
+		{[]string{"TEMPORAL_TLS_CLIENT_KEY_PATH", f.clientKey}, []string{"api"}, []string{"--tls-cert-path (", "go together"}},
 		{nil, []string{"api", "--tls-cert-path", filepath.Join(f.dir, "missing.pem"), "--tls-key-path", f.clientKey}, []string{"--tls-cert-path/--tls-key-path", "missing.pem", "no such file"}},
 		{nil, []string{"worker", "--tls-cert-path", notPEM, "--tls-key-path", f.clientKey}, []string{"--tls-cert-path/--tls-key-path", "PEM"}},
 		{nil, []string{"worker", "--tls-cert-path", other, "--tls-key-path", f.clientKey}, []string{"--tls-cert-path/--tls-key-path", "does not match"}},
@@ -57,10 +57,10 @@ func TestBadTLSSettingsNameTheFlag(t *testing.T) {
 		{nil, []string{"worker", "--tls-ca-path", filepath.Join(f.dir, "nope.pem")}, []string{"--tls-ca-path", "no such file"}},
 		{nil, []string{"api", "--tls=false", "--tls-ca-path", f.caPath}, []string{"--tls=false", "contradicts --tls-ca-path"}},
 		{[]string{"TEMPORAL_TLS", "false"}, []string{"api", "--tls-server-name", "x"}, []string{"contradicts --tls-server-name"}},
-		{[]string{"TEMPORAL_TLS", "maybe"}, []string{"worker"}, []string{"TEMPORAL_TLS", "true or false"}},
+		{[]string{"TEMPORAL_TLS", "maybe"}, []string{"worker"}, []string{"TEMPORAL_TLS", "must be true"}},
 		{nil, []string{"worker", "--api-key", "two words"}, []string{"--api-key", "value not shown"}},
-		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert}, []string{"--temporal-tls-cert and --temporal-tls-key"}},
-		{nil, []string{"temporal", "--temporal-tls-client-ca", f.caPath}, []string{"--temporal-tls-client-ca needs"}},
+		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert}, []string{"--temporal-tls-cert (COFFEESHOP_TEMPORAL_TLS_CERT) and --temporal-tls-key"}},
+		{nil, []string{"temporal", "--temporal-tls-client-ca", f.caPath}, []string{"--temporal-tls-client-ca (COFFEESHOP_TEMPORAL_TLS_CLIENT_CA) needs"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert, "--temporal-tls-key", f.clientKey}, []string{"--temporal-tls-cert/--temporal-tls-key", "does not match"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", noNames, "--temporal-tls-key", noNamesKey}, []string{"--temporal-tls-cert", "no DNS name or IP address"}},
 		{nil, []string{"temporal", "--temporal-tls-cert", f.serverCert, "--temporal-tls-key", f.serverKey, "--temporal-tls-client-ca", notPEM}, []string{"--temporal-tls-client-ca", "holds no PEM certificate"}},
@@ -102,22 +102,6 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 	}
 }
 
-// parseConfig binds, parses and validates cmd's flags as run does.
-func parseConfig(t *testing.T, cmd string, args ...string) *Config {
-	t.Helper()
-	var cfg Config
-	fs := newFlagSet(cmd, "", &cfg)
-	fs.SetOutput(io.Discard)
-	commands[cmd].bind(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatalf("parse %v: %v", args, err)
-	}
-	if err := fs.validate(); err != nil {
-		t.Fatalf("validate %v: %v", args, err)
-	}
-	return &cfg
-}
-
 // TestTLSSettingsReachTheConnection checks what the flags and the
 // environment make of the connection's security; temporalclient's tests
 // dial with it.
@@ -139,11 +123,10 @@ func TestTLSSettingsReachTheConnection(t *testing.T) {
 			"mutual TLS", false},
 	} {
 		t.Run(strings.Join(append(tc.env, tc.args...), " "), func(t *testing.T) {
-			t.Setenv("TEMPORAL_API_KEY", "")
 			for i := 0; i+1 < len(tc.env); i += 2 {
 				t.Setenv(tc.env[i], tc.env[i+1])
 			}
-			sec := parseConfig(t, tc.args[0], tc.args[1:]...).TemporalTLS.security()
+			sec := loadConfig(t, tc.args[0], tc.args[1:]...).security
 			if sec.Describe() != tc.describe || sec.Disabled != tc.disabled {
 				t.Errorf("security %s, disabled %v; want %s, disabled %v", sec.Describe(), sec.Disabled, tc.describe, tc.disabled)
 			}
@@ -165,18 +148,18 @@ func TestOlderTLSEnvironmentNames(t *testing.T) {
 	t.Setenv("TEMPORAL_TLS_CERT", f.clientCert)
 	t.Setenv("TEMPORAL_TLS_KEY", f.clientKey)
 	t.Setenv("TEMPORAL_TLS_CA", f.caPath)
-	c := parseConfig(t, "worker").TemporalTLS
+	c := loadConfig(t, "worker")
 	if c.CertPath != f.clientCert || c.KeyPath != f.clientKey || c.CAPath != f.caPath {
 		t.Fatalf("older names: cert %q key %q ca %q; want the files they name", c.CertPath, c.KeyPath, c.CAPath)
 	}
-	if c.client == nil || len(c.client.Certificates) != 1 {
+	if c.security.TLS == nil || len(c.security.TLS.Certificates) != 1 {
 		t.Fatal("older names: no client certificate loaded")
 	}
 
 	// The newer name wins when both are set.
 	other := f.file(t, "other-ca.pem", string(f.ca.PEM))
-	t.Setenv(envTLSCA, other)
-	if got := parseConfig(t, "api").TemporalTLS.CAPath; got != other {
-		t.Errorf("with both names set: CA path %q, want %s's %q", got, envTLSCA, other)
+	t.Setenv(temporalclient.EnvTLSCA, other)
+	if got := loadConfig(t, "api").CAPath; got != other {
+		t.Errorf("with both names set: CA path %q, want %s's %q", got, temporalclient.EnvTLSCA, other)
 	}
 }

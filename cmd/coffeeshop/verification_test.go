@@ -38,28 +38,25 @@ func TestBadVerificationSettingsNameTheFlag(t *testing.T) {
 }
 
 func TestVerificationSettings(t *testing.T) {
-	cfg := parseFlags(t, "dev")
+	cfg := parseConfig(t, "dev")
 	if cfg.CodeLength != verify.DefaultCodeLength || cfg.VerificationWindow != verify.DefaultWindow ||
 		cfg.ResendCooldown != verify.DefaultResendCooldown || cfg.MaxSends != verify.DefaultMaxSends || cfg.CodeSecret != "" {
 		t.Errorf("dev defaults: %+v", cfg)
 	}
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
 	t.Setenv("COFFEESHOP_VERIFICATION_WINDOW", "1h")
-	cfg = parseFlags(t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
+	cfg = loadConfig(t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
 	if cfg.CodeLength != 6 || cfg.VerificationWindow != time.Hour || cfg.ResendCooldown != 5*time.Second ||
 		cfg.MaxSends != 2 || cfg.CodeSecret != testSecretHex {
 		t.Errorf("api settings: %+v", cfg)
 	}
-	v, err := newVerifier(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := newVerifier(cfg, nil)
 	if v.CodeLength != 6 || v.Window != time.Hour || v.ResendCooldown != 5*time.Second || v.MaxSends != 2 ||
 		len(v.Secret) != 32 || v.Secret[31] != 0x1f {
 		t.Errorf("verifier %+v", v)
 	}
 	// The worker takes the secret from the environment too.
-	if cfg := parseFlags(t, "worker"); cfg.CodeSecret != testSecretHex {
+	if cfg := parseConfig(t, "worker"); cfg.CodeSecret != testSecretHex {
 		t.Errorf("worker secret %q", cfg.CodeSecret)
 	}
 }
@@ -68,20 +65,17 @@ func TestVerificationSettings(t *testing.T) {
 // verify's tests cover the file itself.
 func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &Config{DataDir: filepath.Join(dir, "data")}
-	first, err := cfg.codeSecret()
+	cfg, dataDir := &codeSecretFlags{}, filepath.Join(dir, "data")
+	first, err := cfg.load(dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	onDisk, err := verify.LoadOrCreateSecret(filepath.Join(dir, "data", codeSecretFile))
+	onDisk, err := verify.LoadOrCreateSecret(filepath.Join(dataDir, verify.SecretFileName))
 	if err != nil || !bytes.Equal(first, onDisk) {
 		t.Errorf("the secret in --data-dir is %x, %v; dev uses %x", onDisk, err, first)
 	}
 	cfg.CodeSecret = testSecretHex
-	if got, err := cfg.codeSecret(); err != nil || bytes.Equal(got, first) || got[31] != 0x1f {
+	if got, err := cfg.load(dataDir); err != nil || bytes.Equal(got, first) || got[31] != 0x1f {
 		t.Errorf("configured secret: %x, %v", got, err)
-	}
-	if _, err := (&Config{}).codeSecret(); err == nil || !strings.Contains(err.Error(), "--code-secret") {
-		t.Errorf("no secret and no data dir: %v", err)
 	}
 }

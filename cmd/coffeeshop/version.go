@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -84,4 +85,9 @@ func currentVersion() buildVersion {
 // printVersion writes the version line to w.
 func printVersion(w io.Writer) {
 	fmt.Fprintln(w, currentVersion())
+}
+
+func (c *versionCmd) run(_ context.Context, stdout io.Writer) error {
+	printVersion(stdout)
+	return nil
 }

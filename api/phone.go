@@ -1,0 +1,42 @@
+package api
+
+import "github.com/nyaruka/phonenumbers"
+
+// DefaultPhoneRegion is the region of national phone numbers when none is
+// configured: the demo's numbers are British.
+const DefaultPhoneRegion = "GB"
+
+// ValidPhoneRegion reports whether region is a region phone numbers can be
+// read in, such as "GB" or "US".
+func ValidPhoneRegion(region string) bool {
+	_, ok := phonenumbers.GetSupportedRegions()[region]
+	return ok
+}
+
+// maxPhoneLen bounds the characters of a phone number as written that are
+// parsed; no real number is longer, and it keeps the parser's work small.
+const maxPhoneLen = 64
+
+// parsePhone reads a phone number written internationally (+…) or in the
+// national form of region and returns it in E.164 form, so that one phone
+// has one spelling; "" when it does not parse. valid reports whether the
+// number is one that can exist by libphonenumber's rules.
+func parsePhone(s, region string) (e164 string, valid bool) {
+	if len(s) > maxPhoneLen {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), phonenumbers.IsValidNumber(n)
+}
+
+// parsePhone is parsePhone in the Server's region.
+func (s *Server) parsePhone(raw string) (e164 string, valid bool) {
+	region := s.PhoneRegion
+	if region == "" {
+		region = DefaultPhoneRegion
+	}
+	return parsePhone(raw, region)
+}

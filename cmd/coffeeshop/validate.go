@@ -1,0 +1,261 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/bench"
+	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/internal/ceiling"
+	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+// Validation of each subcommand's settings: ranges and combinations, after
+// parsing has checked each value's form. It reads no file and no
+// environment variable, and never shows a secret.
+
+func (c *devCmd) validate() error {
+	errs := c.embeddedTemporalFlags.validate()
+	errs = append(errs, c.apiFlags.validate()...)
+	errs = append(errs, c.codeFlags.validate(c.RandomCodes)...)
+	if c.FixedCode != "" && !c.RandomCodes && len(c.FixedCode) != c.CodeLength {
+		errs = append(errs, badSetting("fixed-code", c.FixedCode, "must have --code-length (%d) digits", c.CodeLength))
+	}
+	errs = append(errs, c.codeSecretFlags.validate(false)...)
+	errs = append(errs, c.encryptionFlags.validate()...)
+	errs = append(errs, c.opsFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *temporalCmd) validate() error {
+	errs := c.embeddedTemporalFlags.validate()
+	errs = append(errs, c.servedTLSFlags.validate()...)
+	errs = append(errs, c.encryptionFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *workerCmd) validate() error {
+	errs := c.remoteTemporalFlags.validate()
+	errs = append(errs, c.codeFlags.validate(false)...)
+	errs = append(errs, c.codeSecretFlags.validate(true)...)
+	errs = append(errs, c.encryptionFlags.validate()...)
+	errs = append(errs, c.opsFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *apiCmd) validate() error {
+	errs := c.remoteTemporalFlags.validate()
+	errs = append(errs, c.apiFlags.validate()...)
+	errs = append(errs, c.codeSecretFlags.validate(true)...)
+	errs = append(errs, c.encryptionFlags.validate()...)
+	errs = append(errs, c.opsFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *benchCmd) validate() error { return c.config().Validate() }
+
+func (c *ceilingCmd) validate() error { return c.config().Validate() }
+
+func (c *versionCmd) validate() error { return nil }
+
+func (f *embeddedTemporalFlags) validate() []error {
+	var errs []error
+	if f.DataDir == "" {
+		errs = append(errs, badSetting("data-dir", f.DataDir, "must not be empty"))
+	}
+	if f.TemporalAddr == "" {
+		errs = append(errs, badSetting("temporal-addr", f.TemporalAddr, "must be host:port"))
+	}
+	return errs
+}
+
+func (f *servedTLSFlags) validate() []error {
+	switch {
+	case f.ServeCertPath == "" && f.ServeKeyPath == "" && f.ServeClientCAPath != "":
+		return []error{errors.New("--temporal-tls-client-ca needs --temporal-tls-cert and --temporal-tls-key: client certificates are asked for only over TLS")}
+	case (f.ServeCertPath == "") != (f.ServeKeyPath == ""):
+		return []error{errors.New("--temporal-tls-cert and --temporal-tls-key go together: give both or neither")}
+	}
+	return nil
+}
+
+func (f *remoteTemporalFlags) validate() []error {
+	var errs []error
+	if f.TemporalAddress == "" {
+		errs = append(errs, badSetting("temporal-address", f.TemporalAddress, "must be host:port"))
+	}
+	if f.Namespace == "" {
+		errs = append(errs, badSetting("namespace", f.Namespace, "must not be empty"))
+	}
+	if _, _, err := parseDatabaseURL(f.DatabaseURL); err != nil {
+		errs = append(errs, badSetting("database-url", nil, "%v", err))
+	}
+	return append(errs, f.remoteTLSFlags.validate()...)
+}
+
+// validate checks the TLS settings together, reading nothing; each error
+// names the flags.
+func (f *remoteTLSFlags) validate() []error {
+	err := f.settings().Check()
+	if err == nil {
+		return nil
+	}
+	found := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		found = j.Unwrap()
+	}
+	var errs []error
+	for _, e := range found {
+		var se *temporalclient.SettingError
+		if !errors.As(e, &se) {
+			errs = append(errs, e)
+			continue
+		}
+		flag := tlsFlags[se.Settings[0]]
+		switch {
+		case errors.Is(se, temporalclient.ErrTLSOff):
+			errs = append(errs, fmt.Errorf("--tls=false contradicts --%s", tlsFlags[se.Settings[1]]))
+		case len(se.Settings) == 2:
+			errs = append(errs, fmt.Errorf("--%s and --%s %v", flag, tlsFlags[se.Settings[1]], se.Err))
+		default:
+			errs = append(errs, badSetting(flag, nil, "%v", se.Err))
+		}
+	}
+	return errs
+}
+
+func (f *apiFlags) validate() []error {
+	var errs []error
+	bad := func(flag string, v any, format string, args ...any) {
+		errs = append(errs, badSetting(flag, v, format, args...))
+	}
+	if f.GRPCAddr == "" {
+		bad("grpc-addr", f.GRPCAddr, "must be host:port")
+	}
+	if f.HTTPAddr == "" {
+		bad("http-addr", f.HTTPAddr, "must be host:port")
+	}
+	if f.CodeTTL < time.Second {
+		bad("code-ttl", f.CodeTTL, "must be at least 1s")
+	}
+	if f.MaxAttempts < 1 || f.MaxAttempts > 100 {
+		bad("max-attempts", f.MaxAttempts, "must be between 1 and 100")
+	}
+	if !api.ValidPhoneRegion(f.PhoneRegion) {
+		bad("phone-region", f.PhoneRegion, "must be an ISO 3166 region code such as GB or US")
+	}
+	if f.CodeLength < verify.MinCodeLength || f.CodeLength > verify.MaxCodeLength {
+		bad("code-length", f.CodeLength, "must be between %d and %d", verify.MinCodeLength, verify.MaxCodeLength)
+	}
+	if f.VerificationWindow < time.Second || f.VerificationWindow > 30*24*time.Hour {
+		bad("verification-window", f.VerificationWindow, "must be between 1s and 720h")
+	}
+	if f.ResendCooldown < time.Second || f.ResendCooldown > time.Hour {
+		bad("resend-cooldown", f.ResendCooldown, "must be between 1s and 1h")
+	}
+	if f.MaxSends < 1 || f.MaxSends > 100 {
+		bad("max-sends", f.MaxSends, "must be between 1 and 100")
+	}
+	return errs
+}
+
+// validate checks the code settings; random is set when dev sends random
+// codes, which makes --fixed-code moot.
+func (f *codeFlags) validate(random bool) []error {
+	var errs []error
+	if f.FixedCode != "" && !random && (!coffeeshop.IsDigits(f.FixedCode) ||
+		len(f.FixedCode) < verify.MinCodeLength || len(f.FixedCode) > verify.MaxCodeLength) {
+		errs = append(errs, badSetting("fixed-code", f.FixedCode, "must be %d to %d digits", verify.MinCodeLength, verify.MaxCodeLength))
+	}
+	if f.PhoneCodeLimit < 1 || f.PhoneCodeLimit > 10_000 {
+		errs = append(errs, badSetting("phone-code-limit", f.PhoneCodeLimit, "must be between 1 and 10000"))
+	}
+	if f.PhoneCodeWindow < time.Second || f.PhoneCodeWindow > 365*24*time.Hour {
+		errs = append(errs, badSetting("phone-code-window", f.PhoneCodeWindow, "must be between 1s and 8760h"))
+	}
+	return append(errs, f.smsFlags.validate()...)
+}
+
+// validate checks the Twilio settings when Twilio sends the codes.
+func (f *smsFlags) validate() []error {
+	if f.SMSProvider != smsTwilio {
+		return nil
+	}
+	var errs []error
+	bad := func(err error) { errs = append(errs, err) }
+	switch {
+	case f.TwilioAccountSID == "":
+		bad(errors.New("--sms-provider twilio needs --twilio-account-sid"))
+	case !sms.ValidAccountSID(f.TwilioAccountSID):
+		bad(badSetting("twilio-account-sid", nil, "must be AC followed by 32 hex digits"))
+	}
+	switch {
+	case !f.twilioAuthTokenPresent || f.TwilioAuthToken == "":
+		bad(errors.New("--sms-provider twilio needs " + envTwilioAuthToken + " (the auth token; it has no flag)"))
+	case strings.TrimSpace(f.TwilioAuthToken) != f.TwilioAuthToken || strings.ContainsAny(f.TwilioAuthToken, " \t\r\n"):
+		bad(errors.New(envTwilioAuthToken + ": must not contain spaces or line breaks"))
+	}
+	switch {
+	case f.TwilioFrom == "" && f.TwilioServiceSID == "":
+		bad(errors.New("--sms-provider twilio needs a sender: --twilio-from or --twilio-messaging-service-sid"))
+	case f.TwilioFrom != "" && f.TwilioServiceSID != "":
+		bad(errors.New("--twilio-from and --twilio-messaging-service-sid: give only one"))
+	case f.TwilioServiceSID != "" && !sms.ValidMessagingServiceSID(f.TwilioServiceSID):
+		bad(badSetting("twilio-messaging-service-sid", f.TwilioServiceSID, "must be MG followed by 32 hex digits"))
+	case f.TwilioFrom != "" && !sms.ValidSender(f.TwilioFrom):
+		bad(badSetting("twilio-from", f.TwilioFrom, "must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)"))
+	}
+	if u, err := url.Parse(f.TwilioBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		bad(badSetting("twilio-base-url", f.TwilioBaseURL, "must be an http(s) URL such as %s, without user, query or fragment", sms.DefaultTwilioBaseURL))
+	}
+	return errs
+}
+
+// validate checks the code secret; required is set where there is no
+// data dir to keep a generated one in (worker, api).
+func (f *codeSecretFlags) validate(required bool) []error {
+	switch {
+	case f.CodeSecret != "":
+		if _, err := verify.ParseSecret(f.CodeSecret); err != nil {
+			return []error{badSetting("code-secret", nil, "%v", err)}
+		}
+	case required:
+		return []error{badSetting("code-secret", nil, "is required: the same secret on every worker and api process")}
+	}
+	return nil
+}
+
+func (f *encryptionFlags) validate() []error {
+	if f.EncryptionKeys == "" {
+		return nil
+	}
+	if _, err := codec.ParseKeys(f.EncryptionKeys); err != nil {
+		return []error{badSetting("encryption-key", nil, "%v", err)}
+	}
+	return nil
+}
+
+func (f *opsFlags) validate() []error {
+	if f.ShutdownTimeout < 0 || f.ShutdownTimeout > 10*time.Minute {
+		return []error{badSetting("shutdown-timeout", f.ShutdownTimeout, "must be between 0s and 10m")}
+	}
+	return nil
+}
+
+// config is the load tool's configuration.
+func (c *benchCmd) config() bench.Config {
+	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout}
+}
+
+// config is the ceiling's configuration, without its worker options.
+func (c *ceilingCmd) config() ceiling.Config {
+	return ceiling.Config{N: c.N, Concurrency: c.C}
+}
