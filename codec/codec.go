@@ -191,3 +191,24 @@ func FailureConverter(c *Codec) converter.FailureConverter {
 		DataConverter: DataConverter(c), EncodeCommonAttributes: true,
 	})
 }
+
+// Converters are the data and failure converters of a Temporal client;
+// nil fields mean the SDK's defaults.
+type Converters struct {
+	Data    converter.DataConverter
+	Failure converter.FailureConverter
+}
+
+// Converters returns the converters of every client and worker that share
+// c's keys: DataConverter(c) and FailureConverter(c). A nil c returns the
+// SDK's defaults.
+func (c *Codec) Converters() Converters {
+	if c == nil {
+		return Converters{}
+	}
+	return Converters{Data: DataConverter(c), Failure: FailureConverter(c)}
+}
+
+// Describe says how payloads are encrypted, for banners and logs; never
+// a key.
+func (c *Codec) Describe() string { return "AES-256-GCM, key " + c.encryptID }

@@ -49,3 +49,16 @@ func decodeBase64(s string) ([]byte, error) {
 	}
 	return base64.RawStdEncoding.DecodeString(s)
 }
+
+// FromKeys returns the Codec of a key list in ParseKeys' syntax, or nil
+// for an empty list: payloads are then not encrypted.
+func FromKeys(list string) (*Codec, error) {
+	if list == "" {
+		return nil, nil
+	}
+	keys, err := ParseKeys(list)
+	if err != nil {
+		return nil, err
+	}
+	return New(keys)
+}

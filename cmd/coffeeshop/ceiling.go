@@ -28,7 +28,7 @@ func (c *ceilingCmd) run(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Stop()
-	tc, err := dialEmbedded(ctx, srv, converters{}, nil, log)
+	tc, err := dialEmbedded(ctx, srv, nil, nil, log)
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"io"
-	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop/codec"
-	commonpb "go.temporal.io/api/common/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 )
 
 func testKey(t *testing.T) string {
@@ -73,69 +67,46 @@ func TestEncryptionKeysFromEnvironment(t *testing.T) {
 func TestNoEncryptionByDefault(t *testing.T) {
 	t.Setenv(envEncryptionKeys, "")
 	cfg := parseConfig(t, "dev")
-	if dc, err := cfg.dataConverter(); dc != (converters{}) || err != nil {
-		t.Errorf("dataConverter() = %v, %v; want none (the SDK defaults)", dc, err)
+	pc, err := cfg.payloadCodec()
+	if pc != nil || err != nil {
+		t.Errorf("payloadCodec() = %v, %v; want none", pc, err)
 	}
-	cs, err := listenCodec(cfg)
-	if cs != nil || err != nil || cs.endpoint() != "" {
+	cs, err := listenCodec(cfg, pc)
+	if cs != nil || err != nil {
 		t.Errorf("listenCodec() = %v, %v; want no endpoint", cs, err)
+	}
+	if got := encryptionBanner(pc, cs); !strings.Contains(got, "off (--encryption-key") {
+		t.Errorf("banner %q", got)
 	}
 }
 
 // envEncryptionKeys holds the keys when --encryption-key is not given.
 const envEncryptionKeys = "COFFEESHOP_ENCRYPTION_KEYS"
 
-// TestCodecEndpoint serves the endpoint as dev does and decodes over HTTP
-// what the data converter of the Temporal clients encodes.
+// TestCodecEndpoint checks that dev's settings bind the codec endpoint
+// for the UI and name it in the banner; codec's tests serve it.
 func TestCodecEndpoint(t *testing.T) {
 	t.Setenv(envEncryptionKeys, "")
 	cfg := parseConfig(t, "dev", "--encryption-key", "k1:"+testKey(t), "--codec-addr", "127.0.0.1:0")
-	cs, err := listenCodec(cfg)
+	pc, err := cfg.payloadCodec()
+	if err != nil || pc == nil {
+		t.Fatalf("payloadCodec() = %v, %v", pc, err)
+	}
+	cs, err := listenCodec(cfg, pc)
 	if err != nil || cs == nil {
 		t.Fatalf("listenCodec: %v, %v", cs, err)
 	}
-	t.Cleanup(cs.stop)
-	const ui = "http://127.0.0.1:8233"
-	cs.serve(ui, slog.New(slog.DiscardHandler))
-
-	dc, err := cfg.dataConverter()
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(cs.Stop)
+	if !strings.HasPrefix(cs.Endpoint(), "http://127.0.0.1:") {
+		t.Errorf("endpoint %q", cs.Endpoint())
 	}
-	p, err := dc.data.ToPayload("+447911123456")
-	if err != nil {
-		t.Fatal(err)
+	if got, want := encryptionBanner(pc, cs), "AES-256-GCM, key k1; UI decodes via "+cs.Endpoint(); got != want {
+		t.Errorf("banner %q, want %q", got, want)
 	}
-	if string(p.Metadata[codec.MetadataEncoding]) != codec.EncodingEncrypted || bytes.Contains(p.Data, []byte("447911123456")) {
-		t.Fatalf("data converter made %v; want it encrypted", p)
-	}
-	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{p}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The UI may be opened as localhost as well.
-	for _, origin := range []string{ui, "http://localhost:8233"} {
-		req, err := http.NewRequest(http.MethodPost, cs.endpoint()+"/decode", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != origin {
-			t.Fatalf("decode from %s: %d %v %s", origin, resp.StatusCode, resp.Header, out)
-		}
-		var dec commonpb.Payloads
-		if err := protojson.Unmarshal(out, &dec); err != nil {
-			t.Fatal(err)
-		}
-		if got := string(dec.Payloads[0].Data); got != `"+447911123456"` {
-			t.Errorf("decoded %q", got)
-		}
+	// The address is taken now: a second dev on it fails to start.
+	taken := *cfg
+	taken.CodecAddr = hostPort(strings.TrimPrefix(strings.TrimSuffix(cs.Endpoint(), codec.Path), "http://"))
+	if _, err := listenCodec(&taken, pc); err == nil || !strings.Contains(err.Error(), "--codec-addr") {
+		t.Errorf("listen on a taken --codec-addr: %v; want an error naming the flag", err)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,7 +8,9 @@ import (
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/postgres"
 	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 )
 
 // Config is what the wiring of dev, temporal, worker and api takes: the
@@ -35,10 +36,9 @@ type Config struct {
 // loaded is what the files of the settings hold, read once when a
 // subcommand starts.
 type loaded struct {
-	clientTLS   *tls.Config // the connection to a remote frontend; nil: plaintext
-	tlsDisabled bool        // --tls=false: plaintext even with an API key
-	serveTLS    *devserver.TLS
-	secret      []byte // the key of the code HMACs
+	security temporalclient.Security // of the connection to a remote frontend
+	serveTLS *devserver.TLS
+	secret   []byte // the key of the code HMACs
 }
 
 // parseDatabaseURL tells which store a URL names: ("postgres", url) or
@@ -54,21 +54,7 @@ func parseDatabaseURL(u string) (kind, target string, err error) {
 		}
 		return "sqlite", path, nil
 	}
-	return "", "", fmt.Errorf("%q: must start with postgres:// or sqlite:", redactURL(u))
-}
-
-// redactURL hides a password in a URL before it is printed.
-func redactURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return u
-	}
-	userinfo := u[scheme+3 : at]
-	if i := strings.Index(userinfo, ":"); i >= 0 {
-		return u[:scheme+3] + userinfo[:i] + ":***" + u[at:]
-	}
-	return u
+	return "", "", fmt.Errorf("%q: must start with postgres:// or sqlite:", postgres.RedactURL(u))
 }
 
 // logger is the process's logger, to stderr in --log-format. Records

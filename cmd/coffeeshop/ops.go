@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/health"
 	"github.com/coffeeshop/coffeeshop/metrics"
+	"github.com/coffeeshop/coffeeshop/opsserver"
 	"go.temporal.io/sdk/client"
 )
 
@@ -28,15 +27,15 @@ type ops struct {
 	log     *slog.Logger
 	metrics *metrics.Registry
 	ready   *health.Checker
-	servers []*http.Server
-	bound   map[string]string // flag -> listening address
+	own     opsserver.Group // by flag: health-addr, metrics-addr
 }
 
 // newOps makes the metrics registry; the readiness checks are added with
 // checkReady once the store and the Temporal client exist (the client needs
 // the registry first).
 func newOps(cfg *Config, log *slog.Logger) *ops {
-	return &ops{cfg: cfg, log: log, metrics: metrics.New(log), ready: &health.Checker{Timeout: readinessTimeout, Logger: log}}
+	return &ops{cfg: cfg, log: log, metrics: metrics.New(log), ready: &health.Checker{Timeout: readinessTimeout, Logger: log},
+		own: opsserver.Group{Logger: log}}
 }
 
 // temporalMetrics is the Temporal client's metrics handler; nil for no ops.
@@ -78,12 +77,10 @@ func (o *ops) apiHandler(gateway http.Handler) http.Handler {
 // healthMux serves /healthz, /readyz and, unless --metrics-addr moves it,
 // /metrics.
 func (o *ops) healthMux() *http.ServeMux {
-	mux := http.NewServeMux()
-	o.ready.Register(mux)
-	if o.cfg.MetricsAddr == "" {
-		mux.Handle("GET /metrics", o.metrics.Handler())
+	if o.cfg.MetricsAddr != "" {
+		return opsserver.Mux(o.ready, nil)
 	}
-	return mux
+	return opsserver.Mux(o.ready, o.metrics.Handler())
 }
 
 // serveOwn starts the listeners of their own: --metrics-addr when set, and
@@ -105,48 +102,32 @@ func (o *ops) serveOwn(worker bool) error {
 }
 
 func (o *ops) listen(flag, addr string, h http.Handler) error {
-	s, bound, err := serveOwnListener(flag, addr, h, o.log)
+	s, err := o.own.Listen(flag, addr, h)
 	if err != nil {
-		return err
+		return fmt.Errorf("listen on --%s %s: %w", flag, addr, err)
 	}
-	o.servers = append(o.servers, s)
-	if o.bound == nil {
-		o.bound = map[string]string{}
-	}
-	o.bound[flag] = bound
-	o.log.Info("serving operations endpoints", "flag", flag, "addr", bound)
+	o.log.Info("serving operations endpoints", "flag", flag, "addr", s.Addr())
 	return nil
-}
-
-// serveOwnListener serves h on a listener of its own on addr, the value of
-// --flag, and returns the server and the address it listens on.
-func serveOwnListener(flag, addr string, h http.Handler, log *slog.Logger) (*http.Server, string, error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen on --%s %s: %w", flag, addr, err)
-	}
-	// WriteTimeout stays unset: a CPU profile or trace streams for as long
-	// as its ?seconds= asks.
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("listener stopped", "flag", flag, "addr", addr, "error", err)
-		}
-	}()
-	return s, l.Addr().String(), nil
 }
 
 // addr is the address the listener of a flag (health-addr,
 // metrics-addr) serves on, or "" (tests ask for port 0).
-func (o *ops) addr(flag string) string { return o.bound[flag] }
+func (o *ops) addr(flag string) string { return o.own.Addr(flag) }
 
 // close stops the listeners of their own (their requests are short) and
 // the copying of SDK metrics.
 func (o *ops) close() {
-	for _, s := range o.servers {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = s.Shutdown(ctx)
-		cancel()
-	}
+	o.own.Close()
 	_ = o.metrics.Close()
+}
+
+// servePprof serves Go's runtime profiles on --pprof-addr, a listener of
+// their own, never reachable through the API's port. It returns a
+// function that closes the listener.
+func servePprof(addr string, log *slog.Logger) (func(), error) {
+	s, err := opsserver.Listen(addr, opsserver.Pprof(), log)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --pprof-addr %s: %w", addr, err)
+	}
+	return func() { _ = s.Close() }, nil
 }

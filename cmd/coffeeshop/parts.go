@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,13 +16,9 @@ import (
 	"github.com/coffeeshop/coffeeshop/postgres"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 )
 
 // store is a customer store that can be closed.
@@ -42,7 +37,7 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 	if kind == "postgres" {
 		s, err := postgres.Open(ctx, target)
 		if err != nil {
-			return nil, fmt.Errorf("open PostgreSQL customer store %s: %w", redactURL(target), err)
+			return nil, fmt.Errorf("open PostgreSQL customer store %s: %w", postgres.RedactURL(target), err)
 		}
 		return s, nil
 	}
@@ -54,77 +49,6 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 		return nil, fmt.Errorf("open SQLite customer store %s: %w", target, err)
 	}
 	return s, nil
-}
-
-// temporalConn says which Temporal frontend to connect to, and how.
-type temporalConn struct {
-	address, namespace string
-	// inProcess is set when the frontend runs in this very process (dev):
-	// the SDK's default gzip compression of every call then only costs
-	// CPU (about 5% of dev's under load, measured with pprof).
-	inProcess bool
-	// tls has the TLS and API key of a remote frontend; nil: plaintext.
-	tls *Config
-	// metrics receives the SDK's metrics (ops.go); nil: none.
-	metrics client.MetricsHandler
-}
-
-// dialTemporal connects to a Temporal frontend, retrying for up to a minute
-// so that a worker or API started next to a booting server waits for it
-// instead of failing.
-// dc are the payload and failure converters (zero: the SDK's defaults).
-func dialTemporal(ctx context.Context, conn temporalConn, dc converters, log *slog.Logger) (client.Client, error) {
-	// The SDK is chatty at info level; its warnings and errors are enough,
-	// but workflows and activities log at the configured level (logging.go).
-	sdkLogger := sdklog.NewStructuredLogger(slog.New(sdkLogHandler{Handler: log.Handler()}))
-	opts := client.Options{HostPort: conn.address, Namespace: conn.namespace, Logger: sdkLogger,
-		DataConverter: dc.data, FailureConverter: dc.failure, MetricsHandler: conn.metrics}
-	opts.ContextPropagators = []workflow.ContextPropagator{verify.RequestIDPropagator()} // request IDs into workflows
-	if conn.inProcess {
-		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
-	}
-	if conn.tls != nil {
-		conn.tls.applyTLS(&opts)
-	}
-	address, namespace := conn.address, conn.namespace
-	deadline := time.Now().Add(time.Minute)
-	for {
-		c, err := client.DialContext(ctx, opts)
-		if err == nil {
-			return c, nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil || permanentDialError(err) {
-			return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w%s", address, namespace, err, dialHint(opts, err))
-		}
-		log.Warn("Temporal frontend not reachable yet, retrying", "address", address, "error", err)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// permanentDialError tells a refusal that retrying cannot fix (a TLS
-// handshake that failed, a certificate or API key the frontend rejects)
-// from a frontend that is not up yet.
-func permanentDialError(err error) bool {
-	switch serviceerror.ToStatus(err).Code() {
-	case codes.Unauthenticated, codes.PermissionDenied:
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "authentication handshake failed") || strings.Contains(msg, "tls: ")
-}
-
-// dialHint adds a likely cause to a failed dial's error.
-func dialHint(opts client.Options, err error) string {
-	// A frontend that serves TLS closes a plaintext connection before its
-	// first answer ("error reading server preface: EOF").
-	if opts.ConnectionOptions.TLS == nil && strings.Contains(err.Error(), "server preface") {
-		return " (if the frontend serves TLS: --tls, or TEMPORAL_TLS=true)"
-	}
-	return ""
 }
 
 // codeGenerator picks fixed or random codes from the settings.
@@ -142,11 +66,10 @@ func workerOptions() worker.Options {
 }
 
 // stickyCacheSize bounds the workflows a worker process keeps in memory
-// between their workflow tasks (the SDK's default is 10,000). Each holds
-// its goroutines and state; with 10,000 verifications open at once, dev
-// grew past 1.2 GB. A workflow that is not cached is rebuilt from its
+// between their workflow tasks (the SDK's default is 10,000), each with its
+// goroutines and state. A workflow that is not cached is rebuilt from its
 // history at its next task, which for a verification is some twenty
-// events: cheap next to the memory.
+// events: cheap next to the memory (docs/benchmarks.md).
 const stickyCacheSize = 1024
 
 // setStickyCache applies stickyCacheSize. The SDK's setting is per process
@@ -162,11 +85,9 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 	opts := workerOptions()
 	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
 	// has started finish and report for up to --shutdown-timeout before it
-	// cancels them. With the SDK's default, none, a SendCode in flight was
-	// canceled at once (seen in e2e's TestScaleOut: "record code sent: ...
-	// context canceled"): its code was retried by another worker after a
-	// backoff or, when the text had gone out but the result had not, texted
-	// a second time after SendCode's 30 s start-to-close timeout.
+	// cancels them. The SDK's default, none, cancels a SendCode in flight:
+	// another worker retries it after a backoff, and a text that had gone
+	// out without its result being recorded is sent a second time.
 	opts.WorkerStopTimeout = cfg.ShutdownTimeout
 	w := worker.New(tc, verify.TaskQueue, opts)
 	if cfg.SMSProvider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {

@@ -9,9 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop/codec"
 	"github.com/coffeeshop/coffeeshop/devserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
+	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
 )
 
 // devNamespace is the namespace the embedded server creates and dev uses.
@@ -38,12 +42,26 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 	return srv, nil
 }
 
+// temporalOptions are the settings every Temporal client of the process
+// shares: payloads encrypted by pc (nil: not encrypted), request IDs
+// carried into workflows, metrics into o (nil: none).
+func temporalOptions(address, namespace string, pc *codec.Codec, o *ops, log *slog.Logger) temporalclient.Options {
+	dc := pc.Converters()
+	return temporalclient.Options{
+		Address: address, Namespace: namespace,
+		DataConverter: dc.Data, FailureConverter: dc.Failure,
+		ContextPropagators: []workflow.ContextPropagator{verify.RequestIDPropagator()},
+		MetricsHandler:     o.temporalMetrics(),
+		Logger:             log,
+	}
+}
+
 // dialEmbedded connects a client to the embedded server srv, in dev's
 // namespace.
-// o receives the client's metrics; nil: none.
-func dialEmbedded(ctx context.Context, srv *devserver.Server, dc converters, o *ops, log *slog.Logger) (client.Client, error) {
-	return dialTemporal(ctx, temporalConn{address: srv.FrontendAddr(), namespace: devNamespace, inProcess: true,
-		metrics: o.temporalMetrics()}, dc, log)
+func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, o *ops, log *slog.Logger) (client.Client, error) {
+	opts := temporalOptions(srv.FrontendAddr(), devNamespace, pc, o, log)
+	opts.InProcess = true
+	return temporalclient.Dial(ctx, opts)
 }
 
 // The subcommands' files are read by their load methods, between
@@ -66,7 +84,7 @@ func (c *apiCmd) load() error { return c.remoteTemporalFlags.load(&c.loaded, &c.
 // load reads the TLS files of the connection to the frontend and the
 // code secret into l.
 func (f *remoteTemporalFlags) load(l *loaded, secret *codeSecretFlags) (err error) {
-	if l.clientTLS, l.tlsDisabled, err = f.remoteTLSFlags.load(); err != nil {
+	if l.security, err = f.remoteTLSFlags.load(); err != nil {
 		return err
 	}
 	l.secret, err = secret.load("")
@@ -119,21 +137,21 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	start := time.Now()
 	setStickyCache()
 	log := cfg.logger()
-	dc, err := cfg.dataConverter()
+	pc, err := cfg.payloadCodec()
 	if err != nil {
 		return err
 	}
-	cs, err := listenCodec(cfg)
+	cs, err := listenCodec(cfg, pc)
 	if err != nil {
 		return err
 	}
-	defer cs.stop()
-	srv, err := startEmbeddedTemporal(ctx, cfg, cs.endpoint())
+	defer cs.Stop()
+	srv, err := startEmbeddedTemporal(ctx, cfg, cs.Endpoint())
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	cs.serve(srv.UIURL(), log)
+	cs.Serve(srv.UIURL(), log)
 
 	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "customers.db"))
 	if err != nil {
@@ -143,7 +161,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 	o := newOps(cfg, log)
 	defer o.close()
-	tc, err := dialEmbedded(ctx, srv, dc, o, log)
+	tc, err := dialEmbedded(ctx, srv, pc, o, log)
 	if err != nil {
 		return err
 	}
@@ -182,7 +200,7 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
   Encryption   %s
 Press Ctrl+C to stop.
 `, time.Since(start).Milliseconds(), a.httpAddr, a.grpcAddr, srv.FrontendAddr(), devNamespace,
-		orNone(srv.UIURL()), cfg.DataDir, codes, encryptionBanner(cfg, cs))
+		orNone(srv.UIURL()), cfg.DataDir, codes, encryptionBanner(pc, cs))
 
 	select {
 	case <-ctx.Done():
@@ -194,23 +212,27 @@ Press Ctrl+C to stop.
 }
 
 func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
-	cs, err := listenCodec(cfg)
+	pc, err := cfg.payloadCodec()
 	if err != nil {
 		return err
 	}
-	defer cs.stop()
-	srv, err := startEmbeddedTemporal(ctx, cfg, cs.endpoint())
+	cs, err := listenCodec(cfg, pc)
+	if err != nil {
+		return err
+	}
+	defer cs.Stop()
+	srv, err := startEmbeddedTemporal(ctx, cfg, cs.Endpoint())
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	cs.serve(srv.UIURL(), cfg.logger())
+	cs.Serve(srv.UIURL(), cfg.logger())
 	fmt.Fprintf(stdout, `coffeeshop temporal is ready
   Temporal     %s (namespace %s; %s)
   Temporal UI  %s
   Data dir     %s
   Codec        %s
-`, srv.FrontendAddr(), devNamespace, cfg.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.endpoint()))
+`, srv.FrontendAddr(), devNamespace, cfg.serveBanner(), orNone(srv.UIURL()), cfg.DataDir, orNone(cs.Endpoint()))
 	<-ctx.Done()
 	return nil
 }
@@ -234,7 +256,7 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	log.Info("worker ready", "temporal", string(cfg.TemporalAddress), "namespace", cfg.Namespace, "temporal_auth", cfg.describeTLS(),
+	log.Info("worker ready", "temporal", string(cfg.TemporalAddress), "namespace", cfg.Namespace, "temporal_auth", cfg.security.Describe(),
 		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMSProvider, "health", o.addr("health-addr"))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", cfg.ShutdownTimeout)
@@ -260,7 +282,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return err
 	}
 	defer a.stop()
-	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.describeTLS())
+	log.Info("api ready", "http", a.httpAddr, "grpc", a.grpcAddr, "temporal", cfg.TemporalAddress, "temporal_auth", cfg.security.Describe())
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
@@ -277,13 +299,14 @@ func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (
 	if err != nil {
 		return nil, nil, err
 	}
-	dc, err := cfg.dataConverter()
+	pc, err := cfg.payloadCodec()
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, temporalConn{address: string(cfg.TemporalAddress), namespace: cfg.Namespace, tls: cfg,
-		metrics: o.temporalMetrics()}, dc, log)
+	opts := temporalOptions(string(cfg.TemporalAddress), cfg.Namespace, pc, o, log)
+	opts.Security = cfg.security
+	tc, err := temporalclient.Dial(ctx, opts)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -1,52 +1,44 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
-	"time"
 
 	"github.com/coffeeshop/coffeeshop/devserver"
-	"go.temporal.io/sdk/client"
+	"github.com/coffeeshop/coffeeshop/internal/pemfile"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 )
 
-// Environment variables of the client TLS files, named in errors about
-// the files.
-const (
-	envTLSCert = "TEMPORAL_TLS_CLIENT_CERT_PATH"
-	envTLSKey  = "TEMPORAL_TLS_CLIENT_KEY_PATH"
-	envTLSCA   = "TEMPORAL_TLS_SERVER_CA_CERT_PATH"
-)
+// tlsFlags names the flag of each connection setting that temporalclient
+// names by its environment variable.
+var tlsFlags = map[string]string{
+	temporalclient.EnvTLS:           "tls",
+	temporalclient.EnvTLSCert:       "tls-cert-path",
+	temporalclient.EnvTLSKey:        "tls-key-path",
+	temporalclient.EnvTLSCA:         "tls-ca-path",
+	temporalclient.EnvTLSServerName: "tls-server-name",
+	temporalclient.EnvAPIKey:        "api-key",
+}
+
+// settings are the TLS and API key of the connection to a remote frontend.
+func (f *remoteTLSFlags) settings() temporalclient.SecuritySettings {
+	return temporalclient.SecuritySettings{TLS: f.TLS, CertPath: f.CertPath, KeyPath: f.KeyPath, CAPath: f.CAPath,
+		ServerName: f.ServerName, APIKey: f.APIKey}
+}
 
 // load reads the files of the TLS settings of the connection to a remote
-// frontend. TLS is on when --tls says so, or when it is not given and any
-// TLS setting or an API key is; disabled is set by --tls=false.
-func (f *remoteTLSFlags) load() (cfg *tls.Config, disabled bool, err error) {
-	if f.TLS != nil && !*f.TLS {
-		return nil, true, nil
-	}
-	on := f.TLS != nil || f.CertPath != "" || f.KeyPath != "" || f.CAPath != "" || f.ServerName != "" || f.APIKey != ""
-	if !on {
-		return nil, false, nil
-	}
-	cfg = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: f.ServerName}
-	if f.CertPath != "" {
-		cert, err := loadKeyPair(f.CertPath, f.KeyPath)
-		if err != nil {
-			return nil, false, fmt.Errorf("--tls-cert-path/--tls-key-path (%s/%s): %w", envTLSCert, envTLSKey, err)
+// frontend. An error names the first bad file's flags and variables.
+func (f *remoteTLSFlags) load() (temporalclient.Security, error) {
+	sec, err := f.settings().Load()
+	var se *temporalclient.SettingError
+	if errors.As(err, &se) {
+		if len(se.Settings) == 2 {
+			return sec, fmt.Errorf("--%s/--%s (%s/%s): %w", tlsFlags[se.Settings[0]], tlsFlags[se.Settings[1]],
+				se.Settings[0], se.Settings[1], se.Err)
 		}
-		cfg.Certificates = []tls.Certificate{cert}
+		return sec, fmt.Errorf("--%s (%s) %w", tlsFlags[se.Settings[0]], se.Settings[0], se.Err)
 	}
-	if f.CAPath != "" {
-		if cfg.RootCAs, err = loadCAs(f.CAPath); err != nil {
-			return nil, false, fmt.Errorf("--tls-ca-path (%s) %s: %w", envTLSCA, f.CAPath, err)
-		}
-	}
-	return cfg, false, nil
+	return sec, err
 }
 
 // load reads the certificate of the embedded frontend; nil when it serves
@@ -55,7 +47,7 @@ func (f *servedTLSFlags) load() (*devserver.TLS, error) {
 	if f.ServeCertPath == "" {
 		return nil, nil
 	}
-	cert, err := loadKeyPair(f.ServeCertPath, f.ServeKeyPath)
+	cert, err := pemfile.KeyPair(f.ServeCertPath, f.ServeKeyPath)
 	if err != nil {
 		return nil, fmt.Errorf("--temporal-tls-cert/--temporal-tls-key: %w", err)
 	}
@@ -64,91 +56,11 @@ func (f *servedTLSFlags) load() (*devserver.TLS, error) {
 	}
 	serve := &devserver.TLS{Certificate: cert}
 	if f.ServeClientCAPath != "" {
-		if serve.ClientCAs, err = loadCAs(f.ServeClientCAPath); err != nil {
+		if serve.ClientCAs, err = pemfile.CertPool(f.ServeClientCAPath); err != nil {
 			return nil, fmt.Errorf("--temporal-tls-client-ca %s: %w", f.ServeClientCAPath, err)
 		}
 	}
 	return serve, nil
-}
-
-// loadKeyPair reads a certificate chain and its key and checks that the
-// certificate is valid now. Its errors never quote the files' contents.
-func loadKeyPair(certPath, keyPath string) (tls.Certificate, error) {
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	keyPEM, err := os.ReadFile(keyPath)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("%s and %s: %w", certPath, keyPath, err)
-	}
-	// X509KeyPair parses the leaf (Go 1.23 and later).
-	if now := time.Now(); now.After(cert.Leaf.NotAfter) || now.Before(cert.Leaf.NotBefore) {
-		return tls.Certificate{}, fmt.Errorf("%s: the certificate is valid from %s to %s, not now",
-			certPath, cert.Leaf.NotBefore.UTC().Format(time.RFC3339), cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
-	}
-	return cert, nil
-}
-
-// loadCAs reads a file of PEM certificates into a pool; it fails for a
-// file without any.
-func loadCAs(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	n := 0
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", n+1, err)
-		}
-		pool.AddCert(cert)
-		n++
-	}
-	if n == 0 {
-		return nil, errors.New("holds no PEM certificate")
-	}
-	return pool, nil
-}
-
-// applyTLS sets the TLS and credentials of opts.
-func (c *Config) applyTLS(opts *client.Options) {
-	opts.ConnectionOptions.TLS = c.clientTLS
-	opts.ConnectionOptions.TLSDisabled = c.tlsDisabled
-	if c.APIKey != "" {
-		opts.Credentials = client.NewAPIKeyStaticCredentials(c.APIKey)
-	}
-}
-
-// describeTLS says how the connection is secured, for logs; never the key.
-func (c *Config) describeTLS() string {
-	var parts []string
-	switch {
-	case c.clientTLS == nil:
-		parts = append(parts, "plaintext")
-	case len(c.clientTLS.Certificates) > 0:
-		parts = append(parts, "mutual TLS")
-	default:
-		parts = append(parts, "TLS")
-	}
-	if c.APIKey != "" {
-		parts = append(parts, "API key")
-	}
-	return strings.Join(parts, ", ")
 }
 
 // serveBanner describes the embedded frontend's TLS for the banner.

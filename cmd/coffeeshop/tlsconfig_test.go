@@ -1,27 +1,13 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
-	"errors"
-	"log/slog"
-	"net"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
 	"github.com/coffeeshop/coffeeshop/internal/testpki"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 )
 
 // tlsFiles are PEM files of a throwaway CA, a server certificate it issued
@@ -37,13 +23,9 @@ type tlsFiles struct {
 
 func newTLSFiles(t *testing.T) tlsFiles {
 	t.Helper()
-	f := tlsFiles{dir: t.TempDir(), ca: testpki.NewCA(t, "test CA")}
-	f.server = f.ca.Server(t, "127.0.0.1")
-	f.caPath = filepath.Join(f.dir, "ca.pem")
-	testpki.WriteFile(t, f.caPath, f.ca.PEM)
-	f.serverCert, f.serverKey = f.server.Write(t, f.dir, "server")
-	f.clientCert, f.clientKey = f.ca.Client(t, "worker").Write(t, f.dir, "client")
-	return f
+	p := testpki.WriteFiles(t, "127.0.0.1")
+	return tlsFiles{dir: p.Dir, ca: p.CA, server: p.Server, caPath: p.CAPath,
+		serverCert: p.ServerCert, serverKey: p.ServerKey, clientCert: p.ClientCert, clientKey: p.ClientKey}
 }
 
 // file writes data to a new file of the test and returns its path.
@@ -120,161 +102,41 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 	}
 }
 
-// fakeFrontend answers GetSystemInfo, the call the SDK makes when it
-// connects, and records the metadata of each call. It stands in for a
-// remote frontend such as Temporal Cloud's.
-type fakeFrontend struct {
-	workflowservice.UnimplementedWorkflowServiceServer
-	// wantKey, when set, is the only API key accepted.
-	wantKey string
-	mu      sync.Mutex
-	calls   []metadata.MD
-}
-
-func (f *fakeFrontend) GetSystemInfo(ctx context.Context, _ *workflowservice.GetSystemInfoRequest) (*workflowservice.GetSystemInfoResponse, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	f.mu.Lock()
-	f.calls = append(f.calls, md)
-	f.mu.Unlock()
-	if f.wantKey != "" && (len(md.Get("authorization")) != 1 || md.Get("authorization")[0] != "Bearer "+f.wantKey) {
-		return nil, status.Error(codes.Unauthenticated, "invalid API key")
-	}
-	return &workflowservice.GetSystemInfoResponse{ServerVersion: "fake"}, nil
-}
-
-func (f *fakeFrontend) authorization() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var got []string
-	for _, md := range f.calls {
-		got = append(got, md.Get("authorization")...)
-	}
-	return got
-}
-
-// serveFake serves a fakeFrontend on a loopback port, with TLS unless
-// cert is nil, until the test ends.
-func serveFake(t *testing.T, cert *tls.Certificate) (*fakeFrontend, string) {
-	t.Helper()
-	var opts []grpc.ServerOption
-	if cert != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{*cert}})))
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeFrontend{}
-	gs := grpc.NewServer(opts...)
-	workflowservice.RegisterWorkflowServiceServer(gs, f)
-	go gs.Serve(l)
-	t.Cleanup(gs.Stop)
-	return f, l.Addr().String()
-}
-
-func testLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-// TestAPIKeySentAsBearer connects a worker's client, configured by
-// TEMPORAL_API_KEY, to a fake frontend and finds the key in the
-// Authorization header: over TLS, which the key turns on, and in plaintext
-// with --tls=false.
-func TestAPIKeySentAsBearer(t *testing.T) {
-	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
-	t.Setenv("TEMPORAL_API_KEY", "test-api-key")
-	f := newTLSFiles(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-
-	t.Run("TLS", func(t *testing.T) {
-		fake, addr := serveFake(t, &f.server.TLS)
-		cfg := loadConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
-		if got := cfg.describeTLS(); got != "TLS, API key" {
-			t.Errorf("describe() = %q, want TLS, API key", got)
-		}
-		tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
-		if err != nil {
-			t.Fatalf("dial: %v", err)
-		}
-		tc.Close()
-		if got := fake.authorization(); len(got) == 0 || got[0] != "Bearer test-api-key" {
-			t.Errorf("authorization = %q, want [Bearer test-api-key]", got)
-		}
-	})
-	t.Run("refused key", func(t *testing.T) {
-		fake, addr := serveFake(t, &f.server.TLS)
-		fake.wantKey = "another-key"
-		cfg := loadConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
-		dctx, dcancel := context.WithTimeout(ctx, 20*time.Second)
-		defer dcancel()
-		_, err := dialTemporal(dctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
-		if err == nil || !strings.Contains(err.Error(), "invalid API key") || strings.Contains(err.Error(), "test-api-key") {
-			t.Fatalf("dial: err = %v, want the frontend's refusal, without the key", err)
-		}
-		if dctx.Err() != nil {
-			t.Fatal("a refused key was retried until the test's deadline")
-		}
-	})
-	t.Run("plaintext with --tls=false", func(t *testing.T) {
-		fake, addr := serveFake(t, nil)
-		cfg := loadConfig(t, "api", "--temporal-address", addr, "--tls=false")
-		tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
-		if err != nil {
-			t.Fatalf("dial: %v", err)
-		}
-		tc.Close()
-		if got := fake.authorization(); len(got) == 0 || got[0] != "Bearer test-api-key" {
-			t.Errorf("authorization = %q, want [Bearer test-api-key]", got)
-		}
-	})
-}
-
-// TestTLSDialFailsAtOnce checks that a TLS handshake that fails is
-// reported with its cause at once, not retried for a minute as a frontend
-// that is not up yet would be: the system roots do not know a private CA,
-// and a name the certificate does not carry is refused.
-func TestTLSDialFailsAtOnce(t *testing.T) {
+// TestTLSSettingsReachTheConnection checks what the flags and the
+// environment make of the connection's security; temporalclient's tests
+// dial with it.
+func TestTLSSettingsReachTheConnection(t *testing.T) {
 	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
 	f := newTLSFiles(t)
-	_, addr := serveFake(t, &f.server.TLS)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	for _, tc := range []struct {
-		args []string
-		want string
+		env      []string
+		args     []string
+		describe string
+		disabled bool
 	}{
-		{[]string{"--tls"}, "certificate signed by unknown authority"},
-		{[]string{"--tls-ca-path", f.caPath, "--tls-server-name", "other.test"}, "wanted to match other.test"},
+		{nil, []string{"worker"}, "plaintext", false},
+		{nil, []string{"api", "--tls"}, "TLS", false},
+		{[]string{"TEMPORAL_API_KEY", "test-api-key"}, []string{"worker", "--tls-ca-path", f.caPath}, "TLS, API key", false},
+		{[]string{"TEMPORAL_API_KEY", "test-api-key"}, []string{"api", "--tls=false"}, "plaintext, API key", true},
+		{[]string{"TEMPORAL_TLS", "false"}, []string{"worker", "--api-key", "test-api-key"}, "plaintext, API key", true},
+		{nil, []string{"worker", "--tls-cert-path", f.clientCert, "--tls-key-path", f.clientKey, "--tls-ca-path", f.caPath},
+			"mutual TLS", false},
 	} {
-		cfg := loadConfig(t, "worker", append([]string{"--temporal-address", addr}, tc.args...)...)
-		_, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), addr) {
-			t.Errorf("%v: err = %v, want an error naming %s and containing %q", tc.args, err, addr, tc.want)
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("%v: the dial was retried until the test's deadline", tc.args)
-		}
-	}
-	// With the CA the handshake passes and the client connects.
-	cfg := loadConfig(t, "worker", "--temporal-address", addr, "--tls-ca-path", f.caPath)
-	tc, err := dialTemporal(ctx, temporalConn{address: addr, namespace: "default", tls: cfg}, converters{}, testLogger())
-	if err != nil {
-		t.Fatalf("dial with the CA: %v", err)
-	}
-	tc.Close()
-}
-
-// TestPlaintextToTLSHint checks that a plaintext dial closed by a frontend
-// that serves TLS suggests --tls, and that a TLS dial does not.
-func TestPlaintextToTLSHint(t *testing.T) {
-	err := errors.New(`failed reaching server: connection error: desc = "error reading server preface: EOF"`)
-	if got := dialHint(client.Options{}, err); !strings.Contains(got, "--tls") {
-		t.Errorf("plaintext: hint %q, want --tls suggested", got)
-	}
-	tlsOpts := client.Options{ConnectionOptions: client.ConnectionOptions{TLS: &tls.Config{}}}
-	if got := dialHint(tlsOpts, err); got != "" {
-		t.Errorf("TLS: hint %q, want none", got)
+		t.Run(strings.Join(append(tc.env, tc.args...), " "), func(t *testing.T) {
+			for i := 0; i+1 < len(tc.env); i += 2 {
+				t.Setenv(tc.env[i], tc.env[i+1])
+			}
+			sec := loadConfig(t, tc.args[0], tc.args[1:]...).security
+			if sec.Describe() != tc.describe || sec.Disabled != tc.disabled {
+				t.Errorf("security %s, disabled %v; want %s, disabled %v", sec.Describe(), sec.Disabled, tc.describe, tc.disabled)
+			}
+			if strings.Contains(tc.describe, "API key") && sec.APIKey != "test-api-key" {
+				t.Error("the API key did not reach the connection")
+			}
+			if slices.Contains(tc.args, "--tls-ca-path") && (sec.TLS == nil || !sec.TLS.RootCAs.Equal(f.ca.Pool())) {
+				t.Error("the CA file did not reach the connection")
+			}
+		})
 	}
 }
 
@@ -290,14 +152,14 @@ func TestOlderTLSEnvironmentNames(t *testing.T) {
 	if c.CertPath != f.clientCert || c.KeyPath != f.clientKey || c.CAPath != f.caPath {
 		t.Fatalf("older names: cert %q key %q ca %q; want the files they name", c.CertPath, c.KeyPath, c.CAPath)
 	}
-	if c.clientTLS == nil || len(c.clientTLS.Certificates) != 1 {
+	if c.security.TLS == nil || len(c.security.TLS.Certificates) != 1 {
 		t.Fatal("older names: no client certificate loaded")
 	}
 
 	// The newer name wins when both are set.
 	other := f.file(t, "other-ca.pem", string(f.ca.PEM))
-	t.Setenv(envTLSCA, other)
+	t.Setenv(temporalclient.EnvTLSCA, other)
 	if got := loadConfig(t, "api").CAPath; got != other {
-		t.Errorf("with both names set: CA path %q, want %s's %q", got, envTLSCA, other)
+		t.Errorf("with both names set: CA path %q, want %s's %q", got, temporalclient.EnvTLSCA, other)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/codec"
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
 	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
@@ -99,20 +100,32 @@ func (f *remoteTemporalFlags) validate() []error {
 	return append(errs, f.remoteTLSFlags.validate()...)
 }
 
+// validate checks the TLS settings together, reading nothing; each error
+// names the flags.
 func (f *remoteTLSFlags) validate() []error {
+	err := f.settings().Check()
+	if err == nil {
+		return nil
+	}
+	found := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		found = j.Unwrap()
+	}
 	var errs []error
-	if f.APIKey != "" && !coffeeshop.IsVisibleASCII(f.APIKey) {
-		errs = append(errs, badSetting("api-key", nil, "must be printable ASCII without spaces (value not shown)"))
-	}
-	if (f.CertPath == "") != (f.KeyPath == "") {
-		errs = append(errs, errors.New("--tls-cert-path and --tls-key-path go together: give both or neither"))
-	}
-	if f.TLS != nil && !*f.TLS {
-		for _, s := range []struct{ flag, v string }{{"tls-cert-path", f.CertPath}, {"tls-key-path", f.KeyPath},
-			{"tls-ca-path", f.CAPath}, {"tls-server-name", f.ServerName}} {
-			if s.v != "" {
-				errs = append(errs, fmt.Errorf("--tls=false contradicts --%s", s.flag))
-			}
+	for _, e := range found {
+		var se *temporalclient.SettingError
+		if !errors.As(e, &se) {
+			errs = append(errs, e)
+			continue
+		}
+		flag := tlsFlags[se.Settings[0]]
+		switch {
+		case errors.Is(se, temporalclient.ErrTLSOff):
+			errs = append(errs, fmt.Errorf("--tls=false contradicts --%s", tlsFlags[se.Settings[1]]))
+		case len(se.Settings) == 2:
+			errs = append(errs, fmt.Errorf("--%s and --%s %v", flag, tlsFlags[se.Settings[1]], se.Err))
+		default:
+			errs = append(errs, badSetting(flag, nil, "%v", se.Err))
 		}
 	}
 	return errs
@@ -180,7 +193,7 @@ func (f *smsFlags) validate() []error {
 	switch {
 	case f.TwilioAccountSID == "":
 		bad(errors.New("--sms-provider twilio needs --twilio-account-sid"))
-	case !isTwilioSID(f.TwilioAccountSID, "AC"):
+	case !sms.ValidAccountSID(f.TwilioAccountSID):
 		bad(badSetting("twilio-account-sid", nil, "must be AC followed by 32 hex digits"))
 	}
 	switch {
@@ -194,9 +207,9 @@ func (f *smsFlags) validate() []error {
 		bad(errors.New("--sms-provider twilio needs a sender: --twilio-from or --twilio-messaging-service-sid"))
 	case f.TwilioFrom != "" && f.TwilioServiceSID != "":
 		bad(errors.New("--twilio-from and --twilio-messaging-service-sid: give only one"))
-	case f.TwilioServiceSID != "" && !isTwilioSID(f.TwilioServiceSID, "MG"):
+	case f.TwilioServiceSID != "" && !sms.ValidMessagingServiceSID(f.TwilioServiceSID):
 		bad(badSetting("twilio-messaging-service-sid", f.TwilioServiceSID, "must be MG followed by 32 hex digits"))
-	case f.TwilioFrom != "" && !validSender(f.TwilioFrom):
+	case f.TwilioFrom != "" && !sms.ValidSender(f.TwilioFrom):
 		bad(badSetting("twilio-from", f.TwilioFrom, "must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)"))
 	}
 	if u, err := url.Parse(f.TwilioBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||

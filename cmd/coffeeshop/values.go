@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/sms"
 )
 
 // Types of settings whose values are checked as they are parsed, so that a
@@ -87,8 +88,8 @@ func (f *logFormat) UnmarshalText(b []byte) error {
 type smsProvider string
 
 const (
-	smsConsole smsProvider = "console"
-	smsTwilio  smsProvider = "twilio"
+	smsConsole smsProvider = sms.ProviderConsole
+	smsTwilio  smsProvider = sms.ProviderTwilio
 )
 
 func (p *smsProvider) UnmarshalText(b []byte) error {

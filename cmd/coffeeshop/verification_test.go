@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,8 +61,8 @@ func TestVerificationSettings(t *testing.T) {
 	}
 }
 
-// dev generates its secret once, readable by its owner only, and keeps
-// using it.
+// dev keeps its secret in --data-dir; a configured secret wins over it.
+// verify's tests cover the file itself.
 func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
 	dir := t.TempDir()
 	cfg, dataDir := &codeSecretFlags{}, filepath.Join(dir, "data")
@@ -71,28 +70,12 @@ func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "data", codeSecretFile)
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
+	onDisk, err := verify.LoadOrCreateSecret(filepath.Join(dataDir, verify.SecretFileName))
+	if err != nil || !bytes.Equal(first, onDisk) {
+		t.Errorf("the secret in --data-dir is %x, %v; dev uses %x", onDisk, err, first)
 	}
-	if perm := info.Mode().Perm(); perm != 0o600 {
-		t.Errorf("%s has mode %v, want 0600", path, perm)
-	}
-	again, err := cfg.load(dataDir)
-	if err != nil || !bytes.Equal(first, again) || len(first) != verify.MinSecretBytes {
-		t.Errorf("second start: %x, %v; first %x", again, err, first)
-	}
-	// A configured secret wins over the file.
 	cfg.CodeSecret = testSecretHex
-	if got, err := cfg.load(dataDir); err != nil || bytes.Equal(got, first) {
+	if got, err := cfg.load(dataDir); err != nil || bytes.Equal(got, first) || got[31] != 0x1f {
 		t.Errorf("configured secret: %x, %v", got, err)
-	}
-	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.CodeSecret = ""
-	if _, err := cfg.load(dataDir); err == nil || !strings.Contains(err.Error(), path) {
-		t.Errorf("bad secret file: %v, want an error naming %s", err, path)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package temporalclient
 
 import (
 	"context"
@@ -9,9 +9,8 @@ import (
 // chatty at info level about itself (workers starting and stopping, task
 // processing), so its own records are dropped below warn. The loggers of
 // workflows and activities, which the SDK derives from this one by adding
-// a WorkflowType or ActivityType attribute, carry the verification's own
-// lines (verify/log.go, and the SDK's per-task debug lines) and keep the
-// configured level.
+// a WorkflowType or ActivityType attribute, carry the application's own
+// lines and keep the configured level.
 type sdkLogHandler struct {
 	slog.Handler
 	app bool // a workflow's or activity's logger

@@ -1,0 +1,90 @@
+package sms_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/coffeeshop/coffeeshop/sms"
+)
+
+func TestValidSIDs(t *testing.T) {
+	for _, tc := range []struct {
+		s           string
+		account, mg bool
+	}{
+		{testSID, true, false},
+		{strings.ToUpper(testSID[2:]), false, false},
+		{"AC" + strings.ToUpper(testSID[2:]), true, false},
+		{testMG, false, true},
+		{testSID[:33], false, false},
+		{testSID + "0", false, false},
+		{"AC0123456789abcdef0123456789abcdeg", false, false},
+		{"SK0123456789abcdef0123456789abcdef", false, false},
+		{"", false, false},
+	} {
+		if got := sms.ValidAccountSID(tc.s); got != tc.account {
+			t.Errorf("ValidAccountSID(%q) = %v", tc.s, got)
+		}
+		if got := sms.ValidMessagingServiceSID(tc.s); got != tc.mg {
+			t.Errorf("ValidMessagingServiceSID(%q) = %v", tc.s, got)
+		}
+	}
+}
+
+func TestValidSender(t *testing.T) {
+	for s, want := range map[string]bool{
+		testFrom:        true,
+		"+447700900123": true,
+		"+1 500 555":    false,
+		"+0123456789":   false,
+		"+":             false,
+		"Coffeeshop":    true,
+		"Coffee Shop":   true,
+		"Coffee Shop1":  false, // 12 characters
+		"2020":          false, // no letter: would read as a short code
+		"Café":          false,
+		"coffee-shop":   false,
+		"":              false,
+	} {
+		if got := sms.ValidSender(s); got != want {
+			t.Errorf("ValidSender(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestNewChoosesTheSender(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	for _, provider := range []string{sms.ProviderConsole, ""} {
+		if c, ok := sms.New(sms.Config{Provider: provider}, log).(*sms.Console); !ok || c.Logger != log {
+			t.Errorf("provider %q: sender %T; want the console with the logger", provider, c)
+		}
+	}
+	if d := (sms.Config{Provider: sms.ProviderConsole}).Describe(); d != `each text is an "SMS to" line on stdout` {
+		t.Errorf("console: %s", d)
+	}
+
+	fake, srv := newFake(t, http.StatusCreated, created)
+	cfg := sms.Config{Provider: sms.ProviderTwilio,
+		Twilio: sms.Twilio{AccountSID: testSID, AuthToken: testToken, MessagingServiceSID: testMG, BaseURL: srv.URL}}
+	sender := sms.New(cfg, log)
+	tw, ok := sender.(*sms.Twilio)
+	if !ok || tw.Logger != log || cfg.Twilio.Logger != nil {
+		t.Fatalf("twilio: sender %T; want Twilio's with the logger, the config left as it was", sender)
+	}
+	if err := sender.SendSMS(context.Background(), phone, body); err != nil {
+		t.Fatalf("SendSMS: %v", err)
+	}
+	reqs := fake.requests()
+	if len(reqs) != 1 || reqs[0].user != testSID || reqs[0].pass != testToken || reqs[0].form.Get("MessagingServiceSid") != testMG {
+		t.Errorf("requests %+v", reqs)
+	}
+	if d := cfg.Describe(); d != "texted through Twilio ("+srv.URL+")" {
+		t.Errorf("twilio: %s", d)
+	}
+	noSecrets(t, "log", logs.String())
+}

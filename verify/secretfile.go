@@ -1,0 +1,65 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// SecretFileName is the file in which a single-host deployment (dev) keeps
+// the code secret it generated, in its data folder, so that codes sent
+// before a restart still verify after it.
+const SecretFileName = "code-secret"
+
+// LoadOrCreateSecret reads the code secret in path, or creates the file
+// with a new secret, readable by its owner only. Creation is exclusive, so
+// two processes starting on one folder never write two secrets; but one
+// that reads the file while the other is still writing it fails ("is
+// empty").
+func LoadOrCreateSecret(path string) ([]byte, error) {
+	for range 2 {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			key, err := ParseSecret(string(b))
+			if err != nil {
+				return nil, fmt.Errorf("code secret in %s: %w", path, err)
+			}
+			return key, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read code secret: %w", err)
+		}
+		if err := createSecret(path); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("code secret in %s: vanished while being created", path)
+}
+
+// createSecret writes a new secret to path, which must not exist.
+func createSecret(path string) error {
+	secret, err := NewSecret()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create folder of code secret: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create code secret: %w", err)
+	}
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("write code secret: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("write code secret: %w", err)
+	}
+	return f.Close()
+}
