@@ -2,14 +2,15 @@ package main
 
 import (
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/coffeeshop/coffeeshop/internal/buildinfo"
 )
 
 func TestVersionCommand(t *testing.T) {
 	// A test binary has build info with the main module's path.
-	want := "coffeeshop " + currentVersion().Version + " ("
+	want := "coffeeshop " + buildinfo.Current(version).Version + " ("
 	for _, args := range [][]string{{"--version"}, {"-version"}, {"version"}} {
 		code, out := runArgs(t, args...)
 		if code != 0 || !strings.HasPrefix(out, want) || !strings.HasSuffix(out, runtime.GOOS+"/"+runtime.GOARCH+")\n") ||
@@ -22,43 +23,6 @@ func TestVersionCommand(t *testing.T) {
 	}
 	if _, out := runArgs(t, "--help"); !strings.Contains(out, "version") {
 		t.Errorf("--help does not list version: %q", out)
-	}
-}
-
-func TestReadBuildVersion(t *testing.T) {
-	checkout := &debug.BuildInfo{
-		GoVersion: "go1.26.8",
-		Main:      debug.Module{Path: "github.com/coffeeshop/coffeeshop", Version: "(devel)"},
-		Settings: []debug.BuildSetting{
-			{Key: "vcs", Value: "git"},
-			{Key: "vcs.revision", Value: "2f0292f0c0ffee0000000000000000000000beef"},
-			{Key: "vcs.time", Value: "2026-11-26T02:00:00Z"},
-			{Key: "vcs.modified", Value: "true"},
-		},
-	}
-	platform := " " + runtime.GOOS + "/" + runtime.GOARCH + ")"
-	for _, c := range []struct {
-		name   string
-		linked string
-		info   *debug.BuildInfo
-		want   string
-	}{
-		{"checkout", "", checkout,
-			"coffeeshop (devel) (revision 2f0292f0c0ffee0000000000000000000000beef, 2026-11-26T02:00:00Z, modified; go1.26.8" + platform},
-		{"ldflags", "v1.2.3", checkout,
-			"coffeeshop v1.2.3 (revision 2f0292f0c0ffee0000000000000000000000beef, 2026-11-26T02:00:00Z, modified; go1.26.8" + platform},
-		{"go install", "", &debug.BuildInfo{GoVersion: "go1.26.8",
-			Main: debug.Module{Path: "github.com/coffeeshop/coffeeshop", Version: "v1.4.0"}},
-			"coffeeshop v1.4.0 (go1.26.8" + platform},
-		{"-buildvcs=false", "", &debug.BuildInfo{GoVersion: "go1.26.8",
-			Main:     debug.Module{Path: "github.com/coffeeshop/coffeeshop", Version: "(devel)"},
-			Settings: []debug.BuildSetting{{Key: "vcs.modified", Value: "false"}}},
-			"coffeeshop (devel) (go1.26.8" + platform},
-		{"no build info", "", nil, "coffeeshop (devel) (" + runtime.Version() + platform},
-	} {
-		if got := readBuildVersion(c.linked, c.info).String(); got != c.want {
-			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
-		}
 	}
 }
 
