@@ -6,6 +6,7 @@ package opsserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop/health"
+	"github.com/coffeeshop/coffeeshop/metrics"
 )
 
 // Mux serves /healthz and /readyz of ready and, unless metrics is nil,
@@ -118,4 +120,72 @@ func (g *Group) Close() {
 	for _, s := range g.servers {
 		_ = s.Shutdown(shutdownTimeout)
 	}
+}
+
+// Ops is a process's operations: its metrics registry, its readiness
+// checks, and the listeners of their own that serve them.
+type Ops struct {
+	Metrics *metrics.Registry
+	Ready   *health.Checker
+	// metricsAddr, when set, moves /metrics to a listener of its own.
+	metricsAddr string
+	own         Group
+	log         *slog.Logger
+}
+
+// readinessTimeout bounds each readiness check.
+const readinessTimeout = 2 * time.Second
+
+// New makes the metrics registry and an empty set of readiness checks;
+// /metrics is served on metricsAddr, or by Mux when that is "".
+func New(metricsAddr string, log *slog.Logger) *Ops {
+	return &Ops{Metrics: metrics.New(log), Ready: &health.Checker{Timeout: readinessTimeout, Logger: log},
+		metricsAddr: metricsAddr, own: Group{Logger: log}, log: log}
+}
+
+// Mux serves /healthz, /readyz and, unless /metrics has a listener of its
+// own, /metrics; a process mounts it next to its API.
+func (o *Ops) Mux() *http.ServeMux {
+	if o.metricsAddr != "" {
+		return Mux(o.Ready, nil)
+	}
+	return Mux(o.Ready, o.Metrics.Handler())
+}
+
+// Serve starts the listeners of their own: /metrics on the metrics
+// address when there is one, and Mux on healthAddr unless it is "" (a
+// process without an HTTP port of its own, the worker). The error names
+// the listener ("health" or "metrics").
+func (o *Ops) Serve(healthAddr string) error {
+	if healthAddr != "" {
+		if err := o.listen("health", healthAddr, o.Mux()); err != nil {
+			return err
+		}
+	}
+	if o.metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", o.Metrics.Handler())
+		return o.listen("metrics", o.metricsAddr, mux)
+	}
+	return nil
+}
+
+func (o *Ops) listen(name, addr string, h http.Handler) error {
+	s, err := o.own.Listen(name, addr, h)
+	if err != nil {
+		return fmt.Errorf("listen on the %s address %s: %w", name, addr, err)
+	}
+	o.log.Info("serving operations endpoints", "endpoints", name, "addr", s.Addr())
+	return nil
+}
+
+// Addr is the address the listener name ("health" or "metrics") serves
+// on, "" if there is none.
+func (o *Ops) Addr(name string) string { return o.own.Addr(name) }
+
+// Close stops the listeners of their own (their requests are short) and
+// the copying of SDK metrics.
+func (o *Ops) Close() {
+	o.own.Close()
+	_ = o.Metrics.Close()
 }

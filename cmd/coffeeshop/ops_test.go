@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/opsserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -287,11 +288,10 @@ func TestReadyzNamesWhatFailed(t *testing.T) {
 	}
 	defer tc.Close()
 
-	cfg := &Config{}
-	o := newOps(cfg, discardLogger())
-	defer o.close()
-	o.checkReady(st, tc)
-	srv := &http.Server{Handler: o.apiHandler(http.NotFoundHandler())}
+	o := opsserver.New("", discardLogger())
+	defer o.Close()
+	checkReady(o, st, tc)
+	srv := &http.Server{Handler: apiHandler(o)(http.NotFoundHandler())}
 	hl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/opsserver"
 	"github.com/coffeeshop/coffeeshop/postgres"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
@@ -80,7 +81,7 @@ var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(st
 
 // startWorker starts polling the verification task queue. Its Stop lets
 // running activities finish for up to --shutdown-timeout.
-func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *ops, log *slog.Logger) (worker.Worker, error) {
+func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *opsserver.Ops, log *slog.Logger) (worker.Worker, error) {
 	setStickyCache() // a no-op when dev has made it already
 	opts := workerOptions()
 	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
@@ -93,7 +94,7 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 	if cfg.SMSProvider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
 		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 	}
-	sender := o.instrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider))
+	sender := o.Metrics.InstrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider))
 	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: cfg.secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
@@ -115,7 +116,7 @@ func (s *apiServer) stop() { s.Shutdown(s.shutdownTimeout) }
 
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
-func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *ops, log *slog.Logger) (*apiServer, error) {
+func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *opsserver.Ops, log *slog.Logger) (*apiServer, error) {
 	verifier := newVerifier(cfg, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
 	limits, proxies := cfg.limits(), []netip.Prefix(cfg.TrustedProxies)
@@ -129,8 +130,8 @@ func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc 
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(cfg.GRPCAddr), HTTPAddr: string(cfg.HTTPAddr), Server: srv, ClientIPs: ips,
-		Interceptors: []grpc.UnaryServerInterceptor{api.ObserveUnary(o.metrics), limiter.UnaryInterceptor()},
-		WrapGateway:  o.apiHandler})
+		Interceptors: []grpc.UnaryServerInterceptor{api.ObserveUnary(o.Metrics), limiter.UnaryInterceptor()},
+		WrapGateway:  apiHandler(o)})
 	var le *api.ListenError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("listen on --%s-addr %s: %w", le.Listener, le.Addr, le.Err)

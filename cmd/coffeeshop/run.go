@@ -11,6 +11,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop/codec"
 	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/opsserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/temporalclient"
 	"github.com/coffeeshop/coffeeshop/verify"
@@ -44,22 +45,22 @@ func startEmbeddedTemporal(ctx context.Context, cfg *Config, codecEndpoint strin
 
 // temporalOptions are the settings every Temporal client of the process
 // shares: payloads encrypted by pc (nil: not encrypted), request IDs
-// carried into workflows, metrics into o (nil: none).
-func temporalOptions(address, namespace string, pc *codec.Codec, o *ops, log *slog.Logger) temporalclient.Options {
+// carried into workflows, the SDK's metrics to metrics (nil: none).
+func temporalOptions(address, namespace string, pc *codec.Codec, metrics client.MetricsHandler, log *slog.Logger) temporalclient.Options {
 	dc := pc.Converters()
 	return temporalclient.Options{
 		Address: address, Namespace: namespace,
 		DataConverter: dc.Data, FailureConverter: dc.Failure,
 		ContextPropagators: []workflow.ContextPropagator{verify.RequestIDPropagator()},
-		MetricsHandler:     o.temporalMetrics(),
+		MetricsHandler:     metrics,
 		Logger:             log,
 	}
 }
 
 // dialEmbedded connects a client to the embedded server srv, in dev's
 // namespace.
-func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, o *ops, log *slog.Logger) (client.Client, error) {
-	opts := temporalOptions(srv.FrontendAddr(), devNamespace, pc, o, log)
+func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, metrics client.MetricsHandler, log *slog.Logger) (client.Client, error) {
+	opts := temporalOptions(srv.FrontendAddr(), devNamespace, pc, metrics, log)
 	opts.InProcess = true
 	return temporalclient.Dial(ctx, opts)
 }
@@ -159,15 +160,15 @@ func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer st.Close()
 
-	o := newOps(cfg, log)
-	defer o.close()
-	tc, err := dialEmbedded(ctx, srv, pc, o, log)
+	o := opsserver.New(string(cfg.MetricsAddr), log)
+	defer o.Close()
+	tc, err := dialEmbedded(ctx, srv, pc, o.Metrics.TemporalHandler(), log)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	o.checkReady(st, tc)
-	if err := o.serveOwn(false); err != nil {
+	checkReady(o, st, tc)
+	if err := o.Serve(""); err != nil {
 		return err
 	}
 
@@ -239,16 +240,16 @@ func runTemporal(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
-	o := newOps(cfg, log)
-	defer o.close()
+	o := opsserver.New(string(cfg.MetricsAddr), log)
+	defer o.Close()
 	st, tc, err := connectRemote(ctx, cfg, o, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	defer tc.Close()
-	o.checkReady(st, tc)
-	if err := o.serveOwn(true); err != nil {
+	checkReady(o, st, tc)
+	if err := o.Serve(string(cfg.HealthAddr)); err != nil {
 		return err
 	}
 	w, err := startWorker(cfg, tc, st, o, log)
@@ -257,7 +258,7 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	}
 	defer w.Stop()
 	log.Info("worker ready", "temporal", string(cfg.TemporalAddress), "namespace", cfg.Namespace, "temporal_auth", cfg.security.Describe(),
-		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMSProvider, "health", o.addr("health-addr"))
+		"fixed_code", cfg.FixedCode != "", "sms_provider", cfg.SMSProvider, "health", o.Addr("health"))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", cfg.ShutdownTimeout)
 	return nil
@@ -265,16 +266,16 @@ func runWorker(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	log := cfg.logger()
-	o := newOps(cfg, log)
-	defer o.close()
+	o := opsserver.New(string(cfg.MetricsAddr), log)
+	defer o.Close()
 	st, tc, err := connectRemote(ctx, cfg, o, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	defer tc.Close()
-	o.checkReady(st, tc)
-	if err := o.serveOwn(false); err != nil {
+	checkReady(o, st, tc)
+	if err := o.Serve(""); err != nil {
 		return err
 	}
 	a, err := startAPI(ctx, cfg, st, tc, o, log)
@@ -294,7 +295,7 @@ func runAPI(ctx context.Context, cfg *Config, stdout io.Writer) error {
 
 // connectRemote opens the customer database and connects to the Temporal
 // frontend that a worker or api process is configured with.
-func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (store, client.Client, error) {
+func connectRemote(ctx context.Context, cfg *Config, o *opsserver.Ops, log *slog.Logger) (store, client.Client, error) {
 	st, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err
@@ -304,7 +305,7 @@ func connectRemote(ctx context.Context, cfg *Config, o *ops, log *slog.Logger) (
 		st.Close()
 		return nil, nil, err
 	}
-	opts := temporalOptions(string(cfg.TemporalAddress), cfg.Namespace, pc, o, log)
+	opts := temporalOptions(string(cfg.TemporalAddress), cfg.Namespace, pc, o.Metrics.TemporalHandler(), log)
 	opts.Security = cfg.security
 	tc, err := temporalclient.Dial(ctx, opts)
 	if err != nil {
