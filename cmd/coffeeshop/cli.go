@@ -23,7 +23,8 @@ import (
 //
 // Defaults that differ between subcommands are ${vars}: set on the
 // subcommand below, or global in kongVars. A doc-default tag describes a
-// default that is not a plain value, for --help and docs/operations.md.
+// default that is not a plain value, for docs/operations.md. The min, max
+// and nonempty tags bound a value (checkBounds in validate.go).
 type cli struct {
 	Dev      devCmd      `cmd:"" help:"Runs everything in one process: the embedded Temporal server and Web UI, the worker, the gRPC and HTTP/JSON API and a SQLite customer store in --data-dir (the default command)." set:"fixedCode=1234" set:"logFormat=text"`
 	Temporal temporalCmd `cmd:"" help:"Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI. With --temporal-tls-cert and --temporal-tls-key its frontend serves TLS." set:"logFormat=text"`
@@ -102,8 +103,8 @@ type versionCmd struct{}
 
 // embeddedTemporalFlags place the embedded Temporal server (dev, temporal).
 type embeddedTemporalFlags struct {
-	DataDir      string   `name:"data-dir" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db) and the code secret"`
-	TemporalAddr hostPort `name:"temporal-addr" env:"COFFEESHOP_TEMPORAL_ADDR" default:"127.0.0.1:7233" help:"listen address of the embedded Temporal frontend (gRPC)"`
+	DataDir      string   `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db) and the code secret"`
+	TemporalAddr hostPort `name:"temporal-addr" nonempty:"" env:"COFFEESHOP_TEMPORAL_ADDR" default:"127.0.0.1:7233" help:"listen address of the embedded Temporal frontend (gRPC)"`
 	UIAddr       hostPort `name:"ui-addr" env:"COFFEESHOP_UI_ADDR" default:"127.0.0.1:8233" help:"listen address of the Temporal Web UI; empty disables it"`
 }
 
@@ -120,8 +121,8 @@ type servedTLSFlags struct {
 // a process shares them with `temporal` commands run next to it; the
 // older CLI names of the three files are read too.
 type remoteTemporalFlags struct {
-	TemporalAddress hostPort `name:"temporal-address" env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend to connect to (host:port)"`
-	Namespace       string   `name:"namespace" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
+	TemporalAddress hostPort `name:"temporal-address" nonempty:"" env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend to connect to (host:port)"`
+	Namespace       string   `name:"namespace" nonempty:"" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
 	remoteTLSFlags
 	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"sqlite:.coffeeshop/customers.db" help:"customer database: postgres://…, sqlite:///abs/path or sqlite:rel/path"`
 }
@@ -140,16 +141,16 @@ type remoteTLSFlags struct {
 // apiFlags are the API's listeners and the settings of the verifications
 // it starts (dev, api).
 type apiFlags struct {
-	GRPCAddr    hostPort      `name:"grpc-addr" env:"COFFEESHOP_GRPC_ADDR" default:"127.0.0.1:8080" help:"listen address of the gRPC API"`
-	HTTPAddr    hostPort      `name:"http-addr" env:"COFFEESHOP_HTTP_ADDR" default:"127.0.0.1:8081" help:"listen address of the HTTP/JSON API"`
-	CodeTTL     time.Duration `name:"code-ttl" env:"COFFEESHOP_CODE_TTL" default:"${codeTTL}" help:"how long a verification code is valid (at least 1s)"`
-	MaxAttempts int           `name:"max-attempts" env:"COFFEESHOP_MAX_ATTEMPTS" default:"${maxAttempts}" help:"codes a customer may send before the verification fails (1-100)"`
+	GRPCAddr    hostPort      `name:"grpc-addr" nonempty:"" env:"COFFEESHOP_GRPC_ADDR" default:"127.0.0.1:8080" help:"listen address of the gRPC API"`
+	HTTPAddr    hostPort      `name:"http-addr" nonempty:"" env:"COFFEESHOP_HTTP_ADDR" default:"127.0.0.1:8081" help:"listen address of the HTTP/JSON API"`
+	CodeTTL     time.Duration `name:"code-ttl" min:"1s" env:"COFFEESHOP_CODE_TTL" default:"${codeTTL}" help:"how long a verification code is valid (at least 1s)"`
+	MaxAttempts int           `name:"max-attempts" min:"1" max:"100" env:"COFFEESHOP_MAX_ATTEMPTS" default:"${maxAttempts}" help:"codes a customer may send before the verification fails (1-100)"`
 	PhoneRegion string        `name:"phone-region" env:"COFFEESHOP_PHONE_REGION" default:"${phoneRegion}" help:"ISO 3166 region in which a phone number without a leading + is read"`
 	limitFlags
-	CodeLength         int           `name:"code-length" env:"COFFEESHOP_CODE_LENGTH" default:"${codeLength}" help:"digits of a verification code, ${minCodeLength}-${maxCodeLength}; verify answers 400 to a code of another length (in dev it must match --fixed-code)"`
-	VerificationWindow time.Duration `name:"verification-window" env:"COFFEESHOP_VERIFICATION_WINDOW" default:"${window}" help:"a verification without the right code by then ends as EXPIRED (1s-720h)"`
-	ResendCooldown     time.Duration `name:"resend-cooldown" env:"COFFEESHOP_RESEND_COOLDOWN" default:"${resendCooldown}" help:"a resend this soon after a text is refused with 429 (1s-1h)"`
-	MaxSends           int           `name:"max-sends" env:"COFFEESHOP_MAX_SENDS" default:"${maxSends}" help:"codes one verification may send on request, the first one included (1-100)"`
+	CodeLength         int           `name:"code-length" min:"${minCodeLength}" max:"${maxCodeLength}" env:"COFFEESHOP_CODE_LENGTH" default:"${codeLength}" help:"digits of a verification code, ${minCodeLength}-${maxCodeLength}; verify answers 400 to a code of another length (in dev it must match --fixed-code)"`
+	VerificationWindow time.Duration `name:"verification-window" min:"1s" max:"720h" env:"COFFEESHOP_VERIFICATION_WINDOW" default:"${window}" help:"a verification without the right code by then ends as EXPIRED (1s-720h)"`
+	ResendCooldown     time.Duration `name:"resend-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_RESEND_COOLDOWN" default:"${resendCooldown}" help:"a resend this soon after a text is refused with 429 (1s-1h)"`
+	MaxSends           int           `name:"max-sends" min:"1" max:"100" env:"COFFEESHOP_MAX_SENDS" default:"${maxSends}" help:"codes one verification may send on request, the first one included (1-100)"`
 }
 
 // limitFlags are the API's abuse limits (dev, api). Their defaults come
@@ -168,8 +169,8 @@ type limitFlags struct {
 // codeFlags say how the worker makes and sends codes (dev, worker).
 type codeFlags struct {
 	FixedCode       string        `name:"fixed-code" env:"COFFEESHOP_FIXED_CODE" default:"${fixedCode}" help:"send this code instead of a random one (local demos only)"`
-	PhoneCodeLimit  int           `name:"phone-code-limit" env:"COFFEESHOP_PHONE_CODE_LIMIT" default:"${phoneCodeLimit}" help:"codes at most texted to one phone number per --phone-code-window, across verifications; more are refused (429). Kept in the store, so it survives restarts (1-10000)"`
-	PhoneCodeWindow time.Duration `name:"phone-code-window" env:"COFFEESHOP_PHONE_CODE_WINDOW" default:"${phoneCodeWindow}" help:"the sliding window of --phone-code-limit (1s-8760h)"`
+	PhoneCodeLimit  int           `name:"phone-code-limit" min:"1" max:"10000" env:"COFFEESHOP_PHONE_CODE_LIMIT" default:"${phoneCodeLimit}" help:"codes at most texted to one phone number per --phone-code-window, across verifications; more are refused (429). Kept in the store, so it survives restarts (1-10000)"`
+	PhoneCodeWindow time.Duration `name:"phone-code-window" min:"1s" max:"8760h" env:"COFFEESHOP_PHONE_CODE_WINDOW" default:"${phoneCodeWindow}" help:"the sliding window of --phone-code-limit (1s-8760h)"`
 	smsFlags
 }
 
@@ -211,7 +212,7 @@ type logFlags struct {
 // opsFlags place the metrics and bound the shutdown (dev, worker, api).
 type opsFlags struct {
 	MetricsAddr     hostPort      `name:"metrics-addr" env:"COFFEESHOP_METRICS_ADDR" doc-default:"none (on the HTTP API's port; worker: on --health-addr)" help:"serve Prometheus /metrics on a listener of its own at this address"`
-	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"COFFEESHOP_SHUTDOWN_TIMEOUT" default:"20s" help:"on SIGTERM or SIGINT, how long in-flight requests and running activities may take to finish (0s-10m)"`
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" min:"0s" max:"10m" env:"COFFEESHOP_SHUTDOWN_TIMEOUT" default:"20s" help:"on SIGTERM or SIGINT, how long in-flight requests and running activities may take to finish (0s-10m)"`
 }
 
 // kongVars are the defaults that come from the packages that own them.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/coffeeshop/coffeeshop/api"
 )
 
@@ -128,14 +129,15 @@ func TestBadRateLimitSettingsNameTheFlag(t *testing.T) {
 // gets.
 func parseConfig(t *testing.T, name string, args ...string) *Config {
 	t.Helper()
-	return parseCmd(t, name, args...).(interface{ config() *Config }).config()
+	_, cmd := parseCmd(t, name, args...)
+	return cmd.(interface{ config() *Config }).config()
 }
 
 // loadConfig is parseConfig that also validates and loads, as run does.
 func loadConfig(t *testing.T, name string, args ...string) *Config {
 	t.Helper()
-	cmd := parseCmd(t, name, args...)
-	if err := cmd.validate(); err != nil {
+	node, cmd := parseCmd(t, name, args...)
+	if err := validate(node, cmd); err != nil {
 		t.Fatalf("%s %v: %v", name, args, err)
 	}
 	if err := cmd.(interface{ load() error }).load(); err != nil {
@@ -144,18 +146,18 @@ func loadConfig(t *testing.T, name string, args ...string) *Config {
 	return cmd.(interface{ config() *Config }).config()
 }
 
-func parseCmd(t *testing.T, name string, args ...string) command {
+func parseCmd(t *testing.T, name string, args ...string) (*kong.Node, command) {
 	t.Helper()
 	var c cli
 	p, err := newParser(&c, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, cmd, err := parseCommand(p, append([]string{name}, args...))
+	node, cmd, err := parseCommand(p, append([]string{name}, args...))
 	if err != nil {
 		t.Fatalf("%s %v: %v", name, args, err)
 	}
-	return cmd
+	return node, cmd
 }
 
 func TestRateLimitSettings(t *testing.T) {

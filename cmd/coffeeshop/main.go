@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 )
@@ -68,12 +69,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			args[0], strings.Join(commandNames(parser), ", "))
 		return 2
 	}
-	name, cmd, err := parseCommand(parser, args)
+	node, cmd, err := parseCommand(parser, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "coffeeshop %s: %v\n", args[0], err)
 		return 2
 	}
-	if err := cmd.validate(); err != nil {
+	name := node.Name
+	if err := validate(node, cmd); err != nil {
 		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, describeSettingErrors(err, envNames(parser)))
 		return 2
 	}
@@ -117,16 +119,21 @@ func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {
 
 // parseCommand parses args and returns the subcommand they select, with
 // its settings.
-func parseCommand(k *kong.Kong, args []string) (string, command, error) {
+func parseCommand(k *kong.Kong, args []string) (*kong.Node, command, error) {
 	kctx, err := k.Parse(args)
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
 	cmd := kctx.Selected().Target.Addr().Interface().(command)
 	if t, ok := cmd.(interface{ readAuthToken() }); ok {
 		t.readAuthToken() // a variable without a flag
 	}
-	return kctx.Selected().Name, cmd, nil
+	return kctx.Selected(), cmd, nil
+}
+
+// validate checks the settings of the subcommand node, cmd.
+func validate(node *kong.Node, cmd command) error {
+	return errors.Join(append(checkBounds(node.Flags), cmd.validate())...)
 }
 
 // commandNames are the subcommands' names.
@@ -196,6 +203,8 @@ func badSetting(flag string, value any, format string, args ...any) error {
 		e.value = strconv.Quote(v)
 	case hostPort:
 		e.value = strconv.Quote(string(v))
+	case time.Duration:
+		e.value = shortDuration(v)
 	default:
 		e.value = fmt.Sprint(v)
 	}

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/bench"
@@ -22,21 +25,18 @@ import (
 // environment variable, and never shows a secret.
 
 func (c *devCmd) validate() error {
-	errs := c.embeddedTemporalFlags.validate()
-	errs = append(errs, c.apiFlags.validate()...)
+	errs := c.apiFlags.validate()
 	errs = append(errs, c.codeFlags.validate(c.RandomCodes)...)
 	if c.FixedCode != "" && !c.RandomCodes && len(c.FixedCode) != c.CodeLength {
 		errs = append(errs, badSetting("fixed-code", c.FixedCode, "must have --code-length (%d) digits", c.CodeLength))
 	}
 	errs = append(errs, c.codeSecretFlags.validate(false)...)
 	errs = append(errs, c.encryptionFlags.validate()...)
-	errs = append(errs, c.opsFlags.validate()...)
 	return errors.Join(errs...)
 }
 
 func (c *temporalCmd) validate() error {
-	errs := c.embeddedTemporalFlags.validate()
-	errs = append(errs, c.servedTLSFlags.validate()...)
+	errs := c.servedTLSFlags.validate()
 	errs = append(errs, c.encryptionFlags.validate()...)
 	return errors.Join(errs...)
 }
@@ -46,7 +46,6 @@ func (c *workerCmd) validate() error {
 	errs = append(errs, c.codeFlags.validate(false)...)
 	errs = append(errs, c.codeSecretFlags.validate(true)...)
 	errs = append(errs, c.encryptionFlags.validate()...)
-	errs = append(errs, c.opsFlags.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -55,7 +54,6 @@ func (c *apiCmd) validate() error {
 	errs = append(errs, c.apiFlags.validate()...)
 	errs = append(errs, c.codeSecretFlags.validate(true)...)
 	errs = append(errs, c.encryptionFlags.validate()...)
-	errs = append(errs, c.opsFlags.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -64,17 +62,6 @@ func (c *benchCmd) validate() error { return c.config().Validate() }
 func (c *ceilingCmd) validate() error { return c.config().Validate() }
 
 func (c *versionCmd) validate() error { return nil }
-
-func (f *embeddedTemporalFlags) validate() []error {
-	var errs []error
-	if f.DataDir == "" {
-		errs = append(errs, badSetting("data-dir", f.DataDir, "must not be empty"))
-	}
-	if f.TemporalAddr == "" {
-		errs = append(errs, badSetting("temporal-addr", f.TemporalAddr, "must be host:port"))
-	}
-	return errs
-}
 
 func (f *servedTLSFlags) validate() []error {
 	switch {
@@ -88,12 +75,6 @@ func (f *servedTLSFlags) validate() []error {
 
 func (f *remoteTemporalFlags) validate() []error {
 	var errs []error
-	if f.TemporalAddress == "" {
-		errs = append(errs, badSetting("temporal-address", f.TemporalAddress, "must be host:port"))
-	}
-	if f.Namespace == "" {
-		errs = append(errs, badSetting("namespace", f.Namespace, "must not be empty"))
-	}
 	if _, _, err := parseDatabaseURL(f.DatabaseURL); err != nil {
 		errs = append(errs, badSetting("database-url", nil, "%v", err))
 	}
@@ -132,38 +113,10 @@ func (f *remoteTLSFlags) validate() []error {
 }
 
 func (f *apiFlags) validate() []error {
-	var errs []error
-	bad := func(flag string, v any, format string, args ...any) {
-		errs = append(errs, badSetting(flag, v, format, args...))
-	}
-	if f.GRPCAddr == "" {
-		bad("grpc-addr", f.GRPCAddr, "must be host:port")
-	}
-	if f.HTTPAddr == "" {
-		bad("http-addr", f.HTTPAddr, "must be host:port")
-	}
-	if f.CodeTTL < time.Second {
-		bad("code-ttl", f.CodeTTL, "must be at least 1s")
-	}
-	if f.MaxAttempts < 1 || f.MaxAttempts > 100 {
-		bad("max-attempts", f.MaxAttempts, "must be between 1 and 100")
-	}
 	if !api.ValidPhoneRegion(f.PhoneRegion) {
-		bad("phone-region", f.PhoneRegion, "must be an ISO 3166 region code such as GB or US")
+		return []error{badSetting("phone-region", f.PhoneRegion, "must be an ISO 3166 region code such as GB or US")}
 	}
-	if f.CodeLength < verify.MinCodeLength || f.CodeLength > verify.MaxCodeLength {
-		bad("code-length", f.CodeLength, "must be between %d and %d", verify.MinCodeLength, verify.MaxCodeLength)
-	}
-	if f.VerificationWindow < time.Second || f.VerificationWindow > 30*24*time.Hour {
-		bad("verification-window", f.VerificationWindow, "must be between 1s and 720h")
-	}
-	if f.ResendCooldown < time.Second || f.ResendCooldown > time.Hour {
-		bad("resend-cooldown", f.ResendCooldown, "must be between 1s and 1h")
-	}
-	if f.MaxSends < 1 || f.MaxSends > 100 {
-		bad("max-sends", f.MaxSends, "must be between 1 and 100")
-	}
-	return errs
+	return nil
 }
 
 // validate checks the code settings; random is set when dev sends random
@@ -173,12 +126,6 @@ func (f *codeFlags) validate(random bool) []error {
 	if f.FixedCode != "" && !random && (!coffeeshop.IsDigits(f.FixedCode) ||
 		len(f.FixedCode) < verify.MinCodeLength || len(f.FixedCode) > verify.MaxCodeLength) {
 		errs = append(errs, badSetting("fixed-code", f.FixedCode, "must be %d to %d digits", verify.MinCodeLength, verify.MaxCodeLength))
-	}
-	if f.PhoneCodeLimit < 1 || f.PhoneCodeLimit > 10_000 {
-		errs = append(errs, badSetting("phone-code-limit", f.PhoneCodeLimit, "must be between 1 and 10000"))
-	}
-	if f.PhoneCodeWindow < time.Second || f.PhoneCodeWindow > 365*24*time.Hour {
-		errs = append(errs, badSetting("phone-code-window", f.PhoneCodeWindow, "must be between 1s and 8760h"))
 	}
 	return append(errs, f.smsFlags.validate()...)
 }
@@ -243,11 +190,40 @@ func (f *encryptionFlags) validate() []error {
 	return nil
 }
 
-func (f *opsFlags) validate() []error {
-	if f.ShutdownTimeout < 0 || f.ShutdownTimeout > 10*time.Minute {
-		return []error{badSetting("shutdown-timeout", f.ShutdownTimeout, "must be between 0s and 10m")}
+// checkBounds checks each flag of a subcommand against its min, max and
+// nonempty tags (${vars} in them are kongVars).
+func checkBounds(flags []*kong.Flag) []error {
+	vars := kongVars()
+	expand := func(k string) string { return vars[k] }
+	var errs []error
+	for _, f := range flags {
+		v := f.Target.Interface()
+		if f.Tag.Has("nonempty") && f.Target.IsZero() {
+			errs = append(errs, badSetting(f.Name, v, "must not be empty"))
+		}
+		lo, hi := os.Expand(f.Tag.Get("min"), expand), os.Expand(f.Tag.Get("max"), expand)
+		if lo == "" && hi == "" {
+			continue
+		}
+		var below, above bool
+		switch x := v.(type) {
+		case int:
+			min, _ := strconv.Atoi(lo)
+			max, err := strconv.Atoi(hi)
+			below, above = x < min, err == nil && x > max
+		case time.Duration:
+			min, _ := time.ParseDuration(lo)
+			max, err := time.ParseDuration(hi)
+			below, above = x < min, err == nil && x > max
+		}
+		switch {
+		case (below || above) && hi == "":
+			errs = append(errs, badSetting(f.Name, v, "must be at least %s", lo))
+		case below || above:
+			errs = append(errs, badSetting(f.Name, v, "must be between %s and %s", lo, hi))
+		}
 	}
-	return nil
+	return errs
 }
 
 // config is the load tool's configuration.
