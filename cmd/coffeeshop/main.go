@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	name := node.Name
 	if err := validate(node, cmd); err != nil {
-		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, describeSettingErrors(err, envNames(parser)))
+		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", name, describeSettingErrors(err, parser))
 		return 2
 	}
 	if l, ok := cmd.(interface{ load() error }); ok {
@@ -137,97 +137,48 @@ func validate(node *kong.Node, cmd command) error {
 }
 
 // commandNames are the subcommands' names.
-func commandNames(k *kong.Kong) []string {
-	var names []string
+func commandNames(k *kong.Kong) (names []string) {
 	for _, n := range k.Model.Children {
 		names = append(names, n.Name)
 	}
 	return names
 }
 
-// envNames maps each flag's name to its environment variables.
-func envNames(k *kong.Kong) map[string][]string {
-	envs := map[string][]string{}
-	_ = kong.Visit(k.Model, func(n kong.Visitable, next kong.Next) error {
-		if f, ok := n.(*kong.Flag); ok && len(f.Envs) > 0 {
-			envs[f.Name] = f.Envs
-		}
-		return next(nil)
-	})
-	return envs
-}
-
-// flagMention is a flag named in a message, with the value it was given.
-var flagMention = regexp.MustCompile(`--([a-z][a-z0-9-]*)(=[^\s,:;()]+)?`)
-
-// withEnvNames adds the environment variables of each flag msg names.
-func withEnvNames(msg string, envs map[string][]string) string {
-	return flagMention.ReplaceAllStringFunc(msg, func(m string) string {
-		name := flagMention.FindStringSubmatch(m)[1]
-		if len(envs[name]) == 0 {
-			return m
-		}
-		return m + " (" + strings.Join(envs[name], " or ") + ")"
-	})
-}
-
-// settingError is a bad value of one flag.
-type settingError struct {
-	flag  string // without dashes
-	value string // as given, quoted if a string; "" for a secret
-	msg   string // what is expected
-}
-
-func (e *settingError) Error() string { return e.describe(nil) }
-
-// describe names the flag, its environment variables envs, the value and
-// what is expected.
-func (e *settingError) describe(envs []string) string {
-	s := "--" + e.flag
-	if e.value != "" {
-		s += "=" + e.value
-	}
-	if len(envs) > 0 {
-		s += " (" + strings.Join(envs, " or ") + ")"
-	}
-	return s + ": " + e.msg
-}
-
-// badSetting returns the settingError of flag whose value is value: nil
-// for a secret, which is never shown.
+// badSetting is the error of flag whose value is value (nil for a secret,
+// which is never shown).
 func badSetting(flag string, value any, format string, args ...any) error {
-	e := &settingError{flag: flag, msg: fmt.Sprintf(format, args...)}
 	switch v := value.(type) {
 	case nil:
-	case string:
-		e.value = strconv.Quote(v)
-	case hostPort:
-		e.value = strconv.Quote(string(v))
+	case string, hostPort:
+		flag += "=" + strconv.Quote(fmt.Sprint(v))
 	case time.Duration:
-		e.value = shortDuration(v)
+		flag += "=" + shortDuration(v)
 	default:
-		e.value = fmt.Sprint(v)
+		flag += "=" + fmt.Sprint(v)
 	}
-	return e
+	return fmt.Errorf("--%s: %s", flag, fmt.Sprintf(format, args...))
 }
 
-// describeSettingErrors writes the errors of validate one a line, each
-// bad flag with its environment variables.
-func describeSettingErrors(err error, envs map[string][]string) string {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
+// flagMention is a flag a message names, with the value it was given.
+var flagMention = regexp.MustCompile(`--([a-z][a-z0-9-]*)(="(?:[^"\\]|\\.)*"|=[^\s,:;()]+)?`)
+
+// describeSettingErrors writes the errors of validate one a line, with the
+// environment variables of each flag they name.
+func describeSettingErrors(err error, k *kong.Kong) string {
+	envs := map[string][]string{}
+	for _, cmd := range k.Model.Children {
+		for _, f := range cmd.Flags {
+			envs[f.Name] = f.Envs
+		}
 	}
 	var lines []string
-	for _, e := range errs {
-		var se *settingError
-		if errors.As(e, &se) {
-			lines = append(lines, "  "+se.describe(envs[se.flag]))
-		} else {
-			lines = append(lines, "  "+withEnvNames(e.Error(), envs))
-		}
+	for _, line := range strings.Split(err.Error(), "\n") { // errors.Join puts one a line
+		lines = append(lines, "  "+flagMention.ReplaceAllStringFunc(line, func(m string) string {
+			if env := envs[flagMention.FindStringSubmatch(m)[1]]; len(env) > 0 {
+				return m + " (" + strings.Join(env, " or ") + ")"
+			}
+			return m
+		}))
 	}
 	return strings.Join(lines, "\n")
 }
