@@ -21,7 +21,6 @@ func newCustomer(n int) *coffeeshop.Customer {
 
 // create calls CreateCustomer with a copy of c.
 func (s *stack) create(c *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
-	s.client.Store = s.store
 	in := *c
 	return s.client.CreateCustomer(ctx(s.t), &in, requestID)
 }

@@ -41,7 +41,7 @@ type stack struct {
 }
 
 // newStack starts a server and a worker whose codes come from codes; cfg
-// configures the Client (Temporal and Secret are filled in).
+// configures the Client (Temporal, Secret and Store are filled in).
 func newStack(t *testing.T, codes verify.CodeGenerator, cfg verify.Client) *stack {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
@@ -72,7 +72,9 @@ func (s *stack) up() {
 	}
 	t.Cleanup(w.Stop)
 	s.tc, s.w = tc, w
-	s.client.Temporal, s.client.Secret = tc, testSecret
+	// Set here, before any test call, so that concurrent calls only read
+	// the Client.
+	s.client.Temporal, s.client.Secret, s.client.Store = tc, testSecret, s.store
 }
 
 // restart stops the worker, the client and the server, and starts them
