@@ -37,7 +37,7 @@ func (f *fakeVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Custome
 	}
 	// A customer that cannot be stored gets no code, as with
 	// verify.Client.
-	if err := f.store.CreateCustomer(ctx, c); err != nil {
+	if err := f.store.InsertCustomer(ctx, c); err != nil {
 		return nil, err
 	}
 	f.started = append(f.started, c.ID)

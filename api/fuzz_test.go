@@ -157,7 +157,7 @@ func newFuzzHarness(f *testing.F) *fuzzHarness {
 	for i, id := range fuzzCustomers {
 		c := &coffeeshop.Customer{ID: id, FirstName: "Test", LastName: "Customer",
 			Email: "seed" + string(rune('a'+i)) + "@example.com", PhoneNumber: "+44750051400" + string(rune('0'+i))}
-		if err := store.CreateCustomer(f.Context(), c); err != nil {
+		if err := store.InsertCustomer(f.Context(), c); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -219,7 +219,7 @@ func (v *fuzzVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Custome
 		return nil, v.fail()
 	}
 	c.ID = uuid.NewString()
-	if err := v.store.CreateCustomer(ctx, c); err != nil {
+	if err := v.store.InsertCustomer(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -14,7 +14,12 @@ import (
 // struct of their dependencies so that the worker injects real adapters and
 // the workflow refers to them through a nil *Activities.
 type Activities struct {
-	Store   coffeeshop.CustomerStore
+	// Store keeps the customers: the create step inserts one, a right code
+	// marks it verified.
+	Store coffeeshop.CustomerStore
+	// Ledger counts the codes sent to each phone number, for the per-phone
+	// cap (PhoneCodeLimit).
+	Ledger  coffeeshop.CodeSendLedger
 	SMS     coffeeshop.SMSSender
 	NewCode CodeGenerator
 	// Secret keys the MACs of codes; the API's Client must use the same
@@ -57,6 +62,9 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	if len(a.Secret) < MinSecretBytes {
 		// A configuration error: retried, so that a fixed worker carries on.
 		return SendCodeResult{}, errors.New("worker has no code secret")
+	}
+	if a.Ledger == nil {
+		return SendCodeResult{}, errors.New("worker has no code-send ledger")
 	}
 	if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {
 		return SendCodeResult{}, err

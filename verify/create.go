@@ -68,7 +68,7 @@ func BodyHash(c *coffeeshop.Customer) string {
 // customer fails it for good, with the store's message naming the field.
 func (a *Activities) CreateCustomer(ctx context.Context, c coffeeshop.Customer) (coffeeshop.Customer, error) {
 	c.PhoneVerified = false
-	err := a.Store.CreateCustomer(ctx, &c)
+	err := a.Store.InsertCustomer(ctx, &c)
 	if err == nil {
 		return c, nil
 	}

@@ -46,7 +46,7 @@ func TestCreateStepStoresCustomerBeforeTheFirstCode(t *testing.T) {
 			if _, err := h.store.GetCustomer(ctx, c.ID); err != nil {
 				t.Errorf("code sent before the customer was stored: %v", err)
 			}
-			return (&verify.Activities{Store: h.store, SMS: h.sms, NewCode: sequentialCodes(), Secret: testSecret,
+			return (&verify.Activities{Store: h.store, Ledger: h.store, SMS: h.sms, NewCode: sequentialCodes(), Secret: testSecret,
 				Now: h.env.Now}).SendCode(ctx, in)
 		})
 	h.update(0, "create", verify.CreateUpdate, "", verify.CreateRequest{BodyHash: hash})

@@ -38,7 +38,7 @@ func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
 	if window <= 0 {
 		window = DefaultPhoneCodeWindow
 	}
-	ok, wait, err := a.Store.RecordCodeSent(ctx, phone, key, a.now(), window, limit)
+	ok, wait, err := a.Ledger.RecordCodeSent(ctx, phone, key, a.now(), window, limit)
 	if err != nil {
 		return fmt.Errorf("record code sent: %w", err)
 	}

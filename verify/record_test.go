@@ -143,7 +143,7 @@ func newRecorder(t *testing.T, sms coffeeshop.SMSSender) *recorder {
 	}
 	t.Cleanup(tc.Close)
 	w := worker.New(tc, verify.TaskQueue, recordWorkerOptions())
-	verify.Register(w, &verify.Activities{Store: store, SMS: sms, NewCode: verify.FixedCode(recordCode), Secret: testSecret})
+	verify.Register(w, recordActivities(store, sms))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,12 @@ func (r *recorder) write(c *coffeeshop.Customer, scenario string, status enumspb
 
 // The wiring of cmd/coffeeshop that differs between builds. Builds before
 // request IDs (2b87e4d) have neither the propagator nor the interceptors:
-// there these are no-ops.
+// there these are no-ops. Builds before the code-send ledger had its own
+// interface have no Activities.Ledger: there the store is the ledger.
+
+func recordActivities(store *sqlite.Store, sms coffeeshop.SMSSender) *verify.Activities {
+	return &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: verify.FixedCode(recordCode), Secret: testSecret}
+}
 
 func recordClientOptions(o *client.Options) {
 	o.ContextPropagators = []workflow.ContextPropagator{verify.RequestIDPropagator()}

@@ -81,7 +81,7 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 		return code, nil
 	}
 	w := worker.New(tc, verify.TaskQueue, worker.Options{Interceptors: verify.WorkerInterceptors()})
-	verify.Register(w, &verify.Activities{Store: store, SMS: loggingSMS{log}, NewCode: codes, Secret: testSecret})
+	verify.Register(w, &verify.Activities{Store: store, Ledger: store, SMS: loggingSMS{log}, NewCode: codes, Secret: testSecret})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

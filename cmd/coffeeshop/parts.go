@@ -178,7 +178,7 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 	}
 	sender := o.instrumentSMS(cfg.smsSender(log), cfg.SMS.Provider)
-	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: secret,
+	verify.Register(w, &verify.Activities{Store: st, Ledger: st.(coffeeshop.CodeSendLedger), SMS: sender, NewCode: codeGenerator(cfg), Secret: secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

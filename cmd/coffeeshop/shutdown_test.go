@@ -47,7 +47,7 @@ func TestAPIShutdownFinishesInFlightRequests(t *testing.T) {
 	defer st.Close()
 	cust := &coffeeshop.Customer{ID: "5c0e2b7e-93a4-4f43-a0f1-7d1f6a4b9e01", FirstName: "Ada", LastName: "Lovelace",
 		Email: "ada@example.com", PhoneNumber: "+447911123456"}
-	if err := st.CreateCustomer(t.Context(), cust); err != nil {
+	if err := st.InsertCustomer(t.Context(), cust); err != nil {
 		t.Fatal(err)
 	}
 	bs := &blockingStore{store: st, entered: make(chan struct{}), release: make(chan struct{})}
