@@ -11,7 +11,7 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// fakeVerifier is a scripted coffeeshop.Verifier: CreateCustomer records the customer and returns startErr, or stores it in
+// fakeVerifier is a scripted coffeeshop.Verifier: SignUp records the customer and returns startErr, or stores it in
 // store under a new UUID and records it when that works; Verify answers with verify and records
 // the request IDs; ResendCode and GetVerification answer with resend and
 // get.
@@ -27,7 +27,7 @@ type fakeVerifier struct {
 	requestIDs []string
 }
 
-func (f *fakeVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
+func (f *fakeVerifier) SignUp(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
 	c.ID = uuid.NewString()
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -214,7 +214,7 @@ func (v *fuzzVerifier) fail() error {
 	return errFuzzFail
 }
 
-func (v *fuzzVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
+func (v *fuzzVerifier) SignUp(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
 	if strings.EqualFold(c.Email, fuzzFailEmail) {
 		return nil, v.fail()
 	}

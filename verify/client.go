@@ -28,9 +28,8 @@ type Client struct {
 	Window         time.Duration
 	ResendCooldown time.Duration
 	MaxSends       int
-	// Store answers a repeated create whose verification has closed
-	// already (see CreateCustomer); the worker's Activities must use the
-	// same one.
+	// Store answers a repeated sign-up whose verification has closed
+	// already (see SignUp); the worker's Activities must use the same one.
 	Store coffeeshop.CustomerStore
 }
 
@@ -64,7 +63,7 @@ func (c *Client) codeLength() int {
 }
 
 // StartVerification starts the VerifyPhone workflow of a customer whose row
-// exists already, without the create step; CreateCustomer is the way in for
+// exists already, without the create step; SignUp is the way in for
 // new customers. The workflow ID is
 // derived from the customer ID, so a second start for the same customer
 // fails with ECONFLICT instead of texting a second code.
@@ -75,7 +74,7 @@ func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Custome
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}
-	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, c.params(cust))
+	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s has a verification already", cust.ID)
@@ -212,7 +211,7 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}
-	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, c.params(cust))
+	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil, nil

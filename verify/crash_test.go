@@ -96,7 +96,7 @@ func crashChild(dir, mode string) error {
 		}
 	}
 	vc := &verify.Client{Temporal: tc, Secret: testSecret, Store: store}
-	go vc.CreateCustomer(ctx, crashCustomer(), crashRequestID) //nolint:errcheck // the process is killed under it
+	go vc.SignUp(ctx, crashCustomer(), crashRequestID) //nolint:errcheck // the process is killed under it
 	if mode == crashStarted {
 		// Once the server knows the workflow it has stored its start.
 		for {

@@ -61,12 +61,12 @@ func BodyHash(c *coffeeshop.Customer) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// CreateCustomer is the activity that stores the customer of a
+// StoreCustomer is the activity that stores the customer of a
 // verification that creates it. It is idempotent: when the customer exists
 // already with the same fields (a retry after a lost completion, or after a
 // worker crash), that is success. A phone number or email in use by another
 // customer fails it for good, with the store's message naming the field.
-func (a *Activities) CreateCustomer(ctx context.Context, c coffeeshop.Customer) (coffeeshop.Customer, error) {
+func (a *Activities) StoreCustomer(ctx context.Context, c coffeeshop.Customer) (coffeeshop.Customer, error) {
 	c.PhoneVerified = false
 	err := a.Store.InsertCustomer(ctx, &c)
 	if err == nil {
@@ -113,11 +113,10 @@ type creation struct {
 // verification before any code is sent.
 func (v *verification) create(ctx workflow.Context) {
 	actx := workflow.WithLocalActivityOptions(ctx, createOptions)
-	var a *Activities
 	nc := v.params.Create
 	in := coffeeshop.Customer{ID: v.params.CustomerID, FirstName: nc.FirstName, LastName: nc.LastName,
 		Email: nc.Email, PhoneNumber: v.params.PhoneNumber}
-	err := workflow.ExecuteLocalActivity(actx, a.CreateCustomer, in).Get(ctx, &v.created.customer)
+	err := workflow.ExecuteLocalActivity(actx, StoreCustomerActivity, in).Get(ctx, &v.created.customer)
 	if err != nil {
 		// Only a permanent failure gets here (the activity is retried
 		// otherwise): keep what the client must learn, drop the wrapping.

@@ -13,16 +13,16 @@ import (
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
-// newCustomer is a customer as the API hands it to CreateCustomer.
+// newCustomer is a customer as the API hands it to SignUp.
 func newCustomer(n int) *coffeeshop.Customer {
 	return &coffeeshop.Customer{FirstName: "Ada", LastName: "L", Email: fmt.Sprintf("create%d@example.com", n),
 		PhoneNumber: fmt.Sprintf("+4479111235%02d", n)}
 }
 
-// create calls CreateCustomer with a copy of c.
+// create calls SignUp with a copy of c.
 func (s *stack) create(c *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
 	in := *c
-	return s.client.CreateCustomer(ctx(s.t), &in, requestID)
+	return s.client.SignUp(ctx(s.t), &in, requestID)
 }
 
 // waitCode waits until the current code of c's verification is sent.

@@ -34,6 +34,9 @@ const (
 	// StatusQuery is the name of the Query that returns the Status.
 	StatusQuery = "status"
 
+	// VerifyPhoneWorkflow is the workflow type of VerifyPhone.
+	VerifyPhoneWorkflow = "VerifyPhone"
+
 	// workflowIDPrefix keeps verification workflows recognisable in the UI
 	// and leaves room for other workflows about the same customer.
 	workflowIDPrefix = "verify-phone-"
@@ -41,6 +44,20 @@ const (
 	// verifyUpdateIDPrefix scopes client idempotency keys to VerifyUpdate,
 	// so that a key can never match an Update of another kind.
 	verifyUpdateIDPrefix = "verify:"
+)
+
+// The activity types, as Register registers them and the workflow schedules
+// them. They are plain strings because the SDK takes a string as an
+// activity's name and any other value as its function. Histories record
+// them, so changing one breaks the replay of open runs.
+const (
+	// StoreCustomerActivity is Activities.StoreCustomer. Its name is not
+	// the method's: histories record the step as "CreateCustomer".
+	StoreCustomerActivity string = "CreateCustomer"
+	// SendCodeActivity is Activities.SendCode.
+	SendCodeActivity string = "SendCode"
+	// MarkVerifiedActivity is Activities.MarkVerified.
+	MarkVerifiedActivity string = "MarkVerified"
 )
 
 // The defaults. A code, its lifetime and the attempts are the demo's;

@@ -121,7 +121,7 @@ var retryForever = &temporal.RetryPolicy{
 	MaximumInterval:    30 * time.Second,
 }
 
-// storeOptions: the store writes (CreateCustomer, MarkVerified) run as
+// storeOptions: the store writes (StoreCustomer, MarkVerified) run as
 // local activities: in the worker that runs the workflow task, inside that
 // task, their results recorded as markers. They are idempotent, so a rerun
 // (see sendOptions) is harmless, and they need no retry lifecycle of their
@@ -208,7 +208,6 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 
 	countStarted(ctx)
 	actx := workflow.WithActivityOptions(ctx, sendOptions)
-	var a *Activities
 	for {
 		if err := workflow.Await(ctx, func() bool { return v.codeWanted || v.ended() }); err != nil {
 			return Status{}, err
@@ -224,7 +223,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		if v.codeFor != "" {
 			sctx = withWorkflowRequestID(actx, v.codeFor)
 		}
-		err := workflow.ExecuteActivity(sctx, a.SendCode, in).Get(ctx, &sent)
+		err := workflow.ExecuteActivity(sctx, SendCodeActivity, in).Get(ctx, &sent)
 		if v.sendRefused(err) {
 			continue
 		} else if v.undeliverable(err) {
@@ -340,8 +339,7 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (result coffeeshop
 	// verified.
 	v.marking = true
 	actx := workflow.WithLocalActivityOptions(ctx, storeOptions)
-	var a *Activities
-	err := workflow.ExecuteLocalActivity(actx, a.MarkVerified, v.params.CustomerID).Get(ctx, nil)
+	err := workflow.ExecuteLocalActivity(actx, MarkVerifiedActivity, v.params.CustomerID).Get(ctx, nil)
 	v.marking = false
 	if err != nil {
 		return coffeeshop.VerificationUnspecified, err
