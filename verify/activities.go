@@ -35,22 +35,6 @@ type Activities struct {
 	PhoneCodeWindow time.Duration
 }
 
-// SendCodeInput says whom to text and what kind of code.
-type SendCodeInput struct {
-	CustomerID  string
-	PhoneNumber string
-	CodeTTL     time.Duration
-	CodeLength  int
-}
-
-// SendCodeResult is all the workflow keeps of a sent code: its MAC and when
-// it expires. The code itself never leaves the activity, so it is in no
-// workflow history.
-type SendCodeResult struct {
-	CodeMAC   string
-	ExpiresAt time.Time
-}
-
 // SendCode makes a new one-time code, texts it to the customer and returns
 // its MAC. Generating, hashing and sending happen in this one step so that
 // the code is never a workflow value. A send that can never succeed (the SMS
@@ -92,4 +76,11 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 // It is idempotent, so a retry after a crash is harmless.
 func (a *Activities) MarkVerified(ctx context.Context, customerID string) error {
 	return a.Store.MarkPhoneVerified(ctx, customerID)
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }

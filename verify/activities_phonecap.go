@@ -2,11 +2,9 @@ package verify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/coffeeshop/coffeeshop"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
@@ -48,40 +46,4 @@ func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
 	return temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("no more codes can be sent to this phone number now (at most %d in %s)", limit, window),
 		errTypeSendLimit, nil, wait)
-}
-
-func (a *Activities) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
-}
-
-// sendRefused handles a SendCode failure that is the per-phone cap's
-// refusal, and reports whether err was one. No code was sent, so the
-// current code (if any) stays the one to check attempts against: an
-// attempt against an expired or missing code answers CODE_EXPIRED and
-// counts, so a customer who keeps trying ends at MAX_ATTEMPTS_REACHED and
-// the workflow never fails. The refusal is kept for the request waiting for
-// the code, which answers it (a 429 with Retry-After).
-func (v *verification) sendRefused(err error) bool {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != errTypeSendLimit {
-		return false
-	}
-	var wait time.Duration
-	_ = appErr.Details(&wait)
-	v.refused = sendLimit(appErr.Message(), wait)
-	v.codeReady = true
-	return true
-}
-
-// sendLimitError is the client's form of a SendLimit refusal: ETOOMANY
-// with the wait rounded up to whole seconds.
-func sendLimitError(appErr *temporal.ApplicationError) error {
-	var wait time.Duration
-	_ = appErr.Details(&wait)
-	wait = coffeeshop.CeilSecond(wait)
-	return &coffeeshop.Error{Code: coffeeshop.ETOOMANY, RetryAfter: wait,
-		Message: fmt.Sprintf("%s; retry after %s", appErr.Message(), wait)}
 }
