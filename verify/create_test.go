@@ -46,8 +46,7 @@ func TestCreateStepStoresCustomerBeforeTheFirstCode(t *testing.T) {
 			if _, err := h.store.GetCustomer(ctx, c.ID); err != nil {
 				t.Errorf("code sent before the customer was stored: %v", err)
 			}
-			return (&verify.Activities{Store: h.store, Ledger: h.store, SMS: h.sms, NewCode: sequentialCodes(), Secret: testSecret,
-				Now: h.env.Now}).SendCode(ctx, in)
+			return h.activities().SendCode(ctx, in)
 		})
 	h.update(0, "create", verify.CreateUpdate, "", verify.CreateRequest{BodyHash: hash})
 	h.update(0, "duplicate", verify.CreateUpdate, "", verify.CreateRequest{BodyHash: hash})

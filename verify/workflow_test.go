@@ -149,6 +149,13 @@ func newHarness(t *testing.T, wrap ...func(coffeeshop.CodeSendLedger) coffeeshop
 		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber}}
 }
 
+// activities returns activities like the registered ones, on the same
+// store, for a mocked activity to call.
+func (h *harness) activities() *verify.Activities {
+	return &verify.Activities{Store: h.store, Ledger: h.store, SMS: h.sms, NewCode: sequentialCodes(), Secret: testSecret,
+		Now: h.env.Now}
+}
+
 // update sends an Update after delay (workflow time) and records the
 // answer under name.
 func (h *harness) update(delay time.Duration, name, updateName, id string, args ...any) {
