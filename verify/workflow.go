@@ -9,6 +9,30 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// phase is where a verification stands. It goes from creating (or sending,
+// without a create step) to sending, then waiting; back to sending for each
+// new code and through marking for a right code; and to ended from any
+// phase.
+type phase int
+
+const (
+	// phaseCreating: the first step stores the customer (Params.Create).
+	phaseCreating phase = iota
+	// phaseSending: a code is wanted or on its way. Attempts and resends
+	// wait for it, so that each is checked against the code the customer
+	// was last sent.
+	phaseSending
+	// phaseWaiting: the latest send is done, or the per-phone cap refused
+	// it (refused); attempts and resends are answered.
+	phaseWaiting
+	// phaseMarking: a right code's MarkVerified runs; the window may not
+	// close under it.
+	phaseMarking
+	// phaseEnded: the verification has its result (final), or its
+	// customer could not be stored (created.failed).
+	phaseEnded
+)
+
 // verification is the state of one VerifyPhone run. It lives only in the
 // workflow's memory: Temporal rebuilds it from history after any crash, so
 // no table holds it. It holds the MAC of the current code, never the code.
@@ -18,24 +42,18 @@ type verification struct {
 	attempts  int
 	sends     int
 
+	phase phase
+	// final is the result that ended the verification (phaseEnded), or
+	// VerificationUnspecified.
+	final coffeeshop.VerificationResult
+
 	codeMAC       string
 	codeExpiresAt time.Time
 	lastSentAt    time.Time
-	// codeWanted asks the main loop to send a new code. codeReady is false
-	// from then until it is sent; attempts and resends wait for it so that
-	// each is checked against the code the customer was last sent.
-	codeWanted bool
-	codeReady  bool
-	// marking is true while a right code's MarkVerified runs; the window
-	// may not close under it.
-	marking bool
 	// refused is the per-phone cap's refusal of the latest send, nil once
 	// a code is sent (see sendRefused).
 	refused error
 
-	// final is the result that ended the verification, or
-	// VerificationUnspecified while it runs.
-	final coffeeshop.VerificationResult
 	// created is the outcome of the create step (Params.Create).
 	created creation
 	// mu serializes attempts and resends: a handler yields while it waits
@@ -57,7 +75,10 @@ type verification struct {
 // the replay of runs started by the old code.
 func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 	// The first code counts as a send.
-	v := &verification{params: params.withDefaults(), mu: workflow.NewMutex(ctx), codeWanted: true, sends: 1}
+	v := &verification{params: params.withDefaults(), mu: workflow.NewMutex(ctx), phase: phaseSending, sends: 1}
+	if v.params.Create != nil {
+		v.phase = phaseCreating
+	}
 	v.expiresAt = workflow.Now(ctx).Add(v.params.Window)
 	v.logStarted(ctx)
 
@@ -85,13 +106,12 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 	countStarted(ctx)
 	actx := workflow.WithActivityOptions(ctx, sendOptions)
 	for {
-		if err := workflow.Await(ctx, func() bool { return v.codeWanted || v.ended() }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return v.phase == phaseSending || v.ended() }); err != nil {
 			return Status{}, err
 		}
 		if v.ended() {
 			break
 		}
-		v.codeWanted = false
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
 			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength}
 		var sent SendCodeResult
@@ -108,7 +128,8 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 			return Status{}, err
 		}
 		v.codeMAC, v.codeExpiresAt, v.lastSentAt = sent.CodeMAC, sent.ExpiresAt, workflow.Now(ctx)
-		v.codeReady, v.refused = true, nil
+		v.refused = nil
+		v.sendDone()
 		v.logSent(sctx, sent)
 	}
 
@@ -142,7 +163,26 @@ func (v *verification) register(ctx workflow.Context) error {
 }
 
 func (v *verification) ended() bool {
-	return v.final != coffeeshop.VerificationUnspecified || v.created.failed != nil
+	return v.phase == phaseEnded
+}
+
+// end ends the verification with result r.
+func (v *verification) end(r coffeeshop.VerificationResult) {
+	v.final, v.phase = r, phaseEnded
+}
+
+// codeSettled reports whether no code is on its way, so that the code the
+// customer was last sent is the one to check. Attempts and resends wait for
+// it.
+func (v *verification) codeSettled() bool {
+	return v.phase != phaseCreating && v.phase != phaseSending
+}
+
+// sendDone ends a send, unless the window closed while it ran.
+func (v *verification) sendDone() {
+	if v.phase == phaseSending {
+		v.phase = phaseWaiting
+	}
 }
 
 // closeWindow ends the verification as expired when its window closes
@@ -154,11 +194,11 @@ func (v *verification) closeWindow(ctx workflow.Context) {
 		return // canceled, or ended otherwise
 	}
 	// A right code that is being recorded was checked in time: it wins.
-	if err := workflow.Await(ctx, func() bool { return !v.marking }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return v.phase != phaseMarking }); err != nil {
 		return
 	}
 	if !v.ended() {
-		v.final = coffeeshop.VerificationExpired
+		v.end(coffeeshop.VerificationExpired)
 	}
 }
 
@@ -166,7 +206,7 @@ func (v *verification) closeWindow(ctx workflow.Context) {
 // timer has not fired yet (both can be due in one workflow task).
 func (v *verification) expireIfDue(now time.Time) {
 	if !v.ended() && !now.Before(v.expiresAt) {
-		v.final = coffeeshop.VerificationExpired
+		v.end(coffeeshop.VerificationExpired)
 	}
 }
 
@@ -185,7 +225,7 @@ func (v *verification) sendRefused(err error) bool {
 	var wait time.Duration
 	_ = appErr.Details(&wait)
 	v.refused = sendLimit(appErr.Message(), wait)
-	v.codeReady = true
+	v.sendDone()
 	return true
 }
 
@@ -202,7 +242,7 @@ func (v *verification) undeliverable(err error) bool {
 	if !errors.As(err, &appErr) || appErr.Type() != errTypeSMSRejected {
 		return false
 	}
-	v.final = coffeeshop.VerificationUndeliverable
+	v.end(coffeeshop.VerificationUndeliverable)
 	return true
 }
 
@@ -214,10 +254,10 @@ func (v *verification) status() Status {
 		SendsLeft:    max(v.params.MaxSends-v.sends, 0),
 		ExpiresAt:    v.expiresAt,
 	}
-	switch {
-	case v.ended():
+	switch v.phase {
+	case phaseEnded:
 		s.Result = v.final
-	case v.codeReady:
+	case phaseWaiting, phaseMarking:
 		s.CodeExpiresAt = v.codeExpiresAt
 	}
 	return s

@@ -41,7 +41,7 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (result coffeeshop
 		return coffeeshop.VerificationUnspecified, err
 	}
 	defer v.mu.Unlock()
-	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
+	if err := workflow.Await(ctx, v.codeSettled); err != nil {
 		return coffeeshop.VerificationUnspecified, err
 	}
 	v.codeFor = workflowRequestID(ctx)
@@ -66,14 +66,14 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (result coffeeshop
 
 	// SUCCESS is answered only after the store says the customer is
 	// verified.
-	v.marking = true
+	v.phase = phaseMarking
 	actx := workflow.WithLocalActivityOptions(ctx, storeOptions)
 	err := workflow.ExecuteLocalActivity(actx, MarkVerifiedActivity, v.params.CustomerID).Get(ctx, nil)
-	v.marking = false
 	if err != nil {
+		v.phase = phaseWaiting
 		return coffeeshop.VerificationUnspecified, err
 	}
-	v.final = coffeeshop.VerificationSuccess
+	v.end(coffeeshop.VerificationSuccess)
 	countAttempt(ctx, v.final)
 	return v.final, nil
 }
@@ -83,11 +83,11 @@ func (v *verification) attempt(ctx workflow.Context, g Guess) (result coffeeshop
 func (v *verification) fail(ctx workflow.Context, r coffeeshop.VerificationResult) coffeeshop.VerificationResult {
 	v.attempts++
 	if v.attempts >= v.params.MaxAttempts {
-		v.final = coffeeshop.VerificationMaxAttemptsReached
+		v.end(coffeeshop.VerificationMaxAttemptsReached)
 		countAttempt(ctx, v.final)
 		return v.final
 	}
-	v.codeReady, v.codeWanted = false, true
+	v.phase = phaseSending
 	countAttempt(ctx, r)
 	return r
 }

@@ -35,6 +35,10 @@ func (v *verification) create(ctx workflow.Context) {
 			err = temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), nil, hash)
 		}
 		v.created.failed = err
+		v.phase = phaseEnded
+	} else if v.phase == phaseCreating {
+		// The first code is next, unless the window closed meanwhile.
+		v.phase = phaseSending
 	}
 	v.created.done = true
 }

@@ -31,7 +31,7 @@ func (v *verification) resendRefusal(now time.Time) error {
 		// expired.
 		return sendLimit(fmt.Sprintf("no more codes can be sent for this verification (at most %d)", v.params.MaxSends),
 			v.expiresAt.Sub(now))
-	case !v.codeReady:
+	case !v.codeSettled():
 		// A code is on its way; the cooldown starts when it is sent.
 		return sendLimit("a code is being sent", v.params.ResendCooldown)
 	case now.Before(v.lastSentAt.Add(v.params.ResendCooldown)):
@@ -52,7 +52,7 @@ func (v *verification) resend(ctx workflow.Context) (Status, error) {
 		return Status{}, err
 	}
 	defer v.mu.Unlock()
-	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
+	if err := workflow.Await(ctx, v.codeSettled); err != nil {
 		return Status{}, err
 	}
 	now := workflow.Now(ctx)
@@ -63,7 +63,7 @@ func (v *verification) resend(ctx workflow.Context) (Status, error) {
 	v.codeFor = workflowRequestID(ctx)
 	workflow.GetLogger(ctx).Info("code resend requested", "customer_id", v.params.CustomerID)
 	v.sends++
-	v.codeReady, v.codeWanted = false, true
+	v.phase = phaseSending
 	return v.waitCode(ctx)
 }
 
@@ -71,7 +71,7 @@ func (v *verification) resend(ctx workflow.Context) (Status, error) {
 // with the status once the current code is sent (or the verification has
 // ended).
 func (v *verification) waitCode(ctx workflow.Context) (Status, error) {
-	if err := workflow.Await(ctx, func() bool { return v.codeReady || v.ended() }); err != nil {
+	if err := workflow.Await(ctx, v.codeSettled); err != nil {
 		return Status{}, err
 	}
 	if v.refused != nil && !v.ended() {
