@@ -37,17 +37,19 @@ type Activities struct {
 
 // SendCode makes a new one-time code, texts it to the customer and returns
 // its MAC. Generating, hashing and sending happen in this one step so that
-// the code is never a workflow value. A send that can never succeed (the SMS
-// sender answered EUNDELIVERABLE or EINVALID) fails without retries, as an
-// SMSRejected error; any other failure of the sender is retried. A retry after a lost
-// completion texts a new code; the workflow keeps the last one. A send over
-// the per-phone cap fails without retries as a SendLimit error.
+// the code is never a workflow value. A send that can never succeed (the
+// SMS sender answered EUNDELIVERABLE or EINVALID) fails without retries, as
+// an SMSRejected error; any other failure of the sender is retried. A retry
+// after a lost completion texts a new code; the workflow keeps the last
+// one. A send over the per-phone cap fails without retries as a SendLimit
+// error.
 func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
 	if len(a.Secret) < MinSecretBytes {
 		// A configuration error: retried, so that a fixed worker carries on.
 		return SendCodeResult{}, errors.New("worker has no code secret")
 	}
 	if a.Ledger == nil {
+		// Also a configuration error, retried.
 		return SendCodeResult{}, errors.New("worker has no code-send ledger")
 	}
 	if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {

@@ -22,10 +22,10 @@ const (
 // per-phone cap, or returns the non-retryable SendLimit error that refuses
 // it, its detail the time until a code may be sent. A send counts once
 // however many tries it takes: every try records it under the key of the
-// activity (its run and activity ID), which the store records only once.
-// Counting the retries after a failure of the SMS sender would let an
-// outage spend a customer's cap; counting only the first try missed a send
-// whose first try died (a killed worker) before its record was committed.
+// activity (its run and activity ID), which the ledger records only once.
+// Counting every try would let an outage of the SMS provider spend a
+// customer's cap; counting only the first would miss a send whose first try
+// died (a killed worker) before its record was committed.
 func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
 	info := activity.GetInfo(ctx)
 	key := info.WorkflowExecution.RunID + "/" + info.ActivityID

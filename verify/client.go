@@ -63,10 +63,10 @@ func (c *Client) codeLength() int {
 }
 
 // StartVerification starts the VerifyPhone workflow of a customer whose row
-// exists already, without the create step; SignUp is the way in for
-// new customers. The workflow ID is
-// derived from the customer ID, so a second start for the same customer
-// fails with ECONFLICT instead of texting a second code.
+// exists already, without the create step; SignUp is the way in for new
+// customers. The workflow ID is derived from the customer ID, so a second
+// start for the same customer fails with ECONFLICT instead of texting a
+// second code.
 func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Customer) error {
 	opts := client.StartWorkflowOptions{
 		ID:                       WorkflowID(cust.ID),
@@ -281,9 +281,8 @@ func (c *Client) latest(ctx context.Context, customerID string) (st Status, runI
 		err := c.Temporal.GetWorkflow(ctx, id, runID).Get(ctx, &st)
 		return st, runID, false, temporalError(err, "get verification result")
 	}
-	// Failed (a bug, or an SMS that could not be delivered in a build
-	// before VerificationUndeliverable), terminated or timed out by an
-	// operator: no status a client could act on.
+	// Failed otherwise, terminated or timed out by an operator: no status
+	// a client could act on.
 	return st, runID, false, fmt.Errorf("verification %s run %s closed as %s", id, runID, info.GetStatus())
 }
 

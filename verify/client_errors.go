@@ -46,8 +46,8 @@ func sendLimitError(appErr *temporal.ApplicationError) error {
 }
 
 // undeliverable is the answer of a resend whose fresh code the SMS provider
-// refused for good. Why it refused stays in the
-// worker's log and the workflow history; the client learns what to do.
+// refused for good. Why it refused stays in the worker's log and the
+// workflow history; the client learns what to do.
 func undeliverable() error {
 	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE,
 		"the verification code could not be delivered to this phone number; check that it is a mobile number that can receive text messages, then ask for a new code")

@@ -38,9 +38,9 @@ func (s *stack) waitCode(id string) {
 	}
 }
 
-// activities counts the activities (local or not) of each type in the history of the
-// workflow of the customer id; it fails the test unless that workflow has
-// had exactly one run.
+// activities counts the activities (local or not) of each type in the
+// history of the workflow of the customer id; it fails the test unless that
+// workflow has had exactly one run.
 func (s *stack) activities(id string) map[string]int {
 	s.t.Helper()
 	desc, err := s.tc.DescribeWorkflowExecution(ctx(s.t), verify.WorkflowID(id), "")

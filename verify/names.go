@@ -1,5 +1,7 @@
 package verify
 
+// The verification's task queue, workflow type, Updates and Query, and the
+// shape of its workflow IDs.
 const (
 	// TaskQueue is the task queue the verification worker polls.
 	TaskQueue = "coffeeshop-verify"
@@ -52,7 +54,8 @@ const (
 	MarkVerifiedActivity string = "MarkVerified"
 )
 
-// Application error types the workflow and the client agree on.
+// Application error types the workflow, the activities and the client
+// agree on. Failures carry them through history to the client.
 const (
 	errTypeInvalidCode = "InvalidCode"
 	// errTypeSMSRejected: the SMS provider refused a code for good; the
@@ -84,6 +87,9 @@ const (
 	errTypeNoCustomer = "NoCustomer"
 )
 
+// msgRequestReused is the message of a reused request_id, from the
+// workflow's CreateUpdate validator or from the client's answer to a
+// repeated sign-up.
 const msgRequestReused = "request_id was already used for a different customer"
 
 // WorkflowID returns the ID of the verification workflow of a customer. It is

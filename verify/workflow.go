@@ -234,9 +234,6 @@ func (v *verification) sendRefused(err error) bool {
 // for good), and reports whether it was. Attempts and resends waiting for
 // the code answer that final result, and the workflow completes with it,
 // so that clients learn what happened instead of finding a failed run.
-//
-// Runs of earlier builds failed the workflow on this error instead; their
-// histories end there, so no open run replays differently.
 func (v *verification) undeliverable(err error) bool {
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != errTypeSMSRejected {

@@ -16,10 +16,9 @@ import (
 // completes; when the task does not (it timed out on a busy machine, or the
 // server dropped a speculative task that carried an Update), the worker
 // runs the activity again, without a trace in history. For an idempotent
-// store write that is harmless; for SendCode it texted the customer a
-// second, different code while the workflow kept only one of them — seen
-// under CPU contention in TestConcurrentVerifiesOnServer (9 texts for 3
-// recorded sends). The server runs a regular activity once per attempt.
+// store write that is harmless; a rerun SendCode would text the customer
+// another, different code while the workflow keeps only one of them. The
+// server runs a regular activity once per attempt.
 var sendOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Second,
 	RetryPolicy:         retryForever,
@@ -36,17 +35,17 @@ var retryForever = &temporal.RetryPolicy{
 // local activities: in the worker that runs the workflow task, inside that
 // task, their results recorded as markers. They are idempotent, so a rerun
 // (see sendOptions) is harmless, and they need no retry lifecycle of their
-// own on the server. A regular activity costs a task through matching and
-// a further workflow task for its result: one verification went from 4
-// workflow tasks and 3 activity tasks to 3 and 1 (docs/benchmarks.md).
+// own on the server, where a regular activity costs a task through matching
+// and a further workflow task for its result (docs/benchmarks.md, "What one
+// verification costs the engine").
 var storeOptions = workflow.LocalActivityOptions{
 	StartToCloseTimeout: 30 * time.Second,
 	RetryPolicy:         retryForever,
 }
 
-// createOptions: as storeOptions, but an insert takes milliseconds, so
-// a try whose worker died is given up on sooner: the client creating the
-// customer waits for it.
+// createOptions: as storeOptions, but an insert takes milliseconds, so a
+// try whose worker died is given up on sooner: the client signing the
+// customer up waits for it.
 var createOptions = workflow.LocalActivityOptions{
 	StartToCloseTimeout: 5 * time.Second,
 	RetryPolicy:         retryForever,

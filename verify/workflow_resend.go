@@ -61,7 +61,7 @@ func (v *verification) resend(ctx workflow.Context) (Status, error) {
 		return Status{}, err
 	}
 	v.codeFor = workflowRequestID(ctx)
-	workflow.GetLogger(ctx).Info("code resend requested", "customer_id", v.params.CustomerID)
+	v.logResend(ctx)
 	v.sends++
 	v.phase = phaseSending
 	return v.waitCode(ctx)
