@@ -55,26 +55,22 @@ type Params struct {
 	Create *NewCustomer
 }
 
+// withDefaults returns p with each zero (or negative) setting replaced by
+// its default.
 func (p Params) withDefaults() Params {
-	if p.CodeTTL <= 0 {
-		p.CodeTTL = DefaultCodeTTL
-	}
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultMaxAttempts
-	}
-	if p.CodeLength <= 0 {
-		p.CodeLength = DefaultCodeLength
-	}
-	if p.Window <= 0 {
-		p.Window = DefaultWindow
-	}
-	if p.ResendCooldown <= 0 {
-		p.ResendCooldown = DefaultResendCooldown
-	}
-	if p.MaxSends <= 0 {
-		p.MaxSends = DefaultMaxSends
-	}
+	orDefault(&p.CodeTTL, DefaultCodeTTL)
+	orDefault(&p.MaxAttempts, DefaultMaxAttempts)
+	orDefault(&p.CodeLength, DefaultCodeLength)
+	orDefault(&p.Window, DefaultWindow)
+	orDefault(&p.ResendCooldown, DefaultResendCooldown)
+	orDefault(&p.MaxSends, DefaultMaxSends)
 	return p
+}
+
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Guess is the argument of VerifyUpdate: the CodeMAC of the code the
