@@ -32,11 +32,11 @@ type Customer struct {
 // CustomerStore keeps customers. Implementations must be safe for concurrent
 // use.
 type CustomerStore interface {
-	// CreateCustomer inserts c, whose ID must be set. It fails with ECONFLICT
+	// InsertCustomer inserts c, whose ID must be set. It fails with ECONFLICT
 	// when a customer with that ID exists already, and with the error of
 	// InUseError when another customer has c's phone number or (ignoring
 	// letter case) email address. CreatedAt is set on c.
-	CreateCustomer(ctx context.Context, c *Customer) error
+	InsertCustomer(ctx context.Context, c *Customer) error
 
 	// GetCustomer returns the customer with the given ID, or an ENOTFOUND
 	// error.
@@ -55,21 +55,27 @@ type CustomerStore interface {
 	// customer that does not exist succeeds.
 	DeleteCustomer(ctx context.Context, id string) error
 
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// CodeSendLedger records the codes sent to each phone number, across
+// customers and verifications, so that a cap on them holds. Implementations
+// must be safe for concurrent use; the SQLite and PostgreSQL customer stores
+// are also ledgers.
+type CodeSendLedger interface {
 	// RecordCodeSent counts the codes sent to phone in the window that ends
 	// at at, and records a send at at only when fewer than limit were sent.
 	// It reports whether the send is allowed and, when not, how long until
 	// the oldest counted send leaves the window. Counting and recording are
 	// one atomic step, so concurrent callers, in this process or others
-	// sharing the store, never get more than limit sends allowed. Records
+	// sharing the ledger, never get more than limit sends allowed. Records
 	// survive restarts; ones older than the window may be pruned.
 	//
 	// A non-empty key names the send: a call with the key of a send recorded
 	// in the window is allowed and records nothing more, so the retries of
 	// one send count once, also when an earlier try's outcome was lost.
 	RecordCodeSent(ctx context.Context, phone, key string, at time.Time, window time.Duration, limit int) (allowed bool, retryAfter time.Duration, err error)
-
-	// Ping reports whether the store is reachable.
-	Ping(ctx context.Context) error
 }
 
 // InUseError is the ECONFLICT error for a field whose value another

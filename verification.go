@@ -123,14 +123,14 @@ type Verification struct {
 // Verifier runs phone verifications: it sends a customer a one-time code and
 // checks the codes the customer sends back.
 type Verifier interface {
-	// CreateCustomer stores c (its names, email and normalized phone
-	// number; the ID and PhoneVerified are chosen here) together with the
-	// verification of its phone number, so that neither exists without the
-	// other, and returns the stored customer. A non-empty requestID makes it
-	// idempotent: the same requestID with the same fields answers with the
-	// same customer, with other fields ECONFLICT. A phone number or email
-	// another customer has is the error of InUseError.
-	CreateCustomer(ctx context.Context, c *Customer, requestID string) (*Customer, error)
+	// SignUp stores the new customer c (its names, email and normalized
+	// phone number; the ID and PhoneVerified are chosen here) together with
+	// the verification of its phone number, so that neither exists without
+	// the other, and returns the stored customer. A non-empty requestID
+	// makes it idempotent: the same requestID with the same fields answers
+	// with the same customer, with other fields ECONFLICT. A phone number
+	// or email another customer has is the error of InUseError.
+	SignUp(ctx context.Context, c *Customer, requestID string) (*Customer, error)
 
 	// Verify checks code against the customer's current code and returns the
 	// result of this very attempt. On a verification that has ended it

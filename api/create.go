@@ -15,7 +15,7 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	created, err := s.Verifier.CreateCustomer(ctx, c, req.GetRequestId())
+	created, err := s.Verifier.SignUp(ctx, c, req.GetRequestId())
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// fakeVerifier is a scripted coffeeshop.Verifier. CreateCustomer records
-// the customer and returns startErr, or stores it in store under a new UUID
+// fakeVerifier is a scripted coffeeshop.Verifier. SignUp records the
+// customer and returns startErr, or stores it in store under a new UUID
 // and records it when that works; Verify answers with verify and records
 // the request IDs; ResendCode and GetVerification answer with resend and
 // get.
@@ -28,7 +28,7 @@ type fakeVerifier struct {
 	requestIDs []string
 }
 
-func (f *fakeVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
+func (f *fakeVerifier) SignUp(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
 	c.ID = uuid.NewString()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -38,7 +38,7 @@ func (f *fakeVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Custome
 	}
 	// A customer that cannot be stored gets no code, as with
 	// verify.Client.
-	if err := f.store.CreateCustomer(ctx, c); err != nil {
+	if err := f.store.InsertCustomer(ctx, c); err != nil {
 		return nil, err
 	}
 	f.started = append(f.started, c.ID)

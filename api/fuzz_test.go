@@ -157,7 +157,7 @@ func newFuzzHarness(f *testing.F) *fuzzHarness {
 	for i, id := range fuzzCustomers {
 		c := &coffeeshop.Customer{ID: id, FirstName: "Test", LastName: "Customer",
 			Email: "seed" + string(rune('a'+i)) + "@example.com", PhoneNumber: "+44750051400" + string(rune('0'+i))}
-		if err := store.CreateCustomer(f.Context(), c); err != nil {
+		if err := store.InsertCustomer(f.Context(), c); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -213,12 +213,12 @@ func (v *fuzzVerifier) fail() error {
 	return errFuzzFail
 }
 
-func (v *fuzzVerifier) CreateCustomer(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
+func (v *fuzzVerifier) SignUp(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
 	if strings.EqualFold(c.Email, fuzzFailEmail) {
 		return nil, v.fail()
 	}
 	c.ID = uuid.NewString()
-	if err := v.store.CreateCustomer(ctx, c); err != nil {
+	if err := v.store.InsertCustomer(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil

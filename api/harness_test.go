@@ -137,7 +137,7 @@ func openStore(t *testing.T) *sqlite.Store {
 func (h *harness) addCustomer(t *testing.T, id, first string, verified bool) string {
 	t.Helper()
 	ctx := context.Background()
-	err := h.store.CreateCustomer(ctx, &coffeeshop.Customer{
+	err := h.store.InsertCustomer(ctx, &coffeeshop.Customer{
 		ID: id, FirstName: first, LastName: "L", Email: first + "@example.com",
 		PhoneNumber: phoneFor(first),
 	})

@@ -14,13 +14,13 @@ import (
 
 const customerColumns = `id, first_name, last_name, email, phone_number, phone_verified, created_at`
 
-// CreateCustomer inserts c. c.ID must be a UUID in the 36-character
-// hyphenated form, in any letter case, or CreateCustomer fails with
+// InsertCustomer inserts c. c.ID must be a UUID in the 36-character
+// hyphenated form, in any letter case, or InsertCustomer fails with
 // EINVALID; c.ID is set to the lower-case form. An existing customer with
 // the same ID makes it fail with ECONFLICT and is left unchanged.
 // c.CreatedAt is set to the creation time, in UTC and truncated to the
 // microsecond that PostgreSQL keeps. c.PhoneVerified is stored as given.
-func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) error {
+func (s *Store) InsertCustomer(ctx context.Context, c *coffeeshop.Customer) error {
 	if c == nil {
 		return coffeeshop.Errorf(coffeeshop.EINVALID, "customer is missing")
 	}
@@ -40,7 +40,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 		ON CONFLICT (id) DO NOTHING`,
 		id, c.FirstName, c.LastName, c.Email, c.PhoneNumber, c.PhoneVerified, now)
 	if err != nil {
-		return createError(err)
+		return insertError(err)
 	}
 	if tag.RowsAffected() == 0 {
 		return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s exists already", id)
@@ -154,9 +154,9 @@ func scanCustomer(row pgx.Row) (*coffeeshop.Customer, error) {
 	return &c, nil
 }
 
-// createError tells a phone number or email that another customer has from
+// insertError tells a phone number or email that another customer has from
 // other failures of an insert, by the unique index that was violated.
-func createError(err error) error {
+func insertError(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == uniqueViolation {
 		switch pe.ConstraintName {

@@ -1,6 +1,6 @@
-// Package postgres is a coffeeshop.CustomerStore kept in PostgreSQL, for
-// running several service processes (API servers and workers) against one
-// database.
+// Package postgres is a coffeeshop.CustomerStore and CodeSendLedger kept in
+// PostgreSQL, for running several service processes (API servers and
+// workers) against one database.
 package postgres
 
 import (
@@ -27,13 +27,16 @@ var migrations embed.FS
 const migrateLock = `SELECT pg_advisory_xact_lock(
 	hashtextextended('coffeeshop.customers.migrate:' || coalesce(current_schema(), ''), 0))`
 
-// Store is a coffeeshop.CustomerStore backed by a PostgreSQL connection
-// pool. It is safe for concurrent use.
+// Store is a coffeeshop.CustomerStore and CodeSendLedger backed by a
+// PostgreSQL connection pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 }
 
-var _ coffeeshop.CustomerStore = (*Store)(nil)
+var (
+	_ coffeeshop.CustomerStore  = (*Store)(nil)
+	_ coffeeshop.CodeSendLedger = (*Store)(nil)
+)
 
 // Open connects to the PostgreSQL database at url and brings its schema up
 // to date. url is a postgres:// URL or a keyword/value string as pgx

@@ -38,6 +38,12 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestLedgerContract(t *testing.T) {
+	storetest.RunLedger(t, func(t *testing.T) coffeeshop.CodeSendLedger {
+		return open(t, pgtest.URL(t))
+	})
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, pgtest.URL(b)))
 }
@@ -91,7 +97,7 @@ func TestSearchPathAndReopen(t *testing.T) {
 	c := &coffeeshop.Customer{ID: uuid.NewString(), FirstName: "Søren"}
 
 	first := open(t, url)
-	if err := first.CreateCustomer(t.Context(), c); err != nil {
+	if err := first.InsertCustomer(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
 	first.Close()

@@ -21,14 +21,14 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 const customerColumns = `id, first_name, last_name, email, phone_number, phone_verified, created_at`
 
-// CreateCustomer inserts c. c.ID must be a UUID in the 36-character
-// hyphenated form, in any letter case, or CreateCustomer fails with
+// InsertCustomer inserts c. c.ID must be a UUID in the 36-character
+// hyphenated form, in any letter case, or InsertCustomer fails with
 // EINVALID; it is stored in lower case and c.ID is set to that form. An
 // existing customer with the same ID makes it fail with ECONFLICT and is
 // left unchanged. c.CreatedAt is set to the creation time, in UTC and
 // truncated to the microsecond that is stored. c.PhoneVerified is stored as
 // given.
-func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) error {
+func (s *Store) InsertCustomer(ctx context.Context, c *coffeeshop.Customer) error {
 	if c == nil {
 		return coffeeshop.Errorf(coffeeshop.EINVALID, "customer is missing")
 	}
@@ -44,7 +44,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 		ON CONFLICT (id) DO NOTHING`,
 		id, c.FirstName, c.LastName, c.Email, c.PhoneNumber, c.PhoneVerified, stamp)
 	if err != nil {
-		return createError(err)
+		return insertError(err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -185,10 +185,10 @@ func scanCustomer(row scanner) (*coffeeshop.Customer, error) {
 	return &c, nil
 }
 
-// createError tells a phone number or email that another customer has from
+// insertError tells a phone number or email that another customer has from
 // other failures of an insert. SQLite names the column of a plain unique
 // index and the index of an expression index in its message.
-func createError(err error) error {
+func insertError(err error) error {
 	var se *msqlite.Error
 	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
 		switch msg := se.Error(); {

@@ -1,6 +1,7 @@
-// Package sqlite is a coffeeshop.CustomerStore kept in a SQLite file, for
-// running the service on one machine without a database server. It uses the
-// pure-Go modernc.org/sqlite driver, so no C toolchain is needed.
+// Package sqlite is a coffeeshop.CustomerStore and CodeSendLedger kept in a
+// SQLite file, for running the service on one machine without a database
+// server. It uses the pure-Go modernc.org/sqlite driver, so no C toolchain
+// is needed.
 package sqlite
 
 import (
@@ -30,8 +31,8 @@ var migrations embed.FS
 // Store), so this only matters when several processes share the file.
 const busyTimeoutMillis = 10_000
 
-// Store is a coffeeshop.CustomerStore backed by a SQLite file. It is safe
-// for concurrent use.
+// Store is a coffeeshop.CustomerStore and CodeSendLedger backed by a SQLite
+// file. It is safe for concurrent use.
 //
 // It holds two connection pools on the file: a single writer connection, so
 // that the process's writes queue in Go instead of failing with
@@ -42,7 +43,10 @@ type Store struct {
 	reader *sql.DB
 }
 
-var _ coffeeshop.CustomerStore = (*Store)(nil)
+var (
+	_ coffeeshop.CustomerStore  = (*Store)(nil)
+	_ coffeeshop.CodeSendLedger = (*Store)(nil)
+)
 
 // Open opens the SQLite database file at path, creating the file and its
 // directory when missing, switches it to WAL journaling with
@@ -140,10 +144,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // migrate brings the schema up to date. Processes that open a new file
-// together race to switch it to WAL mode and to migrate it, and in that
-// race SQLite answers SQLITE_BUSY at once, without waiting out the busy
-// timeout (seen with a worker and an api started side by side); such a
-// migration is tried again until the busy timeout has passed.
+// together (a worker and an api started side by side) race to switch it to
+// WAL mode and to migrate it, and in that race SQLite answers SQLITE_BUSY at
+// once, without waiting out the busy timeout; such a migration is tried
+// again until the busy timeout has passed.
 func migrate(ctx context.Context, writer *sql.DB) error {
 	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
 	for {

@@ -34,6 +34,12 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestLedgerContract(t *testing.T) {
+	storetest.RunLedger(t, func(t *testing.T) coffeeshop.CodeSendLedger {
+		return open(t, filepath.Join(t.TempDir(), "customers.db"))
+	})
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, filepath.Join(b.TempDir(), "customers.db")))
 }
@@ -55,7 +61,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := first.CreateCustomer(t.Context(), c); err != nil {
+	if err := first.InsertCustomer(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
 	if err := first.Close(); err != nil {
@@ -107,7 +113,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 				id := uuid.NewString()
 				// Phone and email are unique per customer; the ID makes them so.
 				c := &coffeeshop.Customer{ID: id, Email: id + "@example.com", PhoneNumber: id}
-				if err := s.CreateCustomer(context.Background(), c); err != nil {
+				if err := s.InsertCustomer(context.Background(), c); err != nil {
 					errs <- err
 					return
 				}

@@ -6,13 +6,13 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// BenchmarkCreateGet measures one CreateCustomer followed by one
+// BenchmarkCreateGet measures one InsertCustomer followed by one
 // GetCustomer of the new customer, the path of a sign-up, on s.
 func BenchmarkCreateGet(b *testing.B, s coffeeshop.CustomerStore) {
 	ctx := b.Context()
 	for b.Loop() {
 		c := newCustomer()
-		if err := s.CreateCustomer(ctx, c); err != nil {
+		if err := s.InsertCustomer(ctx, c); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.GetCustomer(ctx, c.ID); err != nil {

@@ -18,7 +18,7 @@ func testConcurrentCreates(t *testing.T, s coffeeshop.CustomerStore) {
 	errs := parallel(workers, func(w int) error {
 		for range perWorker {
 			c := newCustomer()
-			if err := s.CreateCustomer(t.Context(), c); err != nil {
+			if err := s.InsertCustomer(t.Context(), c); err != nil {
 				return err
 			}
 			// Read back at once, while others write.
@@ -52,7 +52,7 @@ func testConcurrentDuplicateCreates(t *testing.T, s coffeeshop.CustomerStore) {
 	errs := parallel(workers, func(int) error {
 		c := newCustomer()
 		c.ID = id
-		return s.CreateCustomer(t.Context(), c)
+		return s.InsertCustomer(t.Context(), c)
 	})
 	created := 0
 	for w, err := range errs {
@@ -74,7 +74,7 @@ func testConcurrentMarks(t *testing.T, s coffeeshop.CustomerStore) {
 	cs := make([]*coffeeshop.Customer, n)
 	for i := range cs {
 		cs[i] = newCustomer()
-		create(t, s, cs[i])
+		insert(t, s, cs[i])
 	}
 	// Every worker marks every customer, in an order of its own, and
 	// reads in between; only successes are acceptable.

@@ -43,9 +43,9 @@ func testCreateGetRoundTrip(t *testing.T, s coffeeshop.CustomerStore) {
 	}
 	for _, c := range cases {
 		want := *c
-		create(t, s, c)
+		insert(t, s, c)
 		want.CreatedAt = c.CreatedAt
-		sameCustomer(t, c, &want) // CreateCustomer changed nothing else
+		sameCustomer(t, c, &want) // InsertCustomer changed nothing else
 		sameCustomer(t, get(t, s, c.ID), &want)
 	}
 }
@@ -55,30 +55,30 @@ func testCreateSetsCreatedAt(t *testing.T, s coffeeshop.CustomerStore) {
 	c.CreatedAt = time.Date(2001, 2, 3, 4, 5, 6, 7, time.UTC) // must be overwritten
 	// Stores may keep time to the microsecond only; widen the window by that.
 	before := time.Now().Add(-time.Microsecond)
-	create(t, s, c)
+	insert(t, s, c)
 	after := time.Now().Add(time.Microsecond)
 	if c.CreatedAt.Before(before) || c.CreatedAt.After(after) {
 		t.Fatalf("CreatedAt = %v, want between %v and %v", c.CreatedAt, before, after)
 	}
 	got := get(t, s, c.ID)
 	if !got.CreatedAt.Equal(c.CreatedAt) {
-		t.Fatalf("stored CreatedAt = %v, CreateCustomer set %v", got.CreatedAt, c.CreatedAt)
+		t.Fatalf("stored CreatedAt = %v, InsertCustomer set %v", got.CreatedAt, c.CreatedAt)
 	}
 }
 
 func testCreateDuplicateID(t *testing.T, s coffeeshop.CustomerStore) {
 	c := newCustomer()
-	create(t, s, c)
+	insert(t, s, c)
 	want := *c
 
 	dup := newCustomer()
 	dup.ID = c.ID
 	dup.FirstName = "Mallory"
-	err := s.CreateCustomer(t.Context(), dup)
+	err := s.InsertCustomer(t.Context(), dup)
 	wantCode(t, err, coffeeshop.ECONFLICT, "second create with the same ID")
 
 	dup.ID = upper(c.ID)
-	err = s.CreateCustomer(t.Context(), dup)
+	err = s.InsertCustomer(t.Context(), dup)
 	wantCode(t, err, coffeeshop.ECONFLICT, "second create with the same ID in upper case")
 
 	sameCustomer(t, get(t, s, c.ID), &want)
@@ -101,10 +101,10 @@ func testCreateInvalidID(t *testing.T, s coffeeshop.CustomerStore) {
 	for _, b := range bad {
 		c := newCustomer()
 		c.ID = b
-		err := s.CreateCustomer(t.Context(), c)
+		err := s.InsertCustomer(t.Context(), c)
 		wantCode(t, err, coffeeshop.EINVALID, "create with ID "+strconv.Quote(b))
 	}
-	err := s.CreateCustomer(t.Context(), nil)
+	err := s.InsertCustomer(t.Context(), nil)
 	wantCode(t, err, coffeeshop.EINVALID, "create with a nil customer")
 }
 
@@ -112,9 +112,9 @@ func testIDLetterCase(t *testing.T, s coffeeshop.CustomerStore) {
 	c := newCustomer()
 	lower := c.ID
 	c.ID = upper(lower)
-	create(t, s, c)
+	insert(t, s, c)
 	if c.ID != lower {
-		t.Fatalf("CreateCustomer set ID %q, want the lower-case form %q", c.ID, lower)
+		t.Fatalf("InsertCustomer set ID %q, want the lower-case form %q", c.ID, lower)
 	}
 	for _, id := range []string{lower, upper(lower)} {
 		if got := get(t, s, id); got.ID != lower {

@@ -10,8 +10,8 @@ import (
 
 func testDeleteCustomer(t *testing.T, s coffeeshop.CustomerStore) {
 	c, other := newCustomer(), newCustomer()
-	create(t, s, c)
-	create(t, s, other)
+	insert(t, s, c)
+	insert(t, s, other)
 
 	if err := s.DeleteCustomer(t.Context(), upper(c.ID)); err != nil {
 		t.Fatalf("DeleteCustomer: %v", err)
@@ -39,6 +39,6 @@ func testDeleteCustomer(t *testing.T, s coffeeshop.CustomerStore) {
 	// The ID is free again.
 	again := newCustomer()
 	again.ID, again.FirstName = c.ID, "Again"
-	create(t, s, again)
+	insert(t, s, again)
 	sameCustomer(t, get(t, s, c.ID), again)
 }

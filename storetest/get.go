@@ -13,7 +13,7 @@ import (
 var notUUIDs = []string{"", "nope", "' OR 1=1 --", "12345678-1234-1234-1234-1234567890zz"}
 
 func testGetNotFound(t *testing.T, s coffeeshop.CustomerStore) {
-	create(t, s, newCustomer()) // so that the table is not empty
+	insert(t, s, newCustomer()) // so that the table is not empty
 	for _, id := range append([]string{uuid.NewString()}, notUUIDs...) {
 		c, err := s.GetCustomer(t.Context(), id)
 		wantCode(t, err, coffeeshop.ENOTFOUND, "GetCustomer("+strconv.Quote(id)+")")
@@ -25,7 +25,7 @@ func testGetNotFound(t *testing.T, s coffeeshop.CustomerStore) {
 
 func testGetReturnsCopy(t *testing.T, s coffeeshop.CustomerStore) {
 	c := newCustomer()
-	create(t, s, c)
+	insert(t, s, c)
 	want := *c
 	c.FirstName = "changed after create"
 	got := get(t, s, c.ID)
@@ -38,7 +38,7 @@ func testGetCustomers(t *testing.T, s coffeeshop.CustomerStore) {
 	b.FirstName, b.PhoneVerified = "Bob", true
 	c.FirstName = "Chloé"
 	for _, x := range []*coffeeshop.Customer{a, b, c} {
-		create(t, s, x)
+		insert(t, s, x)
 	}
 	unknown := uuid.NewString()
 
@@ -78,7 +78,7 @@ func testGetCustomersMany(t *testing.T, s coffeeshop.CustomerStore) {
 		if i%(total/known) == 0 {
 			c := newCustomer()
 			c.ID, c.FirstName = id, "n"+strconv.Itoa(i)
-			create(t, s, c)
+			insert(t, s, c)
 			want = append(want, id)
 		}
 		in = append(in, id)

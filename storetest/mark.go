@@ -10,8 +10,8 @@ import (
 
 func testMarkPhoneVerified(t *testing.T, s coffeeshop.CustomerStore) {
 	c, other := newCustomer(), newCustomer()
-	create(t, s, c)
-	create(t, s, other)
+	insert(t, s, c)
+	insert(t, s, other)
 
 	if err := s.MarkPhoneVerified(t.Context(), c.ID); err != nil {
 		t.Fatalf("MarkPhoneVerified: %v", err)
@@ -32,7 +32,7 @@ func testMarkPhoneVerified(t *testing.T, s coffeeshop.CustomerStore) {
 }
 
 func testMarkPhoneVerifiedNotFound(t *testing.T, s coffeeshop.CustomerStore) {
-	create(t, s, newCustomer()) // so that the table is not empty
+	insert(t, s, newCustomer()) // so that the table is not empty
 	for _, id := range append([]string{uuid.NewString()}, notUUIDs...) {
 		err := s.MarkPhoneVerified(t.Context(), id)
 		wantCode(t, err, coffeeshop.ENOTFOUND, "MarkPhoneVerified("+strconv.Quote(id)+")")

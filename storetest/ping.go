@@ -17,12 +17,12 @@ func testPing(t *testing.T, s coffeeshop.CustomerStore) {
 
 func testCanceledContext(t *testing.T, s coffeeshop.CustomerStore) {
 	c := newCustomer()
-	create(t, s, c)
+	insert(t, s, c)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 
 	calls := map[string]func() error{
-		"CreateCustomer": func() error { return s.CreateCustomer(ctx, newCustomer()) },
+		"InsertCustomer": func() error { return s.InsertCustomer(ctx, newCustomer()) },
 		"GetCustomer": func() error {
 			_, err := s.GetCustomer(ctx, c.ID)
 			return err

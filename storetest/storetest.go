@@ -1,20 +1,21 @@
-// Package storetest is the contract test suite of coffeeshop.CustomerStore.
-// Every implementation runs it from its own tests, so that all stores
+// Package storetest holds the contract test suites of
+// coffeeshop.CustomerStore (Run) and coffeeshop.CodeSendLedger (RunLedger).
+// Every implementation runs them from its own tests, so that all stores
 // behave alike down to the error codes.
 //
-// Beyond the interface's documentation the suite pins down these rules:
+// Beyond the interfaces' documentation the suites pin down these rules:
 //   - IDs are UUIDs in the 36-character hyphenated form, matched without
-//     regard to letter case; CreateCustomer stores and writes back the
+//     regard to letter case; InsertCustomer stores and writes back the
 //     lower-case form and refuses anything else with EINVALID.
 //   - An ID that is not a UUID names no customer: GetCustomer and
 //     MarkPhoneVerified answer ENOTFOUND, GetCustomers skips it and
 //     DeleteCustomer succeeds.
-//   - CreateCustomer stores every field as given, PhoneVerified included,
+//   - InsertCustomer stores every field as given, PhoneVerified included,
 //     except CreatedAt, which it sets; GetCustomer returns an equal
 //     CreatedAt (time.Time.Equal), so stores keep at least the precision
 //     they hand out.
 //   - No two customers share a phone number, or an email address compared
-//     without regard to letter case: CreateCustomer answers the error of
+//     without regard to letter case: InsertCustomer answers the error of
 //     coffeeshop.InUseError naming the field and stores nothing.
 //   - GetCustomers never returns nil.
 //   - RecordCodeSent counts sends after at-window (a send exactly window
@@ -37,16 +38,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// Run runs the contract tests against stores made by open. Each subtest
-// calls open once for a store of its own and may run in parallel with the
-// others, so open must be safe to call concurrently; it should close the
-// store with t.Cleanup and fail t when it cannot make one. The stores need
-// not be empty: the tests make up fresh IDs.
+// Run runs the customer-store contract tests against stores made by open.
+// Each subtest calls open once for a store of its own and may run in
+// parallel with the others, so open must be safe to call concurrently; it
+// should close the store with t.Cleanup and fail t when it cannot make one.
+// The stores need not be empty: the tests make up fresh IDs.
 func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s coffeeshop.CustomerStore)
-	}{
+	runAll(t, open, []contractTest[coffeeshop.CustomerStore]{
 		{"CreateGetRoundTrip", testCreateGetRoundTrip},
 		{"CreateSetsCreatedAt", testCreateSetsCreatedAt},
 		{"CreateDuplicateID", testCreateDuplicateID},
@@ -65,12 +63,29 @@ func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"ConcurrentDuplicateCreates", testConcurrentDuplicateCreates},
 		{"ConcurrentMarks", testConcurrentMarks},
+	})
+}
+
+// RunLedger runs the contract tests of the code-send ledger against ledgers
+// made by open, on the terms of Run.
+func RunLedger(t *testing.T, open func(t *testing.T) coffeeshop.CodeSendLedger) {
+	runAll(t, open, []contractTest[coffeeshop.CodeSendLedger]{
 		{"CodeSendLimit", testCodeSendLimit},
 		{"CodeSendWindowSlides", testCodeSendWindowSlides},
 		{"CodeSendInvalid", testCodeSendInvalid},
 		{"ConcurrentCodeSends", testConcurrentCodeSends},
 		{"CodeSendKeyedOnce", testCodeSendKeyedOnce},
-	}
+	})
+}
+
+// contractTest is one named test of a suite, run on a fresh S.
+type contractTest[S any] struct {
+	name string
+	fn   func(t *testing.T, s S)
+}
+
+// runAll runs each test as a parallel subtest on an S of its own.
+func runAll[S any](t *testing.T, open func(t *testing.T) S, tests []contractTest[S]) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -79,8 +94,6 @@ func Run(t *testing.T, open func(t *testing.T) coffeeshop.CustomerStore) {
 	}
 }
 
-// newCustomer returns an unsaved customer with a fresh ID and plain ASCII
-// fields.
 // newCustomer returns a customer with a new ID and a phone number and email
 // address no other customer of the test run has.
 func newCustomer() *coffeeshop.Customer {
@@ -97,10 +110,10 @@ func newCustomer() *coffeeshop.Customer {
 // serial numbers the customers newCustomer makes.
 var serial atomic.Int64
 
-func create(t *testing.T, s coffeeshop.CustomerStore, c *coffeeshop.Customer) {
+func insert(t *testing.T, s coffeeshop.CustomerStore, c *coffeeshop.Customer) {
 	t.Helper()
-	if err := s.CreateCustomer(t.Context(), c); err != nil {
-		t.Fatalf("CreateCustomer(%s): %v", c.ID, err)
+	if err := s.InsertCustomer(t.Context(), c); err != nil {
+		t.Fatalf("InsertCustomer(%s): %v", c.ID, err)
 	}
 }
 

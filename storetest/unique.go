@@ -10,7 +10,7 @@ import (
 
 func testCreatePhoneOrEmailInUse(t *testing.T, s coffeeshop.CustomerStore) {
 	first := newCustomer()
-	create(t, s, first)
+	insert(t, s, first)
 
 	samePhone := newCustomer()
 	samePhone.PhoneNumber = first.PhoneNumber
@@ -24,11 +24,11 @@ func testCreatePhoneOrEmailInUse(t *testing.T, s coffeeshop.CustomerStore) {
 		{"phone", samePhone, coffeeshop.FieldPhoneNumber},
 		{"email", sameEmail, coffeeshop.FieldEmail},
 	} {
-		err := s.CreateCustomer(t.Context(), tc.c)
+		err := s.InsertCustomer(t.Context(), tc.c)
 		want := coffeeshop.InUseError(tc.field)
 		var got *coffeeshop.Error
 		if !errors.As(err, &got) || got.Code != coffeeshop.ECONFLICT || got.Message != coffeeshop.ErrorMessage(want) {
-			t.Errorf("%s in use: CreateCustomer = %v, want %v", tc.name, err, want)
+			t.Errorf("%s in use: InsertCustomer = %v, want %v", tc.name, err, want)
 		}
 		if _, err := s.GetCustomer(t.Context(), tc.c.ID); coffeeshop.ErrorCode(err) != coffeeshop.ENOTFOUND {
 			t.Errorf("%s in use: the refused customer was stored (GetCustomer: %v)", tc.name, err)
@@ -39,5 +39,5 @@ func testCreatePhoneOrEmailInUse(t *testing.T, s coffeeshop.CustomerStore) {
 	if err := s.DeleteCustomer(t.Context(), first.ID); err != nil {
 		t.Fatalf("DeleteCustomer: %v", err)
 	}
-	create(t, s, samePhone)
+	insert(t, s, samePhone)
 }

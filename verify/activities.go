@@ -14,7 +14,12 @@ import (
 // struct of their dependencies so that the worker injects real adapters and
 // the workflow refers to them through a nil *Activities.
 type Activities struct {
-	Store   coffeeshop.CustomerStore
+	// Store keeps the customers: the create step inserts one, a right code
+	// marks it verified.
+	Store coffeeshop.CustomerStore
+	// Ledger counts the codes sent to each phone number, for the per-phone
+	// cap (PhoneCodeLimit).
+	Ledger  coffeeshop.CodeSendLedger
 	SMS     coffeeshop.SMSSender
 	NewCode CodeGenerator
 	// Secret keys the MACs of codes; the API's Client must use the same
@@ -30,33 +35,22 @@ type Activities struct {
 	PhoneCodeWindow time.Duration
 }
 
-// SendCodeInput says whom to text and what kind of code.
-type SendCodeInput struct {
-	CustomerID  string
-	PhoneNumber string
-	CodeTTL     time.Duration
-	CodeLength  int
-}
-
-// SendCodeResult is all the workflow keeps of a sent code: its MAC and when
-// it expires. The code itself never leaves the activity, so it is in no
-// workflow history.
-type SendCodeResult struct {
-	CodeMAC   string
-	ExpiresAt time.Time
-}
-
 // SendCode makes a new one-time code, texts it to the customer and returns
 // its MAC. Generating, hashing and sending happen in this one step so that
-// the code is never a workflow value. A send that can never succeed (the SMS
-// sender answered EUNDELIVERABLE or EINVALID) fails without retries, as an
-// SMSRejected error; any other failure of the sender is retried. A retry after a lost
-// completion texts a new code; the workflow keeps the last one. A send over
-// the per-phone cap fails without retries as a SendLimit error.
+// the code is never a workflow value. A send that can never succeed (the
+// SMS sender answered EUNDELIVERABLE or EINVALID) fails without retries, as
+// an SMSRejected error; any other failure of the sender is retried. A retry
+// after a lost completion texts a new code; the workflow keeps the last
+// one. A send over the per-phone cap fails without retries as a SendLimit
+// error.
 func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
 	if len(a.Secret) < MinSecretBytes {
 		// A configuration error: retried, so that a fixed worker carries on.
 		return SendCodeResult{}, errors.New("worker has no code secret")
+	}
+	if a.Ledger == nil {
+		// Also a configuration error, retried.
+		return SendCodeResult{}, errors.New("worker has no code-send ledger")
 	}
 	if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {
 		return SendCodeResult{}, err
@@ -84,4 +78,11 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 // It is idempotent, so a retry after a crash is harmless.
 func (a *Activities) MarkVerified(ctx context.Context, customerID string) error {
 	return a.Store.MarkPhoneVerified(ctx, customerID)
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }

@@ -28,9 +28,8 @@ type Client struct {
 	Window         time.Duration
 	ResendCooldown time.Duration
 	MaxSends       int
-	// Store answers a repeated create whose verification has closed
-	// already (see CreateCustomer); the worker's Activities must use the
-	// same one.
+	// Store answers a repeated sign-up whose verification has closed
+	// already (see SignUp); the worker's Activities must use the same one.
 	Store coffeeshop.CustomerStore
 }
 
@@ -64,10 +63,10 @@ func (c *Client) codeLength() int {
 }
 
 // StartVerification starts the VerifyPhone workflow of a customer whose row
-// exists already, without the create step; CreateCustomer is the way in for
-// new customers. The workflow ID is
-// derived from the customer ID, so a second start for the same customer
-// fails with ECONFLICT instead of texting a second code.
+// exists already, without the create step; SignUp is the way in for new
+// customers. The workflow ID is derived from the customer ID, so a second
+// start for the same customer fails with ECONFLICT instead of texting a
+// second code.
 func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Customer) error {
 	opts := client.StartWorkflowOptions{
 		ID:                       WorkflowID(cust.ID),
@@ -75,7 +74,7 @@ func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Custome
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}
-	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, c.params(cust))
+	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s has a verification already", cust.ID)
@@ -212,7 +211,7 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}
-	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhone, c.params(cust))
+	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil, nil
@@ -282,9 +281,8 @@ func (c *Client) latest(ctx context.Context, customerID string) (st Status, runI
 		err := c.Temporal.GetWorkflow(ctx, id, runID).Get(ctx, &st)
 		return st, runID, false, temporalError(err, "get verification result")
 	}
-	// Failed (a bug, or an SMS that could not be delivered in a build
-	// before VerificationUndeliverable), terminated or timed out by an
-	// operator: no status a client could act on.
+	// Failed otherwise, terminated or timed out by an operator: no status
+	// a client could act on.
 	return st, runID, false, fmt.Errorf("verification %s run %s closed as %s", id, runID, info.GetStatus())
 }
 
@@ -302,67 +300,4 @@ func (c *Client) update(ctx context.Context, opts client.UpdateWorkflowOptions, 
 func isClosed(err error) bool {
 	var notFound *serviceerror.NotFound
 	return errors.As(err, &notFound)
-}
-
-// toVerification returns the domain form of a workflow status.
-func toVerification(customerID string, st Status) *coffeeshop.Verification {
-	v := &coffeeshop.Verification{
-		CustomerID:    customerID,
-		AttemptsLeft:  st.AttemptsLeft,
-		SendsLeft:     st.SendsLeft,
-		CodeExpiresAt: st.CodeExpiresAt,
-		ExpiresAt:     st.ExpiresAt,
-	}
-	switch st.Result {
-	case coffeeshop.VerificationInProgress:
-		v.Status = coffeeshop.VerificationStatusInProgress
-	case coffeeshop.VerificationSuccess:
-		v.Status = coffeeshop.VerificationStatusVerified
-	case coffeeshop.VerificationMaxAttemptsReached:
-		v.Status = coffeeshop.VerificationStatusMaxAttemptsReached
-	case coffeeshop.VerificationExpired:
-		v.Status = coffeeshop.VerificationStatusExpired
-	case coffeeshop.VerificationUndeliverable:
-		v.Status = coffeeshop.VerificationStatusUndeliverable
-	}
-	return v
-}
-
-// undeliverable is the answer of a resend whose fresh code the SMS provider
-// refused for good. Why it refused stays in the
-// worker's log and the workflow history; the client learns what to do.
-func undeliverable() error {
-	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE,
-		"the verification code could not be delivered to this phone number; check that it is a mobile number that can receive text messages, then ask for a new code")
-}
-
-func noVerification(customerID string) error {
-	return coffeeshop.Errorf(coffeeshop.ENOTFOUND, "customer %s has no verification", customerID)
-}
-
-func alreadyVerified(customerID string) error {
-	return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", customerID)
-}
-
-// busy is the answer when concurrent resends kept replacing the
-// verification under a call; a retry will find it settled.
-func busy(op string) error {
-	return fmt.Errorf("%s: %w", op, coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the verification is changing, retry"))
-}
-
-// temporalError turns a Temporal client error into a coded error: the
-// frontend being unreachable or overloaded is EUNAVAILABLE, anything else is
-// internal. The original error stays in the chain for the log.
-func temporalError(err error, op string) error {
-	if err == nil {
-		return nil
-	}
-	var unavailable *serviceerror.Unavailable
-	var exhausted *serviceerror.ResourceExhausted
-	var deadline *serviceerror.DeadlineExceeded
-	if errors.As(err, &unavailable) || errors.As(err, &exhausted) || errors.As(err, &deadline) ||
-		errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w: %w", op, coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "verification service unavailable, retry later"), err)
-	}
-	return fmt.Errorf("%s: %w", op, err)
 }

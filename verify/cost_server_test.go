@@ -63,7 +63,7 @@ func TestCostOfOneVerification(t *testing.T) {
 	// The budget: a workflow task for the start with the create Update (the
 	// row written by a local activity), one for the sent code (a regular
 	// activity: see sendOptions) and one for the verify Update (the mark a
-	// local activity). Before local activities: 4, 3 and 0, 28 events.
+	// local activity).
 	if got.workflowTasks > 3 || got.activityTasks != 1 || got.localActivities != 2 || got.events > 21 {
 		t.Errorf("one verification cost %+v; the budget is 3 workflow tasks, 1 activity task, 2 local activities, 21 events", got)
 	}

@@ -63,8 +63,8 @@ type stallingStore struct {
 	coffeeshop.CustomerStore
 }
 
-func (s stallingStore) CreateCustomer(ctx context.Context, c *coffeeshop.Customer) error {
-	if err := s.CustomerStore.CreateCustomer(ctx, c); err != nil {
+func (s stallingStore) InsertCustomer(ctx context.Context, c *coffeeshop.Customer) error {
+	if err := s.CustomerStore.InsertCustomer(ctx, c); err != nil {
 		return err
 	}
 	fmt.Println("READY")
@@ -89,14 +89,14 @@ func crashChild(dir, mode string) error {
 	}
 	if mode == crashStored {
 		w := worker.New(tc, verify.TaskQueue, worker.Options{})
-		verify.Register(w, &verify.Activities{Store: stallingStore{store}, SMS: &recordingSMS{},
+		verify.Register(w, &verify.Activities{Store: stallingStore{store}, Ledger: store, SMS: &recordingSMS{},
 			NewCode: verify.FixedCode("1234"), Secret: testSecret})
 		if err := w.Start(); err != nil {
 			return err
 		}
 	}
 	vc := &verify.Client{Temporal: tc, Secret: testSecret, Store: store}
-	go vc.CreateCustomer(ctx, crashCustomer(), crashRequestID) //nolint:errcheck // the process is killed under it
+	go vc.SignUp(ctx, crashCustomer(), crashRequestID) //nolint:errcheck // the process is killed under it
 	if mode == crashStarted {
 		// Once the server knows the workflow it has stored its start.
 		for {

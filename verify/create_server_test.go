@@ -13,17 +13,16 @@ import (
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
-// newCustomer is a customer as the API hands it to CreateCustomer.
+// newCustomer is a customer as the API hands it to SignUp.
 func newCustomer(n int) *coffeeshop.Customer {
 	return &coffeeshop.Customer{FirstName: "Ada", LastName: "L", Email: fmt.Sprintf("create%d@example.com", n),
 		PhoneNumber: fmt.Sprintf("+4479111235%02d", n)}
 }
 
-// create calls CreateCustomer with a copy of c.
+// create calls SignUp with a copy of c.
 func (s *stack) create(c *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
-	s.client.Store = s.store
 	in := *c
-	return s.client.CreateCustomer(ctx(s.t), &in, requestID)
+	return s.client.SignUp(ctx(s.t), &in, requestID)
 }
 
 // waitCode waits until the current code of c's verification is sent.
@@ -39,9 +38,9 @@ func (s *stack) waitCode(id string) {
 	}
 }
 
-// activities counts the activities (local or not) of each type in the history of the
-// workflow of the customer id; it fails the test unless that workflow has
-// had exactly one run.
+// activities counts the activities (local or not) of each type in the
+// history of the workflow of the customer id; it fails the test unless that
+// workflow has had exactly one run.
 func (s *stack) activities(id string) map[string]int {
 	s.t.Helper()
 	desc, err := s.tc.DescribeWorkflowExecution(ctx(s.t), verify.WorkflowID(id), "")

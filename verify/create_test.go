@@ -46,8 +46,7 @@ func TestCreateStepStoresCustomerBeforeTheFirstCode(t *testing.T) {
 			if _, err := h.store.GetCustomer(ctx, c.ID); err != nil {
 				t.Errorf("code sent before the customer was stored: %v", err)
 			}
-			return (&verify.Activities{Store: h.store, SMS: h.sms, NewCode: sequentialCodes(), Secret: testSecret,
-				Now: h.env.Now}).SendCode(ctx, in)
+			return h.activities().SendCode(ctx, in)
 		})
 	h.update(0, "create", verify.CreateUpdate, "", verify.CreateRequest{BodyHash: hash})
 	h.update(0, "duplicate", verify.CreateUpdate, "", verify.CreateRequest{BodyHash: hash})
@@ -108,16 +107,16 @@ func TestCreateUpdateOnAVerificationThatDidNotCreate(t *testing.T) {
 func TestCreateActivityIsIdempotent(t *testing.T) {
 	h := newHarness(t)
 	a := &verify.Activities{Store: h.store}
-	got, err := a.CreateCustomer(context.Background(), *h.cust)
+	got, err := a.StoreCustomer(context.Background(), *h.cust)
 	if err != nil || got.ID != h.cust.ID || got.CreatedAt.IsZero() {
-		t.Errorf("CreateCustomer of a stored customer = %+v, %v", got, err)
+		t.Errorf("StoreCustomer of a stored customer = %+v, %v", got, err)
 	}
 	other := *h.cust
 	other.ID = "0c7a4e0e-8f43-4b8e-a0a4-6f0e6d1c2b35"
 	other.Email = "new@example.com"
 	var appErr *temporal.ApplicationError
-	if _, err := a.CreateCustomer(context.Background(), other); !errors.As(err, &appErr) || !appErr.NonRetryable() ||
+	if _, err := a.StoreCustomer(context.Background(), other); !errors.As(err, &appErr) || !appErr.NonRetryable() ||
 		appErr.Message() != "customer.phone_number is already used by another customer" {
-		t.Errorf("CreateCustomer with a taken phone = %v", err)
+		t.Errorf("StoreCustomer with a taken phone = %v", err)
 	}
 }

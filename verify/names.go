@@ -1,13 +1,7 @@
-// Package verify holds the VerifyPhone workflow, its activities, the worker
-// registration and the client side that starts verifications and sends codes
-// to them. Every Temporal name the service uses is defined here, next to the
-// workflow, so no other package repeats a string name.
 package verify
 
-import (
-	"time"
-)
-
+// The verification's task queue, workflow type, Updates and Query, and the
+// shape of its workflow IDs.
 const (
 	// TaskQueue is the task queue the verification worker polls.
 	TaskQueue = "coffeeshop-verify"
@@ -34,6 +28,9 @@ const (
 	// StatusQuery is the name of the Query that returns the Status.
 	StatusQuery = "status"
 
+	// VerifyPhoneWorkflow is the workflow type of VerifyPhone.
+	VerifyPhoneWorkflow = "VerifyPhone"
+
 	// workflowIDPrefix keeps verification workflows recognisable in the UI
 	// and leaves room for other workflows about the same customer.
 	workflowIDPrefix = "verify-phone-"
@@ -43,24 +40,57 @@ const (
 	verifyUpdateIDPrefix = "verify:"
 )
 
-// The defaults. A code, its lifetime and the attempts are the demo's;
-// the rest bound how long a verification may last and how many texts one
-// customer can trigger.
+// The activity types, as Register registers them and the workflow schedules
+// them. They are plain strings because the SDK takes a string as an
+// activity's name and any other value as its function. Histories record
+// them, so changing one breaks the replay of open runs.
 const (
-	DefaultCodeLength  = 4
-	DefaultCodeTTL     = 2 * time.Minute
-	DefaultMaxAttempts = 3
-	// DefaultWindow: a customer who has not verified within a day has most
-	// likely abandoned the sign-up; the verification then ends as EXPIRED
-	// instead of waiting forever.
-	DefaultWindow = 24 * time.Hour
-	// DefaultResendCooldown is long enough for an SMS to arrive, so that an
-	// impatient tap on "resend" does not text a second code that replaces
-	// the first one while it is still on its way.
-	DefaultResendCooldown = 30 * time.Second
-	// DefaultMaxSends counts the first code and the resends.
-	DefaultMaxSends = 5
+	// StoreCustomerActivity is Activities.StoreCustomer. Its name is not
+	// the method's: histories record the step as "CreateCustomer".
+	StoreCustomerActivity string = "CreateCustomer"
+	// SendCodeActivity is Activities.SendCode.
+	SendCodeActivity string = "SendCode"
+	// MarkVerifiedActivity is Activities.MarkVerified.
+	MarkVerifiedActivity string = "MarkVerified"
 )
+
+// Application error types the workflow, the activities and the client
+// agree on. Failures carry them through history to the client.
+const (
+	errTypeInvalidCode = "InvalidCode"
+	// errTypeSMSRejected: the SMS provider refused a code for good; the
+	// verification ends as VerificationUndeliverable.
+	errTypeSMSRejected     = "SMSRejected"
+	errTypeAlreadyVerified = "AlreadyVerified"
+	// errTypeEnded: the verification ended unsuccessfully; its detail is
+	// the final result.
+	errTypeEnded = "VerificationEnded"
+	// errTypeSendLimit: no code may be sent now; its detail is how long
+	// until one may (a time.Duration).
+	errTypeSendLimit = "SendLimit"
+)
+
+// Application error types of the create step.
+const (
+	// errTypeInUse: the customer could not be stored because another one
+	// has its phone number or email; the message names the field and the
+	// detail is the body hash of the create.
+	errTypeInUse = "CustomerInUse"
+	// errTypeRequestReused: a create reached a workflow whose create was
+	// made with another body, that is, a request_id was reused.
+	errTypeRequestReused = "RequestIDReused"
+	// errTypeNotCreate: the running verification did not create its
+	// customer (a resend started it); the customer exists already.
+	errTypeNotCreate = "NotACreate"
+	// errTypeNoCustomer: the verification belongs to a create that failed,
+	// so there is no customer to verify.
+	errTypeNoCustomer = "NoCustomer"
+)
+
+// msgRequestReused is the message of a reused request_id, from the
+// workflow's CreateUpdate validator or from the client's answer to a
+// repeated sign-up.
+const msgRequestReused = "request_id was already used for a different customer"
 
 // WorkflowID returns the ID of the verification workflow of a customer. It is
 // the only place that derives one from the other.

@@ -66,7 +66,7 @@ func TestPhoneCapAfterWrongAttemptEndsAtMaxAttempts(t *testing.T) {
 // failingFirstRecord fails the first RecordCodeSent: after the record was
 // committed (the answer lost) or before it.
 type failingFirstRecord struct {
-	coffeeshop.CustomerStore
+	coffeeshop.CodeSendLedger
 	committed bool
 	calls     int
 }
@@ -74,10 +74,10 @@ type failingFirstRecord struct {
 func (s *failingFirstRecord) RecordCodeSent(ctx context.Context, phone, key string, at time.Time, window time.Duration, limit int) (bool, time.Duration, error) {
 	s.calls++
 	if s.calls > 1 {
-		return s.CustomerStore.RecordCodeSent(ctx, phone, key, at, window, limit)
+		return s.CodeSendLedger.RecordCodeSent(ctx, phone, key, at, window, limit)
 	}
 	if s.committed {
-		if _, _, err := s.CustomerStore.RecordCodeSent(ctx, phone, key, at, window, limit); err != nil {
+		if _, _, err := s.CodeSendLedger.RecordCodeSent(ctx, phone, key, at, window, limit); err != nil {
 			return false, 0, err
 		}
 	}
@@ -91,8 +91,8 @@ func TestPhoneCapCountsARetriedSendOnce(t *testing.T) {
 	for _, committed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("committed=%v", committed), func(t *testing.T) {
 			flaky := &failingFirstRecord{committed: committed}
-			h := newHarness(t, func(s coffeeshop.CustomerStore) coffeeshop.CustomerStore {
-				flaky.CustomerStore = s
+			h := newHarness(t, func(l coffeeshop.CodeSendLedger) coffeeshop.CodeSendLedger {
+				flaky.CodeSendLedger = l
 				return flaky
 			})
 			h.attempt(time.Minute, "1111")

@@ -110,7 +110,7 @@ func TestRecordHistories(t *testing.T) {
 		}
 		in := &coffeeshop.Customer{FirstName: "Ada", LastName: "Record", Email: fmt.Sprintf("record-%s@example.com", sc.name),
 			PhoneNumber: phone}
-		c, err := r.client.CreateCustomer(r.ctx("create-"+sc.name), in, "record-"+sc.name)
+		c, err := recordSignUp(r.ctx("create-"+sc.name), r.client, in, "record-"+sc.name)
 		if err != nil {
 			t.Fatalf("%s: create: %v", sc.name, err)
 		}
@@ -143,7 +143,7 @@ func newRecorder(t *testing.T, sms coffeeshop.SMSSender) *recorder {
 	}
 	t.Cleanup(tc.Close)
 	w := worker.New(tc, verify.TaskQueue, recordWorkerOptions())
-	verify.Register(w, &verify.Activities{Store: store, SMS: sms, NewCode: verify.FixedCode(recordCode), Secret: testSecret})
+	verify.Register(w, recordActivities(store, sms))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -249,9 +249,21 @@ func (r *recorder) write(c *coffeeshop.Customer, scenario string, status enumspb
 	r.t.Logf("%s: %d events, %v, %d bytes", path, len(events), status, len(b)+1)
 }
 
-// The wiring of cmd/coffeeshop that differs between builds. Builds before
-// request IDs (2b87e4d) have neither the propagator nor the interceptors:
-// there these are no-ops.
+// The wiring of cmd/coffeeshop that differs between builds; adapt these
+// when copying this file into an older build:
+//   - builds before request IDs (2b87e4d) have neither the propagator nor
+//     the interceptors: there recordClientOptions, recordWorkerOptions and
+//     withRecordRequestID are no-ops;
+//   - builds before the CodeSendLedger have no Activities.Ledger (the store
+//     is the ledger), and their Client's SignUp is called CreateCustomer.
+
+func recordSignUp(ctx context.Context, c *verify.Client, in *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
+	return c.SignUp(ctx, in, requestID)
+}
+
+func recordActivities(store *sqlite.Store, sms coffeeshop.SMSSender) *verify.Activities {
+	return &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: verify.FixedCode(recordCode), Secret: testSecret}
+}
 
 func recordClientOptions(o *client.Options) {
 	o.ContextPropagators = []workflow.ContextPropagator{verify.RequestIDPropagator()}

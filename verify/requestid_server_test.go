@@ -81,7 +81,7 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 		return code, nil
 	}
 	w := worker.New(tc, verify.TaskQueue, worker.Options{Interceptors: verify.WorkerInterceptors()})
-	verify.Register(w, &verify.Activities{Store: store, SMS: loggingSMS{log}, NewCode: codes, Secret: testSecret})
+	verify.Register(w, &verify.Activities{Store: store, Ledger: store, SMS: loggingSMS{log}, NewCode: codes, Secret: testSecret})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 	const phone = "+447911123499"
 	in := &coffeeshop.Customer{ID: "0b6a3f1e-7c2d-4e8f-9a1b-3c4d5e6f7a80", FirstName: "Ada", LastName: "L",
 		Email: "ada@example.com", PhoneNumber: phone}
-	c, err := vc.CreateCustomer(coffeeshop.WithRequestID(ctx(t), "signup-1"), in, "")
+	c, err := vc.SignUp(coffeeshop.WithRequestID(ctx(t), "signup-1"), in, "")
 	if err != nil {
 		t.Fatal(err)
 	}

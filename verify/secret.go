@@ -62,17 +62,3 @@ func CodeMAC(secret []byte, customerID, code string) string {
 	m.Write([]byte(customerID + ":" + code))
 	return hex.EncodeToString(m.Sum(nil))
 }
-
-// isMAC reports whether s has the form CodeMAC returns.
-func isMAC(s string) bool {
-	if len(s) != 2*sha256.Size {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}

@@ -34,14 +34,14 @@ type stack struct {
 	tc      client.Client
 	w       worker.Worker
 	codes   verify.CodeGenerator
-	store   coffeeshop.CustomerStore
+	store   *sqlite.Store
 	sms     *recordingSMS
 	client  *verify.Client
 	n       int // customers created
 }
 
 // newStack starts a server and a worker whose codes come from codes; cfg
-// configures the Client (Temporal and Secret are filled in).
+// configures the Client (Temporal, Secret and Store are filled in).
 func newStack(t *testing.T, codes verify.CodeGenerator, cfg verify.Client) *stack {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
@@ -66,13 +66,15 @@ func (s *stack) up() {
 	}
 	t.Cleanup(tc.Close)
 	w := worker.New(tc, verify.TaskQueue, worker.Options{})
-	verify.Register(w, &verify.Activities{Store: s.store, SMS: s.sms, NewCode: s.codes, Secret: testSecret})
+	verify.Register(w, &verify.Activities{Store: s.store, Ledger: s.store, SMS: s.sms, NewCode: s.codes, Secret: testSecret})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
 	s.tc, s.w = tc, w
-	s.client.Temporal, s.client.Secret = tc, testSecret
+	// Set here, before any test call, so that concurrent calls only read
+	// the Client.
+	s.client.Temporal, s.client.Secret, s.client.Store = tc, testSecret, s.store
 }
 
 // restart stops the worker, the client and the server, and starts them
@@ -93,7 +95,7 @@ func (s *stack) customer() *coffeeshop.Customer {
 	s.n++
 	c := &coffeeshop.Customer{ID: fmt.Sprintf("6f1c1f5e-4b8e-4d3a-9a57-2f1f0f0b6c%02d", s.n), FirstName: "Ada", LastName: "L",
 		Email: fmt.Sprintf("ada%d@example.com", s.n), PhoneNumber: fmt.Sprintf("+4479111234%02d", s.n)}
-	if err := s.store.CreateCustomer(context.Background(), c); err != nil {
+	if err := s.store.InsertCustomer(context.Background(), c); err != nil {
 		s.t.Fatal(err)
 	}
 	if err := s.client.StartVerification(context.Background(), c); err != nil {

@@ -110,7 +110,7 @@ func errType(err error) string {
 type harness struct {
 	t       *testing.T
 	env     *testsuite.TestWorkflowEnvironment
-	store   coffeeshop.CustomerStore
+	store   *sqlite.Store
 	sms     *recordingSMS
 	cust    *coffeeshop.Customer
 	params  verify.Params
@@ -121,8 +121,8 @@ type harness struct {
 }
 
 // newHarness returns a workflow test environment with the activities on a
-// fresh SQLite store; wrap, if given, wraps the store the activities see.
-func newHarness(t *testing.T, wrap ...func(coffeeshop.CustomerStore) coffeeshop.CustomerStore) *harness {
+// fresh SQLite store; wrap, if given, wraps the ledger the activities see.
+func newHarness(t *testing.T, wrap ...func(coffeeshop.CodeSendLedger) coffeeshop.CodeSendLedger) *harness {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
 	if err != nil {
@@ -131,7 +131,7 @@ func newHarness(t *testing.T, wrap ...func(coffeeshop.CustomerStore) coffeeshop.
 	t.Cleanup(func() { store.Close() })
 	cust := &coffeeshop.Customer{ID: "6f1c1f5e-4b8e-4d3a-9a57-2f1f0f0b6c11", FirstName: "Ada", LastName: "Lovelace",
 		Email: "ada@example.com", PhoneNumber: "+447911123456"}
-	if err := store.CreateCustomer(context.Background(), cust); err != nil {
+	if err := store.InsertCustomer(context.Background(), cust); err != nil {
 		t.Fatalf("create customer: %v", err)
 	}
 	var suite testsuite.WorkflowTestSuite
@@ -139,14 +139,21 @@ func newHarness(t *testing.T, wrap ...func(coffeeshop.CustomerStore) coffeeshop.
 	suite.SetMetricsHandler(counts)
 	env := suite.NewTestWorkflowEnvironment()
 	sms := &recordingSMS{}
-	var activityStore coffeeshop.CustomerStore = store
+	var ledger coffeeshop.CodeSendLedger = store
 	for _, w := range wrap {
-		activityStore = w(activityStore)
+		ledger = w(ledger)
 	}
-	verify.Register(env, &verify.Activities{Store: activityStore, SMS: sms, NewCode: sequentialCodes(),
+	verify.Register(env, &verify.Activities{Store: store, Ledger: ledger, SMS: sms, NewCode: sequentialCodes(),
 		Secret: testSecret, Now: env.Now})
 	return &harness{t: t, env: env, store: store, sms: sms, cust: cust, metrics: counts,
 		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber}}
+}
+
+// activities returns activities like the registered ones, on the same
+// store, for a mocked activity to call.
+func (h *harness) activities() *verify.Activities {
+	return &verify.Activities{Store: h.store, Ledger: h.store, SMS: h.sms, NewCode: sequentialCodes(), Secret: testSecret,
+		Now: h.env.Now}
 }
 
 // update sends an Update after delay (workflow time) and records the

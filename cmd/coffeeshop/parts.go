@@ -22,9 +22,10 @@ import (
 	"google.golang.org/grpc"
 )
 
-// store is a customer store that can be closed.
+// store is a customer store with its send ledger, that can be closed.
 type store interface {
 	coffeeshop.CustomerStore
+	coffeeshop.CodeSendLedger
 	Close() error
 }
 
@@ -81,7 +82,7 @@ var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(st
 
 // startWorker starts polling the verification task queue. Its Stop lets
 // running activities finish for up to --shutdown-timeout.
-func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *opsserver.Ops, log *slog.Logger) (worker.Worker, error) {
+func startWorker(cfg *Config, tc client.Client, st store, o *opsserver.Ops, log *slog.Logger) (worker.Worker, error) {
 	setStickyCache() // a no-op when dev has made it already
 	opts := workerOptions()
 	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
@@ -95,7 +96,7 @@ func startWorker(cfg *Config, tc client.Client, st coffeeshop.CustomerStore, o *
 		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 	}
 	sender := o.Metrics.InstrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider))
-	verify.Register(w, &verify.Activities{Store: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: cfg.secret,
+	verify.Register(w, &verify.Activities{Store: st, Ledger: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: cfg.secret,
 		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

@@ -21,6 +21,10 @@ func (v *verification) logSent(ctx workflow.Context, sent SendCodeResult) {
 		"customer_id", v.params.CustomerID, "code_expires_at", sent.ExpiresAt)
 }
 
+func (v *verification) logResend(ctx workflow.Context) {
+	workflow.GetLogger(ctx).Info("code resend requested", "customer_id", v.params.CustomerID)
+}
+
 func (v *verification) logAttempt(ctx workflow.Context, r coffeeshop.VerificationResult, err error) {
 	if err != nil {
 		workflow.GetLogger(ctx).Info("verify attempt not answered",

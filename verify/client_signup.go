@@ -24,9 +24,9 @@ func CustomerID(requestID string) string {
 	return uuid.NewSHA1(requestIDSpace, []byte(requestID)).String()
 }
 
-// CreateCustomer creates the customer c (whose names, email and normalized
-// phone number are set; its ID and PhoneVerified are ignored) together with
-// its verification, and returns the stored customer once the first step of
+// SignUp creates the customer c (whose names, email and normalized phone
+// number are set; its ID and PhoneVerified are ignored) together with its
+// verification, and returns the stored customer once the first step of
 // the verification has written it. The verification then texts the first
 // code.
 //
@@ -41,7 +41,7 @@ func CustomerID(requestID string) string {
 // ECONFLICT when the phone number or email was in use. A repeated
 // requestID with different fields fails with ECONFLICT. A phone number or
 // email already used by another customer is ECONFLICT naming the field.
-func (c *Client) CreateCustomer(ctx context.Context, cust *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
+func (c *Client) SignUp(ctx context.Context, cust *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
 	if msg := checkRequestID(requestID); msg != "" {
 		return nil, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", msg)
 	}
@@ -67,7 +67,7 @@ func (c *Client) CreateCustomer(ctx context.Context, cust *coffeeshop.Customer, 
 		// later verification of its customer): never start it again.
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, VerifyPhone, params)
+	}, VerifyPhoneWorkflow, params)
 	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
