@@ -1,7 +1,12 @@
 package verify
 
 import (
+	"fmt"
+	"sync"
+	"time"
+
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -14,3 +19,39 @@ func Register(w worker.Registry, a *Activities) {
 	w.RegisterActivityWithOptions(a.SendCode, activity.RegisterOptions{Name: SendCodeActivity})
 	w.RegisterActivityWithOptions(a.MarkVerified, activity.RegisterOptions{Name: MarkVerifiedActivity})
 }
+
+// WorkerOptions are the verification worker's options; the engine ceiling
+// (coffeeshop ceiling) runs its workflows with the same ones. A stopping
+// worker lets the activities and workflow tasks it has started finish and
+// report for up to stopTimeout before it cancels them: with none, a
+// SendCode in flight is canceled, another worker retries it, and a text
+// that had gone out without its result being recorded is sent twice.
+func WorkerOptions(stopTimeout time.Duration) worker.Options {
+	return worker.Options{Interceptors: WorkerInterceptors(), WorkerStopTimeout: stopTimeout}
+}
+
+// StartWorker starts a worker of the verification task queue with a's
+// activities.
+func StartWorker(tc client.Client, a *Activities, stopTimeout time.Duration) (worker.Worker, error) {
+	SetStickyCache()
+	w := worker.New(tc, TaskQueue, WorkerOptions(stopTimeout))
+	Register(w, a)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return w, nil
+}
+
+// stickyCacheSize bounds the workflows a worker process keeps in memory
+// between their workflow tasks (the SDK's default is 10,000), each with its
+// goroutines and state. A workflow that is not cached is rebuilt from its
+// history at its next task, which for a verification is some twenty
+// events: cheap next to the memory (docs/benchmarks.md).
+const stickyCacheSize = 1024
+
+// SetStickyCache applies stickyCacheSize. The SDK's setting is per process
+// and takes effect only if made before the first worker of the process is
+// created — and an embedded Temporal server creates workers of its own
+// (system workflows) when it starts, so a process that embeds one calls it
+// before that. Later calls do nothing.
+var SetStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(stickyCacheSize) })

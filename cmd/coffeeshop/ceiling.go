@@ -8,13 +8,14 @@ import (
 	"os"
 
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
+	"github.com/coffeeshop/coffeeshop/verify"
 )
 
 // run measures the engine's ceiling on a server, client and worker set up
 // exactly as dev sets up its own, so that the figure is the limit of dev's
 // engine and nothing else.
 func (c *ceilingCmd) run(ctx context.Context, stdout io.Writer) error {
-	setStickyCache()
+	verify.SetStickyCache()
 	dir, err := os.MkdirTemp("", "coffeeshop-ceiling-")
 	if err != nil {
 		return err
@@ -35,7 +36,7 @@ func (c *ceilingCmd) run(ctx context.Context, stdout io.Writer) error {
 	defer tc.Close()
 
 	cc := c.config()
-	cc.WorkerOptions = workerOptions()
+	cc.WorkerOptions = verify.WorkerOptions(0)
 	// The first workflows pay for creating the task queue and the first
 	// polls; they are not part of the figure.
 	warm := cc

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -53,55 +52,19 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 	return s, nil
 }
 
-// codeGenerator picks fixed or random codes from the settings.
-func codeGenerator(cfg *Config) verify.CodeGenerator {
-	if cfg.FixedCode != "" && !cfg.RandomCodes {
-		return verify.FixedCode(cfg.FixedCode)
-	}
-	return verify.RandomCode
-}
-
-// workerOptions are the verification worker's settings; the engine ceiling
-// (coffeeshop ceiling) runs its workflows with the same ones.
-func workerOptions() worker.Options {
-	return worker.Options{Interceptors: verify.WorkerInterceptors()}
-}
-
-// stickyCacheSize bounds the workflows a worker process keeps in memory
-// between their workflow tasks (the SDK's default is 10,000), each with its
-// goroutines and state. A workflow that is not cached is rebuilt from its
-// history at its next task, which for a verification is some twenty
-// events: cheap next to the memory (docs/benchmarks.md).
-const stickyCacheSize = 1024
-
-// setStickyCache applies stickyCacheSize. The SDK's setting is per process
-// and takes effect only if made before the first worker of the process is
-// created — and the embedded Temporal server creates workers of its own
-// (system workflows) when it starts, so dev calls it before that.
-var setStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(stickyCacheSize) })
-
-// startWorker starts polling the verification task queue. Its Stop lets
-// running activities finish for up to --shutdown-timeout.
+// startWorker starts the verification worker. Its Stop lets running
+// activities finish for up to --shutdown-timeout.
 func startWorker(cfg *Config, tc client.Client, st store, o *opsserver.Ops, log *slog.Logger) (worker.Worker, error) {
-	setStickyCache() // a no-op when dev has made it already
-	opts := workerOptions()
-	// A stopping worker (SIGTERM) lets the activities and workflow tasks it
-	// has started finish and report for up to --shutdown-timeout before it
-	// cancels them. The SDK's default, none, cancels a SendCode in flight:
-	// another worker retries it after a backoff, and a text that had gone
-	// out without its result being recorded is sent a second time.
-	opts.WorkerStopTimeout = cfg.ShutdownTimeout
-	w := worker.New(tc, verify.TaskQueue, opts)
-	if cfg.SMSProvider == smsTwilio && cfg.FixedCode != "" && !cfg.RandomCodes {
-		log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
+	newCode := verify.RandomCode
+	if cfg.FixedCode != "" && !cfg.RandomCodes {
+		newCode = verify.FixedCode(cfg.FixedCode)
+		if cfg.SMSProvider == smsTwilio {
+			log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
+		}
 	}
-	sender := o.Metrics.InstrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider))
-	verify.Register(w, &verify.Activities{Store: st, Ledger: st, SMS: sender, NewCode: codeGenerator(cfg), Secret: cfg.secret,
-		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow})
-	if err := w.Start(); err != nil {
-		return nil, fmt.Errorf("start worker: %w", err)
-	}
-	return w, nil
+	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: cfg.secret,
+		SMS:            o.Metrics.InstrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider)),
+		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow}, cfg.ShutdownTimeout)
 }
 
 // apiServer is the running API, under the names run.go uses.

@@ -136,7 +136,7 @@ func (c *apiCmd) run(ctx context.Context, stdout io.Writer) error {
 
 func runDev(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	start := time.Now()
-	setStickyCache()
+	verify.SetStickyCache()
 	log := cfg.logger()
 	pc, err := cfg.payloadCodec()
 	if err != nil {
