@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -42,6 +43,31 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// built returns the binary TestMain built. The first call looks at every
+// Go file and go.mod/go.sum of the module: go test's cache records the
+// files a test looks at (TestMain's are not recorded), so a change to the
+// binary's sources runs the tests again instead of reusing their results.
+func built() string {
+	sourcesSeen.Do(statSources)
+	return binary
+}
+
+var sourcesSeen sync.Once
+
+func statSources() {
+	_ = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != "..":
+			return filepath.SkipDir
+		case strings.HasSuffix(path, ".go"), d.Name() == "go.mod", d.Name() == "go.sum":
+			_, _ = os.Stat(path)
+		}
+		return nil
+	})
 }
 
 // freeAddr returns a loopback address with a port nobody listens on now.
@@ -87,7 +113,7 @@ type process struct {
 func start(t *testing.T, name string, env []string, args ...string) *process {
 	t.Helper()
 	p := &process{t: t, name: name, out: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, args...)
+	p.cmd = exec.Command(built(), args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
@@ -280,7 +306,7 @@ func devWithStdout(t *testing.T, s devStack, env []string, extra ...string) (p *
 	args := append([]string{"dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
 		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", freeAddr(t),
 		"--random-codes", "--code-length", "10"}, extra...)
-	p.cmd = exec.Command(binary, args...)
+	p.cmd = exec.Command(built(), args...)
 	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {

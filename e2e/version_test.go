@@ -11,7 +11,7 @@ import (
 // toolchain that built it (the test's own).
 func TestVersion(t *testing.T) {
 	for _, arg := range []string{"--version", "version"} {
-		out, err := exec.Command(binary, arg).CombinedOutput()
+		out, err := exec.Command(built(), arg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("coffeeshop %s: %v\n%s", arg, err, out)
 		}
