@@ -12,10 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+
+	"github.com/coffeeshop/coffeeshop/internal/pemfile"
 	"go.temporal.io/server/common/rpc/encryption"
 )
 
@@ -68,7 +69,7 @@ func newTLSSetup(t *TLS, frontendIP string) (*tlsSetup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: TLS certificate: %w", err)
 	}
-	frontendName, err := VerifiableName(leaf)
+	frontendName, err := pemfile.VerifiableName(leaf)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: TLS certificate: %w", err)
 	}
@@ -137,25 +138,6 @@ func newTLSSetup(t *TLS, frontendIP string) (*tlsSetup, error) {
 			EnableHostVerification: true,
 		},
 	}, nil
-}
-
-// VerifiableName returns a name under which a client can verify the
-// certificate leaf: its first DNS name (a wildcard's first label replaced
-// by "internal"), else its first IP address. It fails for a certificate
-// that names neither, which Go's TLS clients (and the SDKs') reject.
-func VerifiableName(leaf *x509.Certificate) (string, error) {
-	for _, name := range leaf.DNSNames {
-		if rest, ok := strings.CutPrefix(name, "*."); ok {
-			return "internal." + rest, nil
-		}
-		if name != "" {
-			return name, nil
-		}
-	}
-	if len(leaf.IPAddresses) > 0 {
-		return leaf.IPAddresses[0].String(), nil
-	}
-	return "", errors.New("the certificate names no DNS name or IP address (subject alternative name), so no client can verify it")
 }
 
 // internalIdentity makes a self-signed certificate and key for the

@@ -6,13 +6,14 @@ import (
 	"io"
 
 	"github.com/coffeeshop/coffeeshop/bench"
+	"github.com/coffeeshop/coffeeshop/internal/cli"
 )
 
-// run runs the load tool and prints its report. It fails — exit code 1 —
+// runBench runs the load tool and prints its report. It fails — exit code 1 —
 // when any verify answer was stale or any customer is not verified at the
 // end, so scripts can gate on it.
-func (c *benchCmd) run(ctx context.Context, stdout io.Writer) error {
-	rep, err := bench.Run(ctx, c.config())
+func runBench(ctx context.Context, c *cli.Bench, stdout io.Writer) error {
+	rep, err := bench.Run(ctx, c.Config())
 	if err != nil {
 		return err
 	}

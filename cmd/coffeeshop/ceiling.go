@@ -8,23 +8,22 @@ import (
 	"os"
 
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
+	"github.com/coffeeshop/coffeeshop/internal/cli"
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
-// run measures the engine's ceiling on a server, client and worker set up
-// exactly as dev sets up its own, so that the figure is the limit of dev's
-// engine and nothing else.
-func (c *ceilingCmd) run(ctx context.Context, stdout io.Writer) error {
+// runCeiling measures the engine's ceiling on a server, client and worker
+// set up exactly as dev sets up its own, so that the figure is the limit
+// of dev's engine and nothing else.
+func runCeiling(ctx context.Context, c *cli.Ceiling, stdout io.Writer) error {
 	verify.SetStickyCache()
 	dir, err := os.MkdirTemp("", "coffeeshop-ceiling-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg := &Config{embeddedTemporalFlags: embeddedTemporalFlags{DataDir: dir, TemporalAddr: "127.0.0.1:0"},
-		logFlags: logFlags{LogLevel: c.LogLevel, LogFormat: "text"}}
-	log := cfg.logger()
-	srv, err := startEmbeddedTemporal(ctx, cfg, "")
+	log := (&cli.LogFlags{LogLevel: c.LogLevel, LogFormat: "text"}).Logger()
+	srv, err := startEmbeddedTemporal(ctx, &cli.EmbeddedServerFlags{DataDir: dir, TemporalAddr: "127.0.0.1:0"}, nil, "", log)
 	if err != nil {
 		return err
 	}
@@ -35,7 +34,7 @@ func (c *ceilingCmd) run(ctx context.Context, stdout io.Writer) error {
 	}
 	defer tc.Close()
 
-	cc := c.config()
+	cc := c.Config()
 	cc.WorkerOptions = verify.WorkerOptions(0)
 	// The first workflows pay for creating the task queue and the first
 	// polls; they are not part of the figure.

@@ -4,27 +4,18 @@ import (
 	"fmt"
 
 	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/internal/cli"
 )
-
-// payloadCodec returns the codec of the configured keys, or nil when
-// payloads are not encrypted.
-func (c *Config) payloadCodec() (*codec.Codec, error) {
-	pc, err := codec.FromKeys(c.EncryptionKeys)
-	if err != nil {
-		return nil, fmt.Errorf("--encryption-key: %w", err)
-	}
-	return pc, nil
-}
 
 // listenCodec binds --codec-addr when payloads are encrypted (pc is not
 // nil), before the Web UI starts, which must be told the endpoint's URL.
-func listenCodec(cfg *Config, pc *codec.Codec) (*codec.Server, error) {
-	if pc == nil || cfg.CodecAddr == "" {
+func listenCodec(f *cli.CodecFlags, pc *codec.Codec) (*codec.Server, error) {
+	if pc == nil || f.CodecAddr == "" {
 		return nil, nil
 	}
-	s, err := codec.Listen(string(cfg.CodecAddr), pc)
+	s, err := codec.Listen(string(f.CodecAddr), pc)
 	if err != nil {
-		return nil, fmt.Errorf("listen on --codec-addr %s: %w", cfg.CodecAddr, err)
+		return nil, fmt.Errorf("listen on --codec-addr %s: %w", f.CodecAddr, err)
 	}
 	return s, nil
 }

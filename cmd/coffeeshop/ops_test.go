@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/internal/cli"
 	"github.com/coffeeshop/coffeeshop/opsserver"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	dto "github.com/prometheus/client_model/go"
@@ -128,7 +129,7 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	dir := t.TempDir()
-	srv, err := startEmbeddedTemporal(ctx, &Config{embeddedTemporalFlags: embeddedTemporalFlags{DataDir: dir, TemporalAddr: "127.0.0.1:0"}, logFlags: logFlags{LogLevel: logLevel(slog.LevelWarn)}}, "")
+	srv, err := startEmbeddedTemporal(ctx, &cli.EmbeddedServerFlags{DataDir: dir, TemporalAddr: "127.0.0.1:0"}, nil, "", discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,32 +320,3 @@ func TestReadyzNamesWhatFailed(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func TestOpsSettings(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"worker", "--health-addr", "nope"}, "--health-addr"},
-		{[]string{"api", "--metrics-addr", "x:y"}, "--metrics-addr"},
-		{[]string{"dev", "--shutdown-timeout", "-1s"}, "--shutdown-timeout"},
-	} {
-		code, out := runArgs(t, tc.args...)
-		if code != 2 || !strings.Contains(out, tc.want) {
-			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
-		}
-	}
-	cfg := parseConfig(t, "worker")
-	if cfg.HealthAddr != "127.0.0.1:8082" || cfg.MetricsAddr != "" || cfg.ShutdownTimeout != 20*time.Second {
-		t.Errorf("worker defaults: health %q, metrics %q, shutdown %s", cfg.HealthAddr, cfg.MetricsAddr, cfg.ShutdownTimeout)
-	}
-	t.Setenv("COFFEESHOP_SHUTDOWN_TIMEOUT", "5s")
-	t.Setenv("COFFEESHOP_HEALTH_ADDR", "")
-	cfg = parseConfig(t, "worker", "--metrics-addr", "127.0.0.1:9090")
-	if cfg.HealthAddr != "" || cfg.MetricsAddr != "127.0.0.1:9090" || cfg.ShutdownTimeout != 5*time.Second {
-		t.Errorf("from env and flags: health %q, metrics %q, shutdown %s", cfg.HealthAddr, cfg.MetricsAddr, cfg.ShutdownTimeout)
-	}
-	if code, out := runArgs(t, "api", "--health-addr", "127.0.0.1:0"); code != 2 || !strings.Contains(out, "unknown flag --health-addr") {
-		t.Errorf("api --health-addr: exit %d, %q; want a usage error: its health endpoints are on --http-addr", code, out)
-	}
-}

@@ -5,19 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/devserver"
+	"github.com/coffeeshop/coffeeshop/internal/cli"
 	"github.com/coffeeshop/coffeeshop/opsserver"
 	"github.com/coffeeshop/coffeeshop/postgres"
+	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
 	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 )
 
@@ -31,7 +36,7 @@ type store interface {
 // openStore opens the customer database a --database-url names and applies
 // its migrations.
 func openStore(ctx context.Context, databaseURL string) (store, error) {
-	kind, target, err := parseDatabaseURL(databaseURL)
+	kind, target, err := cli.ParseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -52,56 +57,94 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 	return s, nil
 }
 
-// startWorker starts the verification worker. Its Stop lets running
-// activities finish for up to --shutdown-timeout.
-func startWorker(cfg *Config, tc client.Client, st store, o *opsserver.Ops, log *slog.Logger) (worker.Worker, error) {
+// temporalOptions are the settings every Temporal client of the process
+// shares: payloads encrypted by pc (nil: not encrypted), request IDs
+// carried into workflows, the SDK's metrics to metrics (nil: none).
+func temporalOptions(address, namespace string, pc *codec.Codec, metrics client.MetricsHandler, log *slog.Logger) temporalclient.Options {
+	dc := pc.Converters()
+	return temporalclient.Options{
+		Address: address, Namespace: namespace,
+		DataConverter: dc.Data, FailureConverter: dc.Failure,
+		ContextPropagators: []workflow.ContextPropagator{verify.RequestIDPropagator()},
+		MetricsHandler:     metrics,
+		Logger:             log,
+	}
+}
+
+// dialEmbedded connects a client to the embedded server srv, in dev's
+// namespace.
+func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, metrics client.MetricsHandler, log *slog.Logger) (client.Client, error) {
+	opts := temporalOptions(srv.FrontendAddr(), devNamespace, pc, metrics, log)
+	opts.InProcess = true
+	return temporalclient.Dial(ctx, opts)
+}
+
+// connectRemote opens the customer database and connects to the Temporal
+// frontend that a worker or api process is configured with.
+func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.Security, enc *cli.EncryptionFlags,
+	o *opsserver.Ops, log *slog.Logger) (store, client.Client, error) {
+	pc, err := enc.Codec()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, f.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := temporalOptions(string(f.TemporalAddress), f.Namespace, pc, o.Metrics.TemporalHandler(), log)
+	opts.Security = sec
+	tc, err := temporalclient.Dial(ctx, opts)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, tc, nil
+}
+
+// startWorker starts the verification worker: random codes, or f's fixed
+// one unless random is set. Its Stop lets running activities finish for
+// up to stop.
+func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
+	secret []byte, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.RandomCode
-	if cfg.FixedCode != "" && !cfg.RandomCodes {
-		newCode = verify.FixedCode(cfg.FixedCode)
-		if cfg.SMSProvider == smsTwilio {
-			log.Warn("texting the fixed code " + cfg.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
+	if f.FixedCode != "" && !random {
+		newCode = verify.FixedCode(f.FixedCode)
+		if f.SMSProvider == sms.ProviderTwilio {
+			log.Warn("texting the fixed code " + f.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 		}
 	}
-	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: cfg.secret,
-		SMS:            o.Metrics.InstrumentSMS(cfg.smsSender(log), string(cfg.SMSProvider)),
-		PhoneCodeLimit: cfg.PhoneCodeLimit, PhoneCodeWindow: cfg.PhoneCodeWindow}, cfg.ShutdownTimeout)
+	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
+		SMS:            o.Metrics.InstrumentSMS(sms.New(f.SMS(), log), string(f.SMSProvider)),
+		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow}, stop)
 }
 
-// apiServer is the running API, under the names run.go uses.
-type apiServer struct {
-	*api.Listener
-	grpcAddr, httpAddr string
-	errc               <-chan error
-	shutdownTimeout    time.Duration
+// newVerifier is the API's Verifier with the verification settings.
+func newVerifier(f *cli.APIFlags, secret []byte, tc client.Client) *verify.Client {
+	return &verify.Client{Temporal: tc, Secret: secret, CodeLength: f.CodeLength, CodeTTL: f.CodeTTL, MaxAttempts: f.MaxAttempts,
+		Window: f.VerificationWindow, ResendCooldown: f.ResendCooldown, MaxSends: f.MaxSends}
 }
-
-// stop lets in-flight requests finish for up to --shutdown-timeout.
-func (s *apiServer) stop() { s.Shutdown(s.shutdownTimeout) }
 
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start.
-func startAPI(ctx context.Context, cfg *Config, st coffeeshop.CustomerStore, tc client.Client, o *opsserver.Ops, log *slog.Logger) (*apiServer, error) {
-	verifier := newVerifier(cfg, tc)
+func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st coffeeshop.CustomerStore, tc client.Client,
+	o *opsserver.Ops, log *slog.Logger) (*api.Listener, error) {
+	verifier := newVerifier(f, secret, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
-	limits, proxies := cfg.limits(), []netip.Prefix(cfg.TrustedProxies)
 	// One ClientIPs for both: its secret token is how the gRPC server tells
 	// the gateway's calls (which carry the HTTP client's address) from
 	// those of a gRPC client that claims an address.
-	ips := api.NewClientIPs(proxies)
-	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: cfg.PhoneRegion}
-	limiter := srv.NewLimiter(api.LimiterConfig{Limits: limits, NoPerIPLimits: cfg.NoRateLimit, ClientIPs: ips, Logger: log})
-	if cfg.NoRateLimit {
+	ips := api.NewClientIPs(f.TrustedProxies)
+	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion}
+	limiter := srv.NewLimiter(api.LimiterConfig{Limits: f.Limits(), NoPerIPLimits: f.NoRateLimit, ClientIPs: ips, Logger: log})
+	if f.NoRateLimit {
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
 	}
-	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(cfg.GRPCAddr), HTTPAddr: string(cfg.HTTPAddr), Server: srv, ClientIPs: ips,
+	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
 		Interceptors: []grpc.UnaryServerInterceptor{api.ObserveUnary(o.Metrics), limiter.UnaryInterceptor()},
 		WrapGateway:  apiHandler(o)})
 	var le *api.ListenError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("listen on --%s-addr %s: %w", le.Listener, le.Addr, le.Err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &apiServer{Listener: l, grpcAddr: l.GRPCAddr(), httpAddr: l.HTTPAddr(), errc: l.Err(), shutdownTimeout: cfg.ShutdownTimeout}, nil
+	return l, err
 }

@@ -1,23 +1,22 @@
-package main
+package cli
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"maps"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alecthomas/kong"
 	"github.com/coffeeshop/coffeeshop/api"
 )
 
-// runArgs runs the command line and returns its exit code and output.
+// runArgs parses args as coffeeshop does and returns the exit code Parse
+// gives (0 for good settings, which it does not run) and the output.
 func runArgs(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
-	code := run(context.Background(), args, &out, &out)
+	_, _, code := Parse(args, &out, &out)
 	return code, out.String()
 }
 
@@ -88,12 +87,12 @@ func TestParseDatabaseURL(t *testing.T) {
 		{"sqlite:///var/lib/c.db", "sqlite", "/var/lib/c.db"},
 		{"sqlite:.coffeeshop/customers.db", "sqlite", ".coffeeshop/customers.db"},
 	} {
-		kind, target, err := parseDatabaseURL(tc.in)
+		kind, target, err := ParseDatabaseURL(tc.in)
 		if err != nil || kind != tc.kind || target != tc.target {
-			t.Errorf("parseDatabaseURL(%q) = %q, %q, %v; want %q, %q", tc.in, kind, target, err, tc.kind, tc.target)
+			t.Errorf("ParseDatabaseURL(%q) = %q, %q, %v; want %q, %q", tc.in, kind, target, err, tc.kind, tc.target)
 		}
 	}
-	_, _, err := parseDatabaseURL("mysql://root:secret@h/db")
+	_, _, err := ParseDatabaseURL("mysql://root:secret@h/db")
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad URL error %v: want an error without the password", err)
 	}
@@ -124,46 +123,36 @@ func TestBadRateLimitSettingsNameTheFlag(t *testing.T) {
 	}
 }
 
-// parseConfig parses the command line name args as run does, without
-// validating or loading, and returns the settings the subcommand's wiring
-// gets.
-func parseConfig(t *testing.T, name string, args ...string) *Config {
+// parsed parses the command line as Parse does, without validating or
+// loading, and returns the subcommand.
+func parsed[T Command](t *testing.T, args ...string) T {
 	t.Helper()
-	_, cmd := parseCmd(t, name, args...)
-	return cmd.(interface{ config() *Config }).config()
-}
-
-// loadConfig is parseConfig that also validates and loads, as run does.
-func loadConfig(t *testing.T, name string, args ...string) *Config {
-	t.Helper()
-	node, cmd := parseCmd(t, name, args...)
-	if err := validate(node, cmd); err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
-	}
-	if err := cmd.(interface{ load() error }).load(); err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
-	}
-	return cmd.(interface{ config() *Config }).config()
-}
-
-func parseCmd(t *testing.T, name string, args ...string) (*kong.Node, command) {
-	t.Helper()
-	var c cli
-	p, err := newParser(&c, io.Discard, io.Discard)
+	var c commandLine
+	k, err := newParser(&c, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, cmd, err := parseCommand(p, append([]string{name}, args...))
+	_, cmd, err := parseCommand(k, args)
 	if err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
+		t.Fatalf("%v: %v", args, err)
 	}
-	return node, cmd
+	return cmd.(T)
+}
+
+// loaded is parsed that also validates and loads, as Parse does.
+func loaded[T Command](t *testing.T, args ...string) T {
+	t.Helper()
+	var out bytes.Buffer
+	cmd, _, code := Parse(args, &out, &out)
+	if cmd == nil {
+		t.Fatalf("%v: exit %d, %s", args, code, out.String())
+	}
+	return cmd.(T)
 }
 
 func TestRateLimitSettings(t *testing.T) {
-	for _, cmd := range []string{"dev", "api"} {
-		cfg := parseConfig(t, cmd)
-		limits, proxies := cfg.limits(), cfg.TrustedProxies
+	for cmd, cfg := range map[string]*APIFlags{"dev": &parsed[*Dev](t, "dev").APIFlags, "api": &parsed[*API](t, "api").APIFlags} {
+		limits, proxies := cfg.Limits(), cfg.TrustedProxies
 		if !maps.Equal(limits, api.DefaultLimits()) || len(proxies) != 0 || cfg.NoRateLimit {
 			t.Errorf("%s defaults: %v, %v, no-rate-limit %v; want api.DefaultLimits, no proxies, limits on",
 				cmd, limits, proxies, cfg.NoRateLimit)
@@ -173,11 +162,11 @@ func TestRateLimitSettings(t *testing.T) {
 	t.Setenv("COFFEESHOP_RATE_LIMIT_RESEND_PHONE", "2/1h")
 	t.Setenv("COFFEESHOP_RATE_LIMIT_VERIFY_IP", "1/1s")
 	t.Setenv("COFFEESHOP_NO_RATE_LIMIT", "true")
-	cfg := parseConfig(t, "api",
+	cfg := parsed[*API](t, "api",
 		"--rate-limit-verify-ip", "off", // the flag beats the environment
 		"--rate-limit-create-phone", "3/30m",
 		"--trusted-proxy", "10.0.0.0/8, 192.0.2.7")
-	limits, proxies := cfg.limits(), cfg.TrustedProxies
+	limits, proxies := cfg.Limits(), cfg.TrustedProxies
 	def := api.DefaultLimits()
 	want := api.Limits{
 		api.CreateMethod: {PerIP: def[api.CreateMethod].PerIP, PerPhone: api.Rate{Count: 3, Per: 30 * time.Minute}},
@@ -193,7 +182,7 @@ func TestRateLimitSettings(t *testing.T) {
 	if !cfg.NoRateLimit {
 		t.Error("COFFEESHOP_NO_RATE_LIMIT=true did not turn the per-address limits off")
 	}
-	if cfg := parseConfig(t, "dev", "--no-rate-limit"); !cfg.NoRateLimit {
+	if cfg := parsed[*Dev](t, "dev", "--no-rate-limit"); !cfg.NoRateLimit {
 		t.Error("dev --no-rate-limit not set")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strings"
@@ -9,12 +9,12 @@ import (
 )
 
 func TestPhoneCapSettings(t *testing.T) {
-	if cfg := parseConfig(t, "dev"); cfg.PhoneCodeLimit != verify.DefaultPhoneCodeLimit || cfg.PhoneCodeWindow != verify.DefaultPhoneCodeWindow {
+	if cfg := parsed[*Dev](t, "dev"); cfg.PhoneCodeLimit != verify.DefaultPhoneCodeLimit || cfg.PhoneCodeWindow != verify.DefaultPhoneCodeWindow {
 		t.Errorf("dev defaults: limit %d window %s", cfg.PhoneCodeLimit, cfg.PhoneCodeWindow)
 	}
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
 	t.Setenv("COFFEESHOP_PHONE_CODE_WINDOW", "1h")
-	if cfg := parseConfig(t, "worker", "--phone-code-limit", "3"); cfg.PhoneCodeLimit != 3 || cfg.PhoneCodeWindow != time.Hour {
+	if cfg := parsed[*Worker](t, "worker", "--phone-code-limit", "3"); cfg.PhoneCodeLimit != 3 || cfg.PhoneCodeWindow != time.Hour {
 		t.Errorf("worker: limit %d window %s", cfg.PhoneCodeLimit, cfg.PhoneCodeWindow)
 	}
 	for _, tc := range []struct {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -15,14 +15,14 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite the settings table of 
 
 const (
 	operationsDoc = "../../docs/operations.md"
-	tableStart    = "<!-- settings table: generated from cmd/coffeeshop/cli.go by `go test ./cmd/coffeeshop -run TestSettingsTable -update-docs` -->\n"
+	tableStart    = "<!-- settings table: generated from internal/cli/cli.go by `go test ./internal/cli -run TestSettingsTable -update-docs` -->\n"
 	tableEnd      = "<!-- end of settings table -->\n"
 )
 
 // TestSettingsTable checks that the settings table of docs/operations.md
 // is the one the flags' definitions make, so the two cannot drift.
 func TestSettingsTable(t *testing.T) {
-	var c cli
+	var c commandLine
 	k, err := newParser(&c, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestSettingsTable(t *testing.T) {
 		return
 	}
 	if got, _, _ := strings.Cut(rest, tableEnd); got != want {
-		t.Errorf("the settings table of %s differs from the flags; run go test ./cmd/coffeeshop -run TestSettingsTable -update-docs\ngot:\n%s\nwant:\n%s", operationsDoc, got, want)
+		t.Errorf("the settings table of %s differs from the flags; run go test ./internal/cli -run TestSettingsTable -update-docs\ngot:\n%s\nwant:\n%s", operationsDoc, got, want)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -41,13 +41,12 @@ func clearSMSEnv(t *testing.T) {
 func TestSMSSettingsDefaultToConsole(t *testing.T) {
 	clearSMSEnv(t)
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
-	for _, cmd := range []string{"dev", "worker"} {
-		cfg := parseConfig(t, cmd)
+	for cmd, cfg := range map[string]*CodeFlags{"dev": &parsed[*Dev](t, "dev").CodeFlags, "worker": &parsed[*Worker](t, "worker").CodeFlags} {
 		if cfg.SMSProvider != smsConsole {
 			t.Errorf("%s: provider %q, want console", cmd, cfg.SMSProvider)
 		}
-		if _, ok := cfg.smsSender(nil).(*sms.Console); !ok {
-			t.Errorf("%s: sender %T, want *sms.Console", cmd, cfg.smsSender(nil))
+		if _, ok := sms.New(cfg.SMS(), nil).(*sms.Console); !ok {
+			t.Errorf("%s: sender %T, want *sms.Console", cmd, sms.New(cfg.SMS(), nil))
 		}
 	}
 }
@@ -59,10 +58,10 @@ func TestTwilioSettingsFromTheEnvironment(t *testing.T) {
 	t.Setenv(envTwilioAccountSID, testAccountSID)
 	t.Setenv(envTwilioAuthToken, testAuthToken)
 	t.Setenv(envTwilioFrom, "+15005550006")
-	cfg := parseConfig(t, "worker")
-	tw, ok := cfg.smsSender(nil).(*sms.Twilio)
+	cfg := parsed[*Worker](t, "worker")
+	tw, ok := sms.New(cfg.SMS(), nil).(*sms.Twilio)
 	if !ok {
-		t.Fatalf("sender %T, want *sms.Twilio", cfg.smsSender(nil))
+		t.Fatalf("sender %T, want *sms.Twilio", sms.New(cfg.SMS(), nil))
 	}
 	if tw.AccountSID != testAccountSID || tw.AuthToken != testAuthToken || tw.From != "+15005550006" ||
 		tw.MessagingServiceSID != "" || tw.BaseURL != sms.DefaultTwilioBaseURL {
@@ -72,9 +71,9 @@ func TestTwilioSettingsFromTheEnvironment(t *testing.T) {
 	// Flags beat the environment; a Messaging Service instead of a number.
 	t.Setenv(envTwilioFrom, "")
 	os.Unsetenv(envTwilioFrom)
-	cfg = parseConfig(t, "dev", "--twilio-messaging-service-sid", testServiceSID,
+	dev := parsed[*Dev](t, "dev", "--twilio-messaging-service-sid", testServiceSID,
 		"--twilio-base-url", "http://127.0.0.1:9999")
-	tw = cfg.smsSender(nil).(*sms.Twilio)
+	tw = sms.New(dev.SMS(), nil).(*sms.Twilio)
 	if tw.MessagingServiceSID != testServiceSID || tw.From != "" || tw.BaseURL != "http://127.0.0.1:9999" {
 		t.Errorf("sender %+v", tw)
 	}
@@ -89,8 +88,8 @@ func TestTwilioSettingsFromTheEnvironment(t *testing.T) {
 		io.WriteString(w, `{"sid":"SM1","status":"queued"}`)
 	}))
 	defer fake.Close()
-	cfg = parseConfig(t, "worker", "--twilio-from", "Coffeeshop", "--twilio-base-url", fake.URL)
-	if err := cfg.smsSender(slog.New(slog.NewTextHandler(io.Discard, nil))).SendSMS(context.Background(), "+447700900123", "hi"); err != nil {
+	cfg = parsed[*Worker](t, "worker", "--twilio-from", "Coffeeshop", "--twilio-base-url", fake.URL)
+	if err := sms.New(cfg.SMS(), slog.New(slog.NewTextHandler(io.Discard, nil))).SendSMS(context.Background(), "+447700900123", "hi"); err != nil {
 		t.Fatalf("SendSMS: %v", err)
 	}
 	if r := <-got; r.path != "/2010-04-01/Accounts/"+testAccountSID+"/Messages.json" ||

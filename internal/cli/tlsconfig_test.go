@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"path/filepath"
@@ -126,7 +126,12 @@ func TestTLSSettingsReachTheConnection(t *testing.T) {
 			for i := 0; i+1 < len(tc.env); i += 2 {
 				t.Setenv(tc.env[i], tc.env[i+1])
 			}
-			sec := loadConfig(t, tc.args[0], tc.args[1:]...).security
+			var sec temporalclient.Security
+			if tc.args[0] == "worker" {
+				sec = loaded[*Worker](t, tc.args...).Security
+			} else {
+				sec = loaded[*API](t, tc.args...).Security
+			}
 			if sec.Describe() != tc.describe || sec.Disabled != tc.disabled {
 				t.Errorf("security %s, disabled %v; want %s, disabled %v", sec.Describe(), sec.Disabled, tc.describe, tc.disabled)
 			}
@@ -148,18 +153,18 @@ func TestOlderTLSEnvironmentNames(t *testing.T) {
 	t.Setenv("TEMPORAL_TLS_CERT", f.clientCert)
 	t.Setenv("TEMPORAL_TLS_KEY", f.clientKey)
 	t.Setenv("TEMPORAL_TLS_CA", f.caPath)
-	c := loadConfig(t, "worker")
+	c := loaded[*Worker](t, "worker")
 	if c.CertPath != f.clientCert || c.KeyPath != f.clientKey || c.CAPath != f.caPath {
 		t.Fatalf("older names: cert %q key %q ca %q; want the files they name", c.CertPath, c.KeyPath, c.CAPath)
 	}
-	if c.security.TLS == nil || len(c.security.TLS.Certificates) != 1 {
+	if c.Security.TLS == nil || len(c.Security.TLS.Certificates) != 1 {
 		t.Fatal("older names: no client certificate loaded")
 	}
 
 	// The newer name wins when both are set.
 	other := f.file(t, "other-ca.pem", string(f.ca.PEM))
 	t.Setenv(temporalclient.EnvTLSCA, other)
-	if got := loadConfig(t, "api").CAPath; got != other {
+	if got := loaded[*API](t, "api").CAPath; got != other {
 		t.Errorf("with both names set: CA path %q, want %s's %q", got, temporalclient.EnvTLSCA, other)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -38,25 +38,23 @@ func TestBadVerificationSettingsNameTheFlag(t *testing.T) {
 }
 
 func TestVerificationSettings(t *testing.T) {
-	cfg := parseConfig(t, "dev")
-	if cfg.CodeLength != verify.DefaultCodeLength || cfg.VerificationWindow != verify.DefaultWindow ||
-		cfg.ResendCooldown != verify.DefaultResendCooldown || cfg.MaxSends != verify.DefaultMaxSends || cfg.CodeSecret != "" {
-		t.Errorf("dev defaults: %+v", cfg)
+	dev := parsed[*Dev](t, "dev")
+	if dev.CodeLength != verify.DefaultCodeLength || dev.VerificationWindow != verify.DefaultWindow ||
+		dev.ResendCooldown != verify.DefaultResendCooldown || dev.MaxSends != verify.DefaultMaxSends || dev.CodeSecret != "" {
+		t.Errorf("dev defaults: %+v", dev)
 	}
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
 	t.Setenv("COFFEESHOP_VERIFICATION_WINDOW", "1h")
-	cfg = loadConfig(t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
+	cfg := loaded[*API](t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
 	if cfg.CodeLength != 6 || cfg.VerificationWindow != time.Hour || cfg.ResendCooldown != 5*time.Second ||
 		cfg.MaxSends != 2 || cfg.CodeSecret != testSecretHex {
 		t.Errorf("api settings: %+v", cfg)
 	}
-	v := newVerifier(cfg, nil)
-	if v.CodeLength != 6 || v.Window != time.Hour || v.ResendCooldown != 5*time.Second || v.MaxSends != 2 ||
-		len(v.Secret) != 32 || v.Secret[31] != 0x1f {
-		t.Errorf("verifier %+v", v)
+	if len(cfg.Secret) != 32 || cfg.Secret[31] != 0x1f {
+		t.Errorf("secret %x, want the bytes of %s", cfg.Secret, testSecretHex)
 	}
 	// The worker takes the secret from the environment too.
-	if cfg := parseConfig(t, "worker"); cfg.CodeSecret != testSecretHex {
+	if cfg := parsed[*Worker](t, "worker"); cfg.CodeSecret != testSecretHex {
 		t.Errorf("worker secret %q", cfg.CodeSecret)
 	}
 }
@@ -65,7 +63,7 @@ func TestVerificationSettings(t *testing.T) {
 // verify's tests cover the file itself.
 func TestDevKeepsItsSecretInTheDataDir(t *testing.T) {
 	dir := t.TempDir()
-	cfg, dataDir := &codeSecretFlags{}, filepath.Join(dir, "data")
+	cfg, dataDir := &CodeSecretFlags{}, filepath.Join(dir, "data")
 	first, err := cfg.load(dataDir)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -71,4 +72,23 @@ func CertPool(path string) (*x509.CertPool, error) {
 		return nil, errors.New("holds no PEM certificate")
 	}
 	return pool, nil
+}
+
+// VerifiableName returns a name under which a client can verify the
+// certificate leaf: its first DNS name (a wildcard's first label replaced
+// by "internal"), else its first IP address. It fails for a certificate
+// that names neither, which Go's TLS clients (and the SDKs') reject.
+func VerifiableName(leaf *x509.Certificate) (string, error) {
+	for _, name := range leaf.DNSNames {
+		if rest, ok := strings.CutPrefix(name, "*."); ok {
+			return "internal." + rest, nil
+		}
+		if name != "" {
+			return name, nil
+		}
+	}
+	if len(leaf.IPAddresses) > 0 {
+		return leaf.IPAddresses[0].String(), nil
+	}
+	return "", errors.New("the certificate names no DNS name or IP address (subject alternative name), so no client can verify it")
 }

@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+// The command line, declared for github.com/alecthomas/kong: a struct per
+// subcommand, built from groups of flags that several subcommands share.
+// Each flag's environment variable is in its env tag; a flag beats its
+// variable, which beats the default. A value that does not parse — from a
+// flag or a variable — stops the start with kong's error, which names the
+// flag and the variable. validate (validate.go) then checks ranges and
+// combinations without reading anything; load (load.go) reads the files
+// the settings name.
+//
+// Defaults that differ between subcommands are ${vars}: set on the
+// subcommand below, or global in kongVars. A doc-default tag describes a
+// default that is not a plain value, for docs/operations.md. The min, max
+// and nonempty tags bound a value (checkBounds in validate.go).
+type commandLine struct {
+	Dev      Dev      `cmd:"" help:"Runs everything in one process: the embedded Temporal server and Web UI, the worker, the gRPC and HTTP/JSON API and a SQLite customer store in --data-dir (the default command)." set:"fixedCode=1234" set:"logFormat=text"`
+	Temporal Temporal `cmd:"" help:"Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI. With --temporal-tls-cert and --temporal-tls-key its frontend serves TLS." set:"logFormat=text"`
+	Worker   Worker   `cmd:"" help:"Runs the verification worker against a Temporal frontend and the customer database. Codes are crypto-random unless --fixed-code is given." set:"fixedCode=" set:"logFormat=json"`
+	API      API      `cmd:"" name:"api" help:"Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database." set:"logFormat=json"`
+	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429."`
+	Ceiling  Ceiling  `cmd:"" help:"Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a fresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time, with the verification worker's settings, and prints workflows/s and latencies. A verification cannot be cheaper than such a workflow; docs/benchmarks.md compares the two."`
+	Version  Version  `cmd:"" help:"Prints the version, VCS revision and Go version (also --version)."`
+}
+
+// The subcommands: which groups of flags each one takes.
+
+type Dev struct {
+	EmbeddedServerFlags
+	APIFlags
+	CodeFlags
+	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
+	CodeSecretFlags
+	EncryptionFlags
+	CodecFlags
+	LogFlags
+	OpsFlags
+	Files `kong:"-"`
+}
+
+type Temporal struct {
+	EmbeddedServerFlags
+	ServedTLSFlags
+	EncryptionFlags
+	CodecFlags
+	LogFlags
+	Files `kong:"-"`
+}
+
+type Worker struct {
+	RemoteFlags
+	CodeFlags
+	CodeSecretFlags
+	EncryptionFlags
+	LogFlags
+	HealthAddr HostPort `name:"health-addr" env:"COFFEESHOP_HEALTH_ADDR" default:"127.0.0.1:8082" help:"listen address of the worker's /healthz, /readyz and /metrics; empty disables it (a second worker on one host needs another address or empty)"`
+	OpsFlags
+	Files `kong:"-"`
+}
+
+type API struct {
+	RemoteFlags
+	APIFlags
+	CodeSecretFlags
+	EncryptionFlags
+	LogFlags
+	OpsFlags
+	Files `kong:"-"`
+}
+
+type Bench struct {
+	URL        string        `name:"url" env:"COFFEESHOP_BENCH_URL" default:"http://127.0.0.1:8081" help:"base URL of the HTTP/JSON API to drive"`
+	N          int           `name:"n" short:"n" env:"COFFEESHOP_BENCH_N" default:"1000" help:"customers to create, verify and read back"`
+	C          int           `name:"c" short:"c" env:"COFFEESHOP_BENCH_CONCURRENCY" default:"8" help:"requests in flight at once"`
+	Code       string        `name:"code" env:"COFFEESHOP_BENCH_CODE" default:"1234" help:"the right verification code (dev's --fixed-code)"`
+	WrongFirst bool          `name:"wrong-first" env:"COFFEESHOP_BENCH_WRONG_FIRST" help:"send a wrong code before the right one; it must answer INCORRECT_CODE and the right one SUCCESS"`
+	Timeout    time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
+	JSON       bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON"`
+}
+
+type Ceiling struct {
+	N        int      `name:"n" short:"n" env:"COFFEESHOP_CEILING_N" default:"2000" help:"trivial workflows to start and await"`
+	C        int      `name:"c" short:"c" env:"COFFEESHOP_CEILING_CONCURRENCY" default:"32" help:"workflows in flight at once"`
+	JSON     bool     `name:"json" env:"COFFEESHOP_CEILING_JSON" help:"print the report as JSON"`
+	LogLevel logLevel `name:"log-level" env:"COFFEESHOP_LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
+}
+
+type Version struct{}
+
+// The groups of flags.
+
+// EmbeddedServerFlags place the embedded Temporal server (dev, temporal).
+type EmbeddedServerFlags struct {
+	DataDir      string   `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db) and the code secret"`
+	TemporalAddr HostPort `name:"temporal-addr" nonempty:"" env:"COFFEESHOP_TEMPORAL_ADDR" default:"127.0.0.1:7233" help:"listen address of the embedded Temporal frontend (gRPC)"`
+	UIAddr       HostPort `name:"ui-addr" env:"COFFEESHOP_UI_ADDR" default:"127.0.0.1:8233" help:"listen address of the Temporal Web UI; empty disables it"`
+}
+
+// ServedTLSFlags are the certificate of the embedded frontend (temporal).
+type ServedTLSFlags struct {
+	ServeCertPath     string `name:"temporal-tls-cert" env:"COFFEESHOP_TEMPORAL_TLS_CERT" doc-default:"none (plaintext)" help:"PEM certificate (chain) of the embedded frontend; with --temporal-tls-key the frontend serves only TLS. It must name a DNS name or IP address (subject alternative name)"`
+	ServeKeyPath      string `name:"temporal-tls-key" env:"COFFEESHOP_TEMPORAL_TLS_KEY" help:"PEM private key of --temporal-tls-cert"`
+	ServeClientCAPath string `name:"temporal-tls-client-ca" env:"COFFEESHOP_TEMPORAL_TLS_CLIENT_CA" help:"PEM CA certificates: the frontend then requires a client certificate issued by one of them (mutual TLS)"`
+}
+
+// RemoteFlags connect a worker or api process to a Temporal
+// frontend and to the customer database. The Temporal variables and flag
+// names are the Temporal CLI's and SDKs' ("environment configuration"), so
+// a process shares them with `temporal` commands run next to it; the
+// older CLI names of the three files are read too.
+type RemoteFlags struct {
+	TemporalAddress HostPort `name:"temporal-address" nonempty:"" env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend to connect to (host:port)"`
+	Namespace       string   `name:"namespace" nonempty:"" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
+	RemoteTLSFlags
+	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"sqlite:.coffeeshop/customers.db" help:"customer database: postgres://…, sqlite:///abs/path or sqlite:rel/path"`
+}
+
+// RemoteTLSFlags are the TLS and API key of the connection to a remote
+// frontend.
+type RemoteTLSFlags struct {
+	TLS        *bool  `name:"tls" env:"TEMPORAL_TLS" negatable:"" doc-default:"on when any --tls-* setting or an API key is given" help:"connect to the Temporal frontend with TLS (the system's roots unless --tls-ca-path); --tls=false forces plaintext, also with an API key"`
+	CertPath   string `name:"tls-cert-path" env:"TEMPORAL_TLS_CLIENT_CERT_PATH,TEMPORAL_TLS_CERT" help:"PEM client certificate (chain) for mutual TLS with the Temporal frontend; needs --tls-key-path"`
+	KeyPath    string `name:"tls-key-path" env:"TEMPORAL_TLS_CLIENT_KEY_PATH,TEMPORAL_TLS_KEY" help:"PEM private key of --tls-cert-path"`
+	CAPath     string `name:"tls-ca-path" env:"TEMPORAL_TLS_SERVER_CA_CERT_PATH,TEMPORAL_TLS_CA" doc-default:"the system's roots" help:"PEM certificates of the CAs that issued the frontend's certificate"`
+	ServerName string `name:"tls-server-name" env:"TEMPORAL_TLS_SERVER_NAME" doc-default:"the host of --temporal-address" help:"name the frontend's certificate is verified against (and sent as SNI)"`
+	APIKey     string `name:"api-key" env:"TEMPORAL_API_KEY" help:"sent to the frontend as \"Authorization: Bearer <key>\" on every call (Temporal Cloud API keys); implies TLS unless --tls=false. Prefer the variable: a flag shows in the process list"`
+}
+
+// APIFlags are the API's listeners and the settings of the verifications
+// it starts (dev, api).
+type APIFlags struct {
+	GRPCAddr    HostPort      `name:"grpc-addr" nonempty:"" env:"COFFEESHOP_GRPC_ADDR" default:"127.0.0.1:8080" help:"listen address of the gRPC API"`
+	HTTPAddr    HostPort      `name:"http-addr" nonempty:"" env:"COFFEESHOP_HTTP_ADDR" default:"127.0.0.1:8081" help:"listen address of the HTTP/JSON API"`
+	CodeTTL     time.Duration `name:"code-ttl" min:"1s" env:"COFFEESHOP_CODE_TTL" default:"${codeTTL}" help:"how long a verification code is valid (at least 1s)"`
+	MaxAttempts int           `name:"max-attempts" min:"1" max:"100" env:"COFFEESHOP_MAX_ATTEMPTS" default:"${maxAttempts}" help:"codes a customer may send before the verification fails (1-100)"`
+	PhoneRegion string        `name:"phone-region" env:"COFFEESHOP_PHONE_REGION" default:"${phoneRegion}" help:"ISO 3166 region in which a phone number without a leading + is read"`
+	LimitFlags
+	CodeLength         int           `name:"code-length" min:"${minCodeLength}" max:"${maxCodeLength}" env:"COFFEESHOP_CODE_LENGTH" default:"${codeLength}" help:"digits of a verification code, ${minCodeLength}-${maxCodeLength}; verify answers 400 to a code of another length (in dev it must match --fixed-code)"`
+	VerificationWindow time.Duration `name:"verification-window" min:"1s" max:"720h" env:"COFFEESHOP_VERIFICATION_WINDOW" default:"${window}" help:"a verification without the right code by then ends as EXPIRED (1s-720h)"`
+	ResendCooldown     time.Duration `name:"resend-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_RESEND_COOLDOWN" default:"${resendCooldown}" help:"a resend this soon after a text is refused with 429 (1s-1h)"`
+	MaxSends           int           `name:"max-sends" min:"1" max:"100" env:"COFFEESHOP_MAX_SENDS" default:"${maxSends}" help:"codes one verification may send on request, the first one included (1-100)"`
+}
+
+// LimitFlags are the API's abuse limits (dev, api). Their defaults come
+// from api.DefaultLimits, the table that says why each is what it is.
+type LimitFlags struct {
+	CreateIP       rate     `name:"rate-limit-create-ip" env:"COFFEESHOP_RATE_LIMIT_CREATE_IP" default:"${createIP}" help:"creates per client address: N/duration (N at once, refilled evenly over the duration) or off"`
+	CreatePhone    rate     `name:"rate-limit-create-phone" env:"COFFEESHOP_RATE_LIMIT_CREATE_PHONE" default:"${createPhone}" help:"creates per phone number: N/duration or off"`
+	VerifyIP       rate     `name:"rate-limit-verify-ip" env:"COFFEESHOP_RATE_LIMIT_VERIFY_IP" default:"${verifyIP}" help:"verify calls per client address: N/duration or off"`
+	VerifyPhone    rate     `name:"rate-limit-verify-phone" env:"COFFEESHOP_RATE_LIMIT_VERIFY_PHONE" default:"${verifyPhone}" help:"verify calls per phone number: N/duration or off"`
+	ResendIP       rate     `name:"rate-limit-resend-ip" env:"COFFEESHOP_RATE_LIMIT_RESEND_IP" default:"${resendIP}" help:"resend calls per client address: N/duration or off"`
+	ResendPhone    rate     `name:"rate-limit-resend-phone" env:"COFFEESHOP_RATE_LIMIT_RESEND_PHONE" default:"${resendPhone}" help:"resend calls per phone number: N/duration or off"`
+	NoRateLimit    bool     `name:"no-rate-limit" env:"COFFEESHOP_NO_RATE_LIMIT" help:"turn every per-client-address limit off (local load tests); per-phone limits stay"`
+	TrustedProxies prefixes `name:"trusted-proxy" env:"COFFEESHOP_TRUSTED_PROXIES" help:"comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client"`
+}
+
+// CodeFlags say how the worker makes and sends codes (dev, worker).
+type CodeFlags struct {
+	FixedCode       string        `name:"fixed-code" env:"COFFEESHOP_FIXED_CODE" default:"${fixedCode}" help:"send this code instead of a random one (local demos only)"`
+	PhoneCodeLimit  int           `name:"phone-code-limit" min:"1" max:"10000" env:"COFFEESHOP_PHONE_CODE_LIMIT" default:"${phoneCodeLimit}" help:"codes at most texted to one phone number per --phone-code-window, across verifications; more are refused (429). Kept in the store, so it survives restarts (1-10000)"`
+	PhoneCodeWindow time.Duration `name:"phone-code-window" min:"1s" max:"8760h" env:"COFFEESHOP_PHONE_CODE_WINDOW" default:"${phoneCodeWindow}" help:"the sliding window of --phone-code-limit (1s-8760h)"`
+	SMSFlags
+}
+
+// SMSFlags choose and configure the SMS sender. The Twilio auth token has
+// no flag: it is read from TWILIO_AUTH_TOKEN only, since a flag would show
+// in the process list.
+type SMSFlags struct {
+	SMSProvider            smsProvider `name:"sms-provider" env:"COFFEESHOP_SMS_PROVIDER" default:"console" help:"who texts the codes: console (print them on stdout; development only) or twilio"`
+	TwilioAccountSID       string      `name:"twilio-account-sid" env:"TWILIO_ACCOUNT_SID" help:"with --sms-provider twilio: the account SID (AC + 32 hex digits); the auth token is read from TWILIO_AUTH_TOKEN only"`
+	TwilioFrom             string      `name:"twilio-from" env:"TWILIO_FROM_NUMBER" help:"with --sms-provider twilio: the sender, a Twilio number in E.164 form or an alphanumeric sender ID; or give --twilio-messaging-service-sid"`
+	TwilioServiceSID       string      `name:"twilio-messaging-service-sid" env:"TWILIO_MESSAGING_SERVICE_SID" help:"with --sms-provider twilio: the Messaging Service (MG…) that picks the sender, instead of --twilio-from"`
+	TwilioBaseURL          string      `name:"twilio-base-url" env:"TWILIO_BASE_URL" default:"${twilioBaseURL}" help:"with --sms-provider twilio: base URL of Twilio's REST API (a proxy, or a fake in tests)"`
+	TwilioAuthToken        string      `kong:"-"`
+	twilioAuthTokenPresent bool
+}
+
+// CodeSecretFlags hold the key of the code HMACs (dev, worker, api).
+type CodeSecretFlags struct {
+	CodeSecret string `name:"code-secret" env:"COFFEESHOP_CODE_SECRET" doc-default:"generated in dev (--data-dir/code-secret); required in worker and api" help:"key of the code HMACs, hex or base64, at least 32 bytes; worker and api must share it. Prefer the variable: a flag shows in the process list"`
+}
+
+// EncryptionFlags hold the payload keys (dev, temporal, worker, api).
+type EncryptionFlags struct {
+	EncryptionKeys string `name:"encryption-key" env:"COFFEESHOP_ENCRYPTION_KEYS" doc-default:"none (payloads not encrypted)" help:"encrypt every Temporal payload with AES-256-GCM: id:base64key[,id:base64key...], 32-byte keys; the first encrypts, all decrypt (rotation). Every process of a deployment needs the same keys. Prefer the variable: a flag shows in the process list"`
+}
+
+// CodecFlags place the codec endpoint of the Web UI (dev, temporal).
+type CodecFlags struct {
+	CodecAddr HostPort `name:"codec-addr" env:"COFFEESHOP_CODEC_ADDR" default:"127.0.0.1:8234" help:"with --encryption-key: listen address of the codec endpoint (/codec) that lets the Web UI show payloads decrypted; empty disables it. It has no authentication: keep it on the loopback or a network only operators reach"`
+}
+
+// LogFlags set the logs and the profiler (dev, temporal, worker, api).
+type LogFlags struct {
+	LogLevel  logLevel  `name:"log-level" env:"COFFEESHOP_LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
+	LogFormat logFormat `name:"log-format" env:"COFFEESHOP_LOG_FORMAT" default:"${logFormat}" help:"text or json"`
+	PprofAddr HostPort  `name:"pprof-addr" env:"COFFEESHOP_PPROF_ADDR" doc-default:"none (off)" help:"serve Go's runtime profiles (/debug/pprof/) on this address, on a listener of their own; keep it on loopback"`
+}
+
+// OpsFlags place the metrics and bound the shutdown (dev, worker, api).
+type OpsFlags struct {
+	MetricsAddr     HostPort      `name:"metrics-addr" env:"COFFEESHOP_METRICS_ADDR" doc-default:"none (on the HTTP API's port; worker: on --health-addr)" help:"serve Prometheus /metrics on a listener of its own at this address"`
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" min:"0s" max:"10m" env:"COFFEESHOP_SHUTDOWN_TIMEOUT" default:"20s" help:"on SIGTERM or SIGINT, how long in-flight requests and running activities may take to finish (0s-10m)"`
+}
+
+// kongVars are the defaults that come from the packages that own them.
+func kongVars() kong.Vars {
+	limits := api.DefaultLimits()
+	return kong.Vars{
+		"codeTTL":         shortDuration(verify.DefaultCodeTTL),
+		"maxAttempts":     strconv.Itoa(verify.DefaultMaxAttempts),
+		"phoneRegion":     api.DefaultPhoneRegion,
+		"codeLength":      strconv.Itoa(verify.DefaultCodeLength),
+		"minCodeLength":   strconv.Itoa(verify.MinCodeLength),
+		"maxCodeLength":   strconv.Itoa(verify.MaxCodeLength),
+		"window":          shortDuration(verify.DefaultWindow),
+		"resendCooldown":  shortDuration(verify.DefaultResendCooldown),
+		"maxSends":        strconv.Itoa(verify.DefaultMaxSends),
+		"phoneCodeLimit":  strconv.Itoa(verify.DefaultPhoneCodeLimit),
+		"phoneCodeWindow": shortDuration(verify.DefaultPhoneCodeWindow),
+		"twilioBaseURL":   sms.DefaultTwilioBaseURL,
+		"createIP":        limits[api.CreateMethod].PerIP.String(),
+		"createPhone":     limits[api.CreateMethod].PerPhone.String(),
+		"verifyIP":        limits[api.VerifyMethod].PerIP.String(),
+		"verifyPhone":     limits[api.VerifyMethod].PerPhone.String(),
+		"resendIP":        limits[api.ResendMethod].PerIP.String(),
+		"resendPhone":     limits[api.ResendMethod].PerPhone.String(),
+	}
+}
+
+// shortDuration writes d without trailing zero units: 2m, not 2m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/postgres"
+	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/sqlite"
+)
+
+// The settings in the forms the packages they configure take.
+
+// Logger is the process's logger, to stderr in --log-format. Records
+// logged with a context that carries a request ID get it as request_id.
+func (l *LogFlags) Logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.Level(l.LogLevel)}
+	if l.LogFormat == "json" {
+		return coffeeshop.LogRequestIDs(slog.New(slog.NewJSONHandler(os.Stderr, opts)))
+	}
+	return coffeeshop.LogRequestIDs(slog.New(slog.NewTextHandler(os.Stderr, opts)))
+}
+
+// Logs gives the log settings of the subcommands that have them.
+func (l *LogFlags) Logs() *LogFlags { return l }
+
+// Limits is the API's limit table.
+func (f *LimitFlags) Limits() api.Limits {
+	return api.Limits{
+		api.CreateMethod: {PerIP: f.CreateIP.Rate, PerPhone: f.CreatePhone.Rate},
+		api.VerifyMethod: {PerIP: f.VerifyIP.Rate, PerPhone: f.VerifyPhone.Rate},
+		api.ResendMethod: {PerIP: f.ResendIP.Rate, PerPhone: f.ResendPhone.Rate},
+	}
+}
+
+// SMS is the configuration of the SMS sender.
+func (f *SMSFlags) SMS() sms.Config {
+	return sms.Config{Provider: string(f.SMSProvider), Twilio: sms.Twilio{
+		AccountSID:          f.TwilioAccountSID,
+		AuthToken:           f.TwilioAuthToken,
+		From:                f.TwilioFrom,
+		MessagingServiceSID: f.TwilioServiceSID,
+		BaseURL:             f.TwilioBaseURL,
+	}}
+}
+
+// Codec returns the codec of the payload keys, or nil when payloads are
+// not encrypted.
+func (f *EncryptionFlags) Codec() (*codec.Codec, error) {
+	pc, err := codec.FromKeys(f.EncryptionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("--encryption-key: %w", err)
+	}
+	return pc, nil
+}
+
+// ParseDatabaseURL tells which store a --database-url names: ("postgres",
+// url) or ("sqlite", path).
+func ParseDatabaseURL(u string) (kind, target string, err error) {
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "postgres", u, nil
+	case strings.HasPrefix(u, "sqlite:"):
+		path, err := sqlite.PathFromURL(u)
+		if err != nil {
+			return "", "", err
+		}
+		return "sqlite", path, nil
+	}
+	return "", "", fmt.Errorf("%q: must start with postgres:// or sqlite:", postgres.RedactURL(u))
+}

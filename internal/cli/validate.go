@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/bench"
+	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/internal/ceiling"
+	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/temporalclient"
+	"github.com/coffeeshop/coffeeshop/verify"
+)
+
+// Validation of each subcommand's settings: ranges and combinations, after
+// parsing has checked each value's form. It reads no file and no
+// environment variable, and never shows a secret.
+
+func (c *Dev) validate() error {
+	errs := c.APIFlags.validate()
+	errs = append(errs, c.CodeFlags.validate(c.RandomCodes)...)
+	if c.FixedCode != "" && !c.RandomCodes && len(c.FixedCode) != c.CodeLength {
+		errs = append(errs, badSetting("fixed-code", c.FixedCode, "must have --code-length (%d) digits", c.CodeLength))
+	}
+	errs = append(errs, c.CodeSecretFlags.validate(false)...)
+	errs = append(errs, c.EncryptionFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *Temporal) validate() error {
+	errs := c.ServedTLSFlags.validate()
+	errs = append(errs, c.EncryptionFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *Worker) validate() error {
+	errs := c.RemoteFlags.validate()
+	errs = append(errs, c.CodeFlags.validate(false)...)
+	errs = append(errs, c.CodeSecretFlags.validate(true)...)
+	errs = append(errs, c.EncryptionFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *API) validate() error {
+	errs := c.RemoteFlags.validate()
+	errs = append(errs, c.APIFlags.validate()...)
+	errs = append(errs, c.CodeSecretFlags.validate(true)...)
+	errs = append(errs, c.EncryptionFlags.validate()...)
+	return errors.Join(errs...)
+}
+
+func (c *Bench) validate() error { return c.Config().Validate() }
+
+func (c *Ceiling) validate() error { return c.Config().Validate() }
+
+func (c *Version) validate() error { return nil }
+
+func (f *ServedTLSFlags) validate() []error {
+	switch {
+	case f.ServeCertPath == "" && f.ServeKeyPath == "" && f.ServeClientCAPath != "":
+		return []error{errors.New("--temporal-tls-client-ca needs --temporal-tls-cert and --temporal-tls-key: client certificates are asked for only over TLS")}
+	case (f.ServeCertPath == "") != (f.ServeKeyPath == ""):
+		return []error{errors.New("--temporal-tls-cert and --temporal-tls-key go together: give both or neither")}
+	}
+	return nil
+}
+
+func (f *RemoteFlags) validate() []error {
+	var errs []error
+	if _, _, err := ParseDatabaseURL(f.DatabaseURL); err != nil {
+		errs = append(errs, badSetting("database-url", nil, "%v", err))
+	}
+	return append(errs, f.RemoteTLSFlags.validate()...)
+}
+
+// validate checks the TLS settings together, reading nothing; each error
+// names the flags.
+func (f *RemoteTLSFlags) validate() []error {
+	err := f.settings().Check()
+	if err == nil {
+		return nil
+	}
+	found := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		found = j.Unwrap()
+	}
+	var errs []error
+	for _, e := range found {
+		var se *temporalclient.SettingError
+		if !errors.As(e, &se) {
+			errs = append(errs, e)
+			continue
+		}
+		flag := tlsFlags[se.Settings[0]]
+		switch {
+		case errors.Is(se, temporalclient.ErrTLSOff):
+			errs = append(errs, fmt.Errorf("--tls=false contradicts --%s", tlsFlags[se.Settings[1]]))
+		case len(se.Settings) == 2:
+			errs = append(errs, fmt.Errorf("--%s and --%s %v", flag, tlsFlags[se.Settings[1]], se.Err))
+		default:
+			errs = append(errs, badSetting(flag, nil, "%v", se.Err))
+		}
+	}
+	return errs
+}
+
+func (f *APIFlags) validate() []error {
+	if !api.ValidPhoneRegion(f.PhoneRegion) {
+		return []error{badSetting("phone-region", f.PhoneRegion, "must be an ISO 3166 region code such as GB or US")}
+	}
+	return nil
+}
+
+// validate checks the code settings; random is set when dev sends random
+// codes, which makes --fixed-code moot.
+func (f *CodeFlags) validate(random bool) []error {
+	var errs []error
+	if f.FixedCode != "" && !random && (!coffeeshop.IsDigits(f.FixedCode) ||
+		len(f.FixedCode) < verify.MinCodeLength || len(f.FixedCode) > verify.MaxCodeLength) {
+		errs = append(errs, badSetting("fixed-code", f.FixedCode, "must be %d to %d digits", verify.MinCodeLength, verify.MaxCodeLength))
+	}
+	return append(errs, f.SMSFlags.validate()...)
+}
+
+// validate checks the Twilio settings when Twilio sends the codes.
+func (f *SMSFlags) validate() []error {
+	if f.SMSProvider != smsTwilio {
+		return nil
+	}
+	var errs []error
+	bad := func(err error) { errs = append(errs, err) }
+	switch {
+	case f.TwilioAccountSID == "":
+		bad(errors.New("--sms-provider twilio needs --twilio-account-sid"))
+	case !sms.ValidAccountSID(f.TwilioAccountSID):
+		bad(badSetting("twilio-account-sid", nil, "must be AC followed by 32 hex digits"))
+	}
+	switch {
+	case !f.twilioAuthTokenPresent || f.TwilioAuthToken == "":
+		bad(errors.New("--sms-provider twilio needs " + envTwilioAuthToken + " (the auth token; it has no flag)"))
+	case strings.TrimSpace(f.TwilioAuthToken) != f.TwilioAuthToken || strings.ContainsAny(f.TwilioAuthToken, " \t\r\n"):
+		bad(errors.New(envTwilioAuthToken + ": must not contain spaces or line breaks"))
+	}
+	switch {
+	case f.TwilioFrom == "" && f.TwilioServiceSID == "":
+		bad(errors.New("--sms-provider twilio needs a sender: --twilio-from or --twilio-messaging-service-sid"))
+	case f.TwilioFrom != "" && f.TwilioServiceSID != "":
+		bad(errors.New("--twilio-from and --twilio-messaging-service-sid: give only one"))
+	case f.TwilioServiceSID != "" && !sms.ValidMessagingServiceSID(f.TwilioServiceSID):
+		bad(badSetting("twilio-messaging-service-sid", f.TwilioServiceSID, "must be MG followed by 32 hex digits"))
+	case f.TwilioFrom != "" && !sms.ValidSender(f.TwilioFrom):
+		bad(badSetting("twilio-from", f.TwilioFrom, "must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)"))
+	}
+	if u, err := url.Parse(f.TwilioBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		bad(badSetting("twilio-base-url", f.TwilioBaseURL, "must be an http(s) URL such as %s, without user, query or fragment", sms.DefaultTwilioBaseURL))
+	}
+	return errs
+}
+
+// validate checks the code secret; required is set where there is no
+// data dir to keep a generated one in (worker, api).
+func (f *CodeSecretFlags) validate(required bool) []error {
+	switch {
+	case f.CodeSecret != "":
+		if _, err := verify.ParseSecret(f.CodeSecret); err != nil {
+			return []error{badSetting("code-secret", nil, "%v", err)}
+		}
+	case required:
+		return []error{badSetting("code-secret", nil, "is required: the same secret on every worker and api process")}
+	}
+	return nil
+}
+
+func (f *EncryptionFlags) validate() []error {
+	if f.EncryptionKeys == "" {
+		return nil
+	}
+	if _, err := codec.ParseKeys(f.EncryptionKeys); err != nil {
+		return []error{badSetting("encryption-key", nil, "%v", err)}
+	}
+	return nil
+}
+
+// checkBounds checks each flag of a subcommand against its min, max and
+// nonempty tags (${vars} in them are kongVars).
+func checkBounds(flags []*kong.Flag) []error {
+	vars := kongVars()
+	expand := func(k string) string { return vars[k] }
+	var errs []error
+	for _, f := range flags {
+		v := f.Target.Interface()
+		if f.Tag.Has("nonempty") && f.Target.IsZero() {
+			errs = append(errs, badSetting(f.Name, v, "must not be empty"))
+		}
+		lo, hi := os.Expand(f.Tag.Get("min"), expand), os.Expand(f.Tag.Get("max"), expand)
+		if lo == "" && hi == "" {
+			continue
+		}
+		var below, above bool
+		switch x := v.(type) {
+		case int:
+			min, _ := strconv.Atoi(lo)
+			max, err := strconv.Atoi(hi)
+			below, above = x < min, err == nil && x > max
+		case time.Duration:
+			min, _ := time.ParseDuration(lo)
+			max, err := time.ParseDuration(hi)
+			below, above = x < min, err == nil && x > max
+		}
+		switch {
+		case (below || above) && hi == "":
+			errs = append(errs, badSetting(f.Name, v, "must be at least %s", lo))
+		case below || above:
+			errs = append(errs, badSetting(f.Name, v, "must be between %s and %s", lo, hi))
+		}
+	}
+	return errs
+}
+
+// Config is the load tool's configuration.
+func (c *Bench) Config() bench.Config {
+	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout}
+}
+
+// Config is the ceiling's configuration, without its worker options.
+func (c *Ceiling) Config() ceiling.Config {
+	return ceiling.Config{N: c.N, Concurrency: c.C}
+}

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+
+	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/sms"
+)
+
+// Types of settings whose values are checked as they are parsed, so that a
+// bad one stops the start with an error naming its flag and variable.
+// Secrets and URLs that may hold a password are never among them: kong
+// quotes a value it cannot parse.
+
+// HostPort is a listen or dial address, host:port; empty where a setting
+// allows it (validate says where).
+type HostPort string
+
+func (h *HostPort) UnmarshalText(b []byte) error {
+	s := string(b)
+	if s != "" {
+		_, port, err := net.SplitHostPort(s)
+		if err != nil {
+			return fmt.Errorf("%q: must be host:port", s)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("%q: the port must be a number from 0 to 65535", s)
+		}
+	}
+	*h = HostPort(s)
+	return nil
+}
+
+// rate is one limit of the API: N/duration or off.
+type rate struct{ api.Rate }
+
+func (r *rate) UnmarshalText(b []byte) error {
+	v, err := api.ParseRate(string(b))
+	if err != nil {
+		return err
+	}
+	r.Rate = v
+	return nil
+}
+
+// prefixes are the addresses of trusted reverse proxies: a comma-separated
+// list of IPs and CIDR prefixes.
+type prefixes []netip.Prefix
+
+func (p *prefixes) UnmarshalText(b []byte) error {
+	v, err := api.ParseTrustedProxies(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// logLevel is a slog level by name.
+type logLevel slog.Level
+
+func (l *logLevel) UnmarshalText(b []byte) error {
+	var v slog.Level
+	if err := v.UnmarshalText(b); err != nil {
+		return fmt.Errorf("%q: must be debug, info, warn or error", b)
+	}
+	*l = logLevel(v)
+	return nil
+}
+
+// logFormat is text or json.
+type logFormat string
+
+func (f *logFormat) UnmarshalText(b []byte) error {
+	switch s := string(b); s {
+	case "text", "json":
+		*f = logFormat(s)
+		return nil
+	}
+	return fmt.Errorf("%q: must be text or json", b)
+}
+
+// smsProvider is who texts the codes.
+type smsProvider string
+
+const (
+	smsConsole smsProvider = sms.ProviderConsole
+	smsTwilio  smsProvider = sms.ProviderTwilio
+)
+
+func (p *smsProvider) UnmarshalText(b []byte) error {
+	switch v := smsProvider(b); v {
+	case smsConsole, smsTwilio:
+		*p = v
+		return nil
+	}
+	return fmt.Errorf("%q: must be console or twilio", b)
+}
