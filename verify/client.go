@@ -138,10 +138,10 @@ func (c *Client) Verify(ctx context.Context, customerID, code, requestID string)
 // idempotency key, and "" when it can (the empty id means none).
 func checkRequestID(id string) string {
 	if len(id) > MaxRequestIDLen {
-		return fmt.Sprintf("request_id must be at most %d characters", MaxRequestIDLen)
+		return fmt.Sprintf("%s must be at most %d characters", coffeeshop.FieldRequestID, MaxRequestIDLen)
 	}
 	if id != "" && !coffeeshop.ValidRequestID(id) {
-		return "request_id must be printable ASCII without spaces"
+		return coffeeshop.FieldRequestID + " must be printable ASCII without spaces"
 	}
 	return ""
 }

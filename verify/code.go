@@ -50,10 +50,10 @@ func FixedCode(code string) CodeGenerator {
 // length, and "" when it is.
 func checkCode(code string, length int) string {
 	if code == "" {
-		return "verification_code is required"
+		return coffeeshop.FieldVerificationCode + " is required"
 	}
 	if len(code) != length || !coffeeshop.IsDigits(code) {
-		return fmt.Sprintf("verification_code must be %d digits", length)
+		return fmt.Sprintf("%s must be %d digits", coffeeshop.FieldVerificationCode, length)
 	}
 	return ""
 }

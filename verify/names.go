@@ -1,5 +1,7 @@
 package verify
 
+import "github.com/coffeeshop/coffeeshop"
+
 // The verification's task queue, workflow type, Updates and Query, and the
 // shape of its workflow IDs.
 const (
@@ -90,7 +92,7 @@ const (
 // msgRequestReused is the message of a reused request_id, from the
 // workflow's CreateUpdate validator or from the client's answer to a
 // repeated sign-up.
-const msgRequestReused = "request_id was already used for a different customer"
+const msgRequestReused = coffeeshop.FieldRequestID + " was already used for a different customer"
 
 // WorkflowID returns the ID of the verification workflow of a customer. It is
 // the only place that derives one from the other.

@@ -14,7 +14,7 @@ import (
 // itself before it computes the MAC; this guards against any other caller.
 func validateGuess(ctx workflow.Context, g Guess) error {
 	if !isMAC(g.CodeMAC) {
-		return temporal.NewApplicationError("verification_code is malformed", errTypeInvalidCode)
+		return temporal.NewApplicationError(coffeeshop.FieldVerificationCode+" is malformed", errTypeInvalidCode)
 	}
 	return nil
 }
