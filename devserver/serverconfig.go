@@ -145,12 +145,10 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.MatchingPersistenceMaxQPS.Key(): 100_000,
 		// Task queue partitions spread a queue over matching hosts; with
 		// one host they only add hops (a task and a poller in different
-		// partitions meet by forwarding). Measured here with 8 clients,
-		// one partition was a little faster (p99 Update 0.21-0.24 s
-		// against 0.29-0.35 s); with 32 clients it cut the slowest Update
-		// from 3-5 s to about 1 s. (A database last served with more
+		// partitions meet by forwarding), most felt in the slowest
+		// Updates (docs/benchmarks.md). A database last served with more
 		// partitions, by another tool, could hold tasks in partitions this
-		// server no longer reads; those this package creates never do.)
+		// server does not read; those this package creates never do.
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 		// The workflow task timeout for workflows that set none (the SDK
@@ -162,7 +160,6 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// running a long local activity keeps its task alive by
 		// heartbeats (at 80% of this), so only a worker that cannot
 		// answer for 2 s in a row loses its task, which is then retried.
-		// No task timed out at 2 s in load tests here with 32 clients.
 		dynamicconfig.DefaultWorkflowTaskTimeout.Key(): 2 * time.Second,
 		// The server checks for new versions over the internet by default.
 		dynamicconfig.EnableServerVersionCheck.Key(): false,

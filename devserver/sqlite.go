@@ -156,8 +156,8 @@ func createDatabase(path string) error {
 	// The schema is some sixty statements, each its own transaction. The
 	// scratch file needs no crash safety (a crash leaves it unused), so
 	// SQLite neither syncs nor keeps a journal file; the one sync below
-	// makes it durable before it gets its real name. That cuts the setup
-	// from about 160 ms to about 35 ms here.
+	// makes it durable before it gets its real name, which makes the
+	// first start several times faster (docs/benchmarks.md).
 	cfg := &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: scratch,
