@@ -11,13 +11,13 @@ import (
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
-// refused is how an SMS sender reports a message the provider refused for
+// errRefused is how an SMS sender reports a message the provider refused for
 // good (here, as the Twilio sender words an invalid number).
-var refused = fmt.Errorf("twilio: send to +44•••••••456 refused: HTTP 400, Twilio error 21211: %w",
+var errRefused = fmt.Errorf("twilio: send to +44•••••••456 refused: HTTP 400, Twilio error 21211: %w",
 	coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the text message could not be delivered"))
 
-// providerDown is how an SMS sender reports a failure worth retrying.
-var providerDown = fmt.Errorf("twilio: send to +44•••••••456: HTTP 503: %w",
+// errProviderDown is how an SMS sender reports a failure worth retrying.
+var errProviderDown = fmt.Errorf("twilio: send to +44•••••••456: HTTP 503: %w",
 	coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the SMS provider is unavailable"))
 
 func always(err error) func(int) error { return func(int) error { return err } }
@@ -27,7 +27,7 @@ func always(err error) func(int) error { return func(int) error { return err } }
 // completes (it does not fail) so that clients get a clear answer.
 func TestUndeliverableFirstCodeEndsVerification(t *testing.T) {
 	h := newHarness(t)
-	h.sms.failWith(always(refused))
+	h.sms.failWith(always(errRefused))
 	final := h.run()
 	if final.Result != coffeeshop.VerificationUndeliverable || !final.CodeExpiresAt.IsZero() {
 		t.Errorf("final = %+v, want UNDELIVERABLE without a code", final)
@@ -50,7 +50,7 @@ func TestUndeliverableResendEndsVerification(t *testing.T) {
 	h := newHarness(t)
 	h.sms.failWith(func(try int) error {
 		if try >= 2 {
-			return refused
+			return errRefused
 		}
 		return nil
 	})
@@ -82,7 +82,7 @@ func TestRetryableSendFailureIsRetried(t *testing.T) {
 	h := newHarness(t)
 	h.sms.failWith(func(try int) error {
 		if try <= 3 {
-			return providerDown
+			return errProviderDown
 		}
 		return nil
 	})
@@ -112,7 +112,7 @@ func TestRetryableSendFailureIsRetried(t *testing.T) {
 // so once the cause is fixed the customer can still verify.
 func TestUndeliverableOnServer(t *testing.T) {
 	s := newStack(t, verify.FixedCode("1234"), verify.Client{})
-	s.sms.failWith(always(refused))
+	s.sms.failWith(always(errRefused))
 	c := s.customer()
 	s.waitClosed(c) // the refusal ends the run; nothing else does so soon
 

@@ -72,5 +72,5 @@ func ParseDatabaseURL(u string) (kind, target string, err error) {
 		}
 		return "sqlite", path, nil
 	}
-	return "", "", fmt.Errorf("%q: must start with postgres:// or sqlite:", postgres.RedactURL(u))
+	return "", "", fmt.Errorf("%q: must be a postgres:// or sqlite: URL", postgres.RedactURL(u))
 }
