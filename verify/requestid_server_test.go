@@ -76,7 +76,9 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 	codes := func(digits int) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		code := fmt.Sprintf("%0*d", digits, 7391+len(sent))
+		// Eight digits, so that a code cannot turn up by chance in a
+		// timestamp or an ID of a log line.
+		code := fmt.Sprintf("%0*d", digits, 58273910+len(sent))
 		sent = append(sent, code)
 		return code, nil
 	}
@@ -86,7 +88,7 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	vc := &verify.Client{Temporal: tc, Secret: testSecret, Store: store}
+	vc := &verify.Client{Temporal: tc, Secret: testSecret, Store: store, CodeLength: 8}
 
 	const phone = "+447911123499"
 	in := &coffeeshop.Customer{ID: "0b6a3f1e-7c2d-4e8f-9a1b-3c4d5e6f7a80", FirstName: "Ada", LastName: "L",
@@ -95,7 +97,7 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := vc.Verify(coffeeshop.WithRequestID(ctx(t), "verify-1"), c.ID, "0000", "")
+	r, err := vc.Verify(coffeeshop.WithRequestID(ctx(t), "verify-1"), c.ID, "00000000", "")
 	if err != nil || r != coffeeshop.VerificationIncorrectCode {
 		t.Fatalf("wrong code: %v %v", r, err)
 	}
