@@ -14,10 +14,9 @@ import (
 const SecretFileName = "code-secret"
 
 // LoadOrCreateSecret reads the code secret in path, or creates the file
-// with a new secret, readable by its owner only. Creation is exclusive, so
-// two processes starting on one folder never write two secrets; but one
-// that reads the file while the other is still writing it fails ("is
-// empty").
+// with a new secret, readable by its owner only. The file appears whole and
+// at most once (written aside, then linked into place), so processes
+// starting together on one folder all read the one secret.
 func LoadOrCreateSecret(path string) ([]byte, error) {
 	for range 2 {
 		b, err := os.ReadFile(path)
@@ -38,7 +37,8 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 	return nil, fmt.Errorf("code secret in %s: vanished while being created", path)
 }
 
-// createSecret writes a new secret to path, which must not exist.
+// createSecret writes a new secret to a file of its own next to path and
+// links it to path, which fails with fs.ErrExist if path exists.
 func createSecret(path string) error {
 	secret, err := NewSecret()
 	if err != nil {
@@ -47,19 +47,20 @@ func createSecret(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("create folder of code secret: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("create code secret: %w", err)
 	}
-	if _, err := f.WriteString(secret + "\n"); err != nil {
-		f.Close()
-		os.Remove(path)
+	defer os.Remove(f.Name())
+	_, err = f.WriteString(secret + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("write code secret: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("write code secret: %w", err)
-	}
-	return f.Close()
+	return os.Link(f.Name(), path)
 }
