@@ -80,13 +80,10 @@ func dialEmbedded(ctx context.Context, srv *devserver.Server, pc *codec.Codec, m
 }
 
 // connectRemote opens the customer database and connects to the Temporal
-// frontend that a worker or api process is configured with.
-func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.Security, enc *cli.EncryptionFlags,
+// frontend that a worker or api process is configured with; pc encrypts
+// the payloads (nil: none).
+func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.Security, pc *codec.Codec,
 	o *opsserver.Ops, log *slog.Logger) (store, client.Client, error) {
-	pc, err := enc.Codec()
-	if err != nil {
-		return nil, nil, err
-	}
 	st, err := openStore(ctx, f.DatabaseURL)
 	if err != nil {
 		return nil, nil, err

@@ -24,11 +24,7 @@ const devNamespace = "default"
 func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	start := time.Now()
 	verify.SetStickyCache() // before the embedded server starts workers of its own
-	log := c.Logger()
-	pc, err := c.Codec()
-	if err != nil {
-		return err
-	}
+	log, pc := c.Logger(), c.PayloadCodec
 	cs, err := listenCodec(&c.CodecFlags, pc)
 	if err != nil {
 		return err
@@ -98,11 +94,7 @@ Press Ctrl+C to stop.
 }
 
 func runTemporal(ctx context.Context, c *cli.Temporal, stdout io.Writer) error {
-	log := c.Logger()
-	pc, err := c.Codec()
-	if err != nil {
-		return err
-	}
+	log, pc := c.Logger(), c.PayloadCodec
 	cs, err := listenCodec(&c.CodecFlags, pc)
 	if err != nil {
 		return err
@@ -128,7 +120,7 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	log := c.Logger()
 	o := opsserver.New(string(c.MetricsAddr), log)
 	defer o.Close()
-	st, tc, err := connectRemote(ctx, &c.RemoteFlags, c.Security, &c.EncryptionFlags, o, log)
+	st, tc, err := connectRemote(ctx, &c.RemoteFlags, c.Security, c.PayloadCodec, o, log)
 	if err != nil {
 		return err
 	}
@@ -154,7 +146,7 @@ func runAPI(ctx context.Context, c *cli.API) error {
 	log := c.Logger()
 	o := opsserver.New(string(c.MetricsAddr), log)
 	defer o.Close()
-	st, tc, err := connectRemote(ctx, &c.RemoteFlags, c.Security, &c.EncryptionFlags, o, log)
+	st, tc, err := connectRemote(ctx, &c.RemoteFlags, c.Security, c.PayloadCodec, o, log)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/coffeeshop/coffeeshop/codec"
 	"github.com/coffeeshop/coffeeshop/internal/pemfile"
 	"github.com/coffeeshop/coffeeshop/temporalclient"
 	"github.com/coffeeshop/coffeeshop/verify"
@@ -23,6 +24,9 @@ type Files struct {
 	ServeTLS *ServedCert
 	// Secret is the key of the code HMACs.
 	Secret []byte
+	// PayloadCodec encrypts Temporal payloads; nil: they are not
+	// encrypted.
+	PayloadCodec *codec.Codec
 }
 
 // ServedCert is the certificate of a TLS server and, when it asks for
@@ -33,23 +37,36 @@ type ServedCert struct {
 }
 
 func (c *Dev) load() (err error) {
+	if c.PayloadCodec, err = c.Codec(); err != nil {
+		return err
+	}
 	c.Secret, err = c.CodeSecretFlags.load(c.DataDir)
 	return err
 }
 
 func (c *Temporal) load() (err error) {
+	if c.PayloadCodec, err = c.Codec(); err != nil {
+		return err
+	}
 	c.ServeTLS, err = c.ServedTLSFlags.load()
 	return err
 }
 
-func (c *Worker) load() error { return c.RemoteFlags.load(&c.Files, &c.CodeSecretFlags) }
+func (c *Worker) load() error {
+	return c.RemoteFlags.load(&c.Files, &c.EncryptionFlags, &c.CodeSecretFlags)
+}
 
-func (c *API) load() error { return c.RemoteFlags.load(&c.Files, &c.CodeSecretFlags) }
+func (c *API) load() error {
+	return c.RemoteFlags.load(&c.Files, &c.EncryptionFlags, &c.CodeSecretFlags)
+}
 
-// load reads the TLS files of the connection to the frontend and the
-// code secret into l.
-func (f *RemoteFlags) load(l *Files, secret *CodeSecretFlags) (err error) {
+// load reads into l the TLS files of the connection to the frontend, the
+// payload keys and the code secret.
+func (f *RemoteFlags) load(l *Files, keys *EncryptionFlags, secret *CodeSecretFlags) (err error) {
 	if l.Security, err = f.RemoteTLSFlags.load(); err != nil {
+		return err
+	}
+	if l.PayloadCodec, err = keys.Codec(); err != nil {
 		return err
 	}
 	l.Secret, err = secret.load("")
