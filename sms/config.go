@@ -2,6 +2,7 @@ package sms
 
 import (
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -59,6 +60,15 @@ func isSID(s, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// ValidBaseURL reports whether s can be the base URL of Twilio's REST API
+// (DefaultTwilioBaseURL, a proxy, or a fake in tests): an http or https
+// URL with a host and no user, query or fragment.
+func ValidBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }
 
 // ValidSender reports whether s can be Twilio's From: an E.164 number, or

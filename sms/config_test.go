@@ -35,6 +35,25 @@ func TestValidSIDs(t *testing.T) {
 	}
 }
 
+func TestValidBaseURL(t *testing.T) {
+	for s, want := range map[string]bool{
+		sms.DefaultTwilioBaseURL:        true,
+		"http://127.0.0.1:9999":         true,
+		"https://proxy.internal/twilio": true,
+		"api.twilio.com":                false,
+		"ftp://api.twilio.com":          false,
+		"https://":                      false,
+		"https://u:p@api.twilio.com":    false,
+		"https://api.twilio.com/?x=1":   false,
+		"https://api.twilio.com/#frag":  false,
+		"":                              false,
+	} {
+		if got := sms.ValidBaseURL(s); got != want {
+			t.Errorf("ValidBaseURL(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestValidSender(t *testing.T) {
 	for s, want := range map[string]bool{
 		testFrom:        true,

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -159,8 +158,7 @@ func (f *SMSFlags) validate() []error {
 	case f.TwilioFrom != "" && !sms.ValidSender(f.TwilioFrom):
 		bad(badSetting("twilio-from", f.TwilioFrom, "must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)"))
 	}
-	if u, err := url.Parse(f.TwilioBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	if !sms.ValidBaseURL(f.TwilioBaseURL) {
 		bad(badSetting("twilio-base-url", f.TwilioBaseURL, "must be an http(s) URL such as %s, without user, query or fragment", sms.DefaultTwilioBaseURL))
 	}
 	return errs
