@@ -12,27 +12,16 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// The environment variables of a connection to a remote frontend are the
-// Temporal CLI's and SDKs' ("environment configuration"), so a process
-// shares them with `temporal` commands run next to it.
+// The environment variables of the security settings of a connection to a
+// remote frontend are the Temporal CLI's and SDKs' ("environment
+// configuration"); SettingError names settings by them.
 const (
-	EnvAddress       = "TEMPORAL_ADDRESS"
-	EnvNamespace     = "TEMPORAL_NAMESPACE"
 	EnvTLS           = "TEMPORAL_TLS"
 	EnvTLSCert       = "TEMPORAL_TLS_CLIENT_CERT_PATH"
 	EnvTLSKey        = "TEMPORAL_TLS_CLIENT_KEY_PATH"
 	EnvTLSCA         = "TEMPORAL_TLS_SERVER_CA_CERT_PATH"
 	EnvTLSServerName = "TEMPORAL_TLS_SERVER_NAME"
 	EnvAPIKey        = "TEMPORAL_API_KEY"
-)
-
-// Older Temporal CLI releases named the three files TEMPORAL_TLS_CERT,
-// TEMPORAL_TLS_KEY and TEMPORAL_TLS_CA. A caller that reads them lets the
-// newer name win when both are set.
-const (
-	EnvTLSCertOld = "TEMPORAL_TLS_CERT"
-	EnvTLSKeyOld  = "TEMPORAL_TLS_KEY"
-	EnvTLSCAOld   = "TEMPORAL_TLS_CA"
 )
 
 // SecuritySettings are the TLS and API key settings of a connection to a
