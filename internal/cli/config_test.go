@@ -41,10 +41,7 @@ func TestBadSettingsNameTheFlag(t *testing.T) {
 		{[]string{"api", "--log-format", "xml"}, "--log-format"},
 		{[]string{"api", "--phone-region", "XX"}, "--phone-region"},
 	} {
-		code, out := runArgs(t, tc.args...)
-		if code != 2 || !strings.Contains(out, tc.want) {
-			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
-		}
+		refused(t, tc.want, tc.args...)
 	}
 }
 
@@ -112,15 +109,23 @@ func TestBadRateLimitSettingsNameTheFlag(t *testing.T) {
 		{[]string{"dev", "--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
 		{[]string{"api", "--trusted-proxy", "proxy.internal"}, "--trusted-proxy"},
 	} {
-		code, out := runArgs(t, tc.args...)
-		if code != 2 || !strings.Contains(out, tc.want) {
-			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
-		}
+		refused(t, tc.want, tc.args...)
 	}
 	t.Setenv("COFFEESHOP_RATE_LIMIT_CREATE_IP", "lots")
 	if code, out := runArgs(t, "api"); code != 2 || !strings.Contains(out, "--rate-limit-create-ip") {
 		t.Errorf("env value: exit %d, output %q; want it validated as --rate-limit-create-ip", code, out)
 	}
+}
+
+// refused parses args and fails the test unless Parse exits 2 with output
+// naming want; it returns the output.
+func refused(t *testing.T, want string, args ...string) string {
+	t.Helper()
+	code, out := runArgs(t, args...)
+	if code != 2 || !strings.Contains(out, want) {
+		t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", args, code, out, want)
+	}
+	return out
 }
 
 // parsed parses the command line as Parse does, without validating or

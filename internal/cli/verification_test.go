@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,10 +29,7 @@ func TestBadVerificationSettingsNameTheFlag(t *testing.T) {
 		{[]string{"worker"}, "--code-secret"},
 		{[]string{"api"}, "--code-secret"},
 	} {
-		code, out := runArgs(t, tc.args...)
-		if code != 2 || !strings.Contains(out, tc.want) {
-			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
-		}
+		refused(t, tc.want, tc.args...)
 	}
 }
 
