@@ -17,26 +17,35 @@ func ValidPhoneRegion(region string) bool {
 // parsed; no real number is longer, and it keeps the parser's work small.
 const maxPhoneLen = 64
 
-// parsePhone reads a phone number written internationally (+…) or in the
-// national form of region and returns it in E.164 form, so that one phone
-// has one spelling; "" when it does not parse. valid reports whether the
-// number is one that can exist by libphonenumber's rules.
-func parsePhone(s, region string) (e164 string, valid bool) {
+// parseNumber reads a phone number written internationally (+…) or in the
+// national form of region; nil when it does not parse.
+func parseNumber(s, region string) *phonenumbers.PhoneNumber {
 	if len(s) > maxPhoneLen {
-		return "", false
+		return nil
 	}
 	n, err := phonenumbers.Parse(s, region)
 	if err != nil {
+		return nil
+	}
+	return n
+}
+
+// parsePhone reads a phone number as parseNumber does and returns it in
+// E.164 form, so that one phone has one spelling; "" when it does not
+// parse. valid reports whether the number is one that can exist by
+// libphonenumber's rules, a check that costs more than the parse.
+func parsePhone(s, region string) (e164 string, valid bool) {
+	n := parseNumber(s, region)
+	if n == nil {
 		return "", false
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), phonenumbers.IsValidNumber(n)
 }
 
-// parsePhone is parsePhone in the Server's region.
-func (s *Server) parsePhone(raw string) (e164 string, valid bool) {
-	region := s.PhoneRegion
-	if region == "" {
-		region = DefaultPhoneRegion
+// phoneRegion is the region national numbers are read in.
+func (s *Server) phoneRegion() string {
+	if s.PhoneRegion == "" {
+		return DefaultPhoneRegion
 	}
-	return parsePhone(raw, region)
+	return s.PhoneRegion
 }

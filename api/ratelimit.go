@@ -17,6 +17,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // The full gRPC names of the methods that have limits by default. Over HTTP
@@ -313,8 +314,8 @@ func (l *Limiter) phoneKeyOf(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	if e164, _ := l.server.parsePhone(raw); e164 != "" {
-		return e164
+	if n := parseNumber(raw, l.server.phoneRegion()); n != nil {
+		return phonenumbers.Format(n, phonenumbers.E164) // valid or not: the handler decides
 	}
 	var b strings.Builder
 	for i, r := range raw {

@@ -63,7 +63,7 @@ func echo(s string) string {
 // phone_verified a client may send are ignored: the service owns both.
 // Fields are checked in wire order and the first problem is reported.
 //
-// The phone number is stored in E.164 form (Server.parsePhone), so that the
+// The phone number is stored in E.164 form (parsePhone), so that the
 // uniqueness of numbers means something.
 func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, error) {
 	if pc == nil {
@@ -91,7 +91,7 @@ func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, err
 			return nil, invalid("%s %s", f.name, problem)
 		}
 	}
-	phone, valid := s.parsePhone(c.PhoneNumber)
+	phone, valid := parsePhone(c.PhoneNumber, s.phoneRegion())
 	if !valid {
 		return nil, invalid("%s must be a valid phone number, such as +14155550100", coffeeshop.FieldPhoneNumber)
 	}
