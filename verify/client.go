@@ -62,18 +62,21 @@ func (c *Client) codeLength() int {
 	return c.CodeLength
 }
 
+// startOptions start the verification of a customer on the worker's task
+// queue, under the ID derived from the customer's, with the given policies
+// for an earlier run (reuse) and a running one (conflict) of that ID.
+func startOptions(customerID string, reuse enumspb.WorkflowIdReusePolicy, conflict enumspb.WorkflowIdConflictPolicy) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{ID: WorkflowID(customerID), TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy: reuse, WorkflowIDConflictPolicy: conflict}
+}
+
 // StartVerification starts the VerifyPhone workflow of a customer whose row
 // exists already, without the create step; SignUp is the way in for new
 // customers. The workflow ID is derived from the customer ID, so a second
 // start for the same customer fails with ECONFLICT instead of texting a
 // second code.
 func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Customer) error {
-	opts := client.StartWorkflowOptions{
-		ID:                       WorkflowID(cust.ID),
-		TaskQueue:                TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}
+	opts := startOptions(cust.ID, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
 	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
@@ -205,12 +208,7 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		}
 	}
 
-	opts := client.StartWorkflowOptions{
-		ID:                       WorkflowID(cust.ID),
-		TaskQueue:                TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}
+	opts := startOptions(cust.ID, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
 	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

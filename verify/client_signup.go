@@ -60,14 +60,11 @@ func (c *Client) SignUp(ctx context.Context, cust *coffeeshop.Customer, requestI
 	params := c.params(&nc)
 	params.Create = &NewCustomer{FirstName: nc.FirstName, LastName: nc.LastName, Email: nc.Email, BodyHash: hash}
 
-	start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:        WorkflowID(nc.ID),
-		TaskQueue: TaskQueue,
-		// A closed run of this ID is a create that has settled (or a
-		// later verification of its customer): never start it again.
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, VerifyPhoneWorkflow, params)
+	// A closed run of this ID is a create that has settled (or a later
+	// verification of its customer): never start it again.
+	start := c.Temporal.NewWithStartWorkflowOperation(startOptions(nc.ID,
+		enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
+		VerifyPhoneWorkflow, params)
 	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
