@@ -15,12 +15,9 @@ import (
 // api through flags), and takes a customer through a verification. A
 // worker that does not trust the CA stops at once with the cause.
 func TestSplitModeMutualTLS(t *testing.T) {
-	dir := t.TempDir()
-	ca := testpki.NewCA(t, "e2e CA")
-	caPath := filepath.Join(dir, "ca.pem")
-	testpki.WriteFile(t, caPath, ca.PEM)
-	serverCert, serverKey := ca.Server(t, "temporal.test", "127.0.0.1").Write(t, dir, "server")
-	clientCert, clientKey := ca.Client(t, "coffeeshop").Write(t, dir, "client")
+	pki := testpki.WriteFiles(t, "temporal.test", "127.0.0.1")
+	dir, caPath := pki.Dir, pki.CAPath
+	serverCert, serverKey, clientCert, clientKey := pki.ServerCert, pki.ServerKey, pki.ClientCert, pki.ClientKey
 
 	temporalAddr := freeAddr(t)
 	temporal := start(t, "coffeeshop temporal", nil, "temporal",
