@@ -69,7 +69,7 @@ func Parse(args []string, stdout, stderr io.Writer) (cmd Command, name string, e
 		return nil, "", 2
 	}
 	if err := validate(node, cmd); err != nil {
-		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", node.Name, describeSettingErrors(err, parser))
+		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", node.Name, describeSettingErrors(err, node.Flags))
 		return nil, "", 2
 	}
 	if l, ok := cmd.(interface{ load() error }); ok {
@@ -139,13 +139,11 @@ func badSetting(flag string, value any, format string, args ...any) error {
 var flagMention = regexp.MustCompile(`--([a-z][a-z0-9-]*)(="(?:[^"\\]|\\.)*"|=[^\s,:;()]+)?`)
 
 // describeSettingErrors writes the errors of validate one a line, with the
-// environment variables of each flag they name.
-func describeSettingErrors(err error, k *kong.Kong) string {
+// environment variables of each of flags they name.
+func describeSettingErrors(err error, flags []*kong.Flag) string {
 	envs := map[string][]string{}
-	for _, cmd := range k.Model.Children {
-		for _, f := range cmd.Flags {
-			envs[f.Name] = f.Envs
-		}
+	for _, f := range flags {
+		envs[f.Name] = f.Envs
 	}
 	var lines []string
 	for _, line := range strings.Split(err.Error(), "\n") { // errors.Join puts one a line
