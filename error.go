@@ -19,6 +19,11 @@ const (
 	// number (invalid, not a mobile, unsubscribed, or the SMS provider
 	// refuses the account); retrying the same send will not help.
 	EUNDELIVERABLE = "undeliverable"
+	// EUNAUTHENTICATED: the call carries no valid credential (missing,
+	// malformed, unknown, revoked or expired).
+	EUNAUTHENTICATED = "unauthenticated"
+	// EFORBIDDEN: the credential is valid but does not allow this call.
+	EFORBIDDEN = "forbidden"
 )
 
 // Error is an error a client may see: its Message is written for the client
