@@ -111,23 +111,31 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 // metadata (Grpc-Metadata-X becomes x, well-known headers get a
 // "grpcgateway-" prefix), except that keys under the reserved prefix are
 // dropped: only the gateway itself may set those, and so is the request ID
-// (Grpc-Metadata-X-Request-Id), which the gateway passes on itself.
+// (Grpc-Metadata-X-Request-Id), which the gateway passes on itself. The
+// Authorization header reaches the server as authorization metadata, which
+// the gateway sets from it before asking this matcher; its copy under the
+// prefix and a Grpc-Metadata-Authorization header are dropped, so that the
+// real header is the only credential and travels once.
 func incomingHeader(key string) (string, bool) {
 	md, ok := runtime.DefaultHeaderMatcher(key)
-	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) || strings.EqualFold(md, RequestIDMetadata) {
+	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) || strings.EqualFold(md, RequestIDMetadata) ||
+		strings.EqualFold(md, authorizationMetadata) || strings.EqualFold(md, runtime.MetadataPrefix+"Authorization") {
 		return "", false
 	}
 	return md, true
 }
 
 // outgoingHeader passes a "retry-after" header from the server on as the
-// standard Retry-After, drops the request ID (the HTTP layer answers it as
-// X-Request-Id already), and passes every other header under the gateway's
-// usual Grpc-Metadata- prefix.
+// standard Retry-After and "www-authenticate" as WWW-Authenticate, drops
+// the request ID (the HTTP layer answers it as X-Request-Id already), and
+// passes every other header under the gateway's usual Grpc-Metadata-
+// prefix.
 func outgoingHeader(key string) (string, bool) {
 	switch key {
 	case "retry-after":
 		return "Retry-After", true
+	case wwwAuthenticateMetadata:
+		return "WWW-Authenticate", true
 	case RequestIDMetadata:
 		return "", false
 	}

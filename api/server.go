@@ -9,6 +9,7 @@ package api
 
 import (
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/reflection"
@@ -29,6 +30,14 @@ type Server struct {
 	// PhoneRegion is the ISO 3166 region whose national format a phone
 	// number without a leading + is read in; DefaultPhoneRegion if empty.
 	PhoneRegion string
+	// Auth authenticates and authorizes every call (auth.go); nil serves
+	// everybody, as caller "open".
+	Auth *Authenticator
+	// Tokens issues the verification token a create answers, valid for
+	// TokenTTL from the customer's creation (the verification window);
+	// nil answers none.
+	Tokens   *coffeeshop.TokenIssuer
+	TokenTTL time.Duration
 }
 
 var _ customerv1.CustomerServiceServer = (*Server)(nil)
@@ -46,14 +55,20 @@ func (s *Server) logger() *slog.Logger {
 // and gRPC server reflection (v1 and v1alpha), so that tools such as
 // grpcurl can list the services and describe their messages without the
 // .proto files. Every call gets a request ID (requestid.go) and is logged
-// with it, and a panic in a handler is logged with its stack and answered
-// with codes.Internal instead of ending the process. These interceptors run
-// outermost, before any interceptor given in opts.
+// with it and its caller, a panic in a handler is logged with its stack and
+// answered with codes.Internal instead of ending the process, and s.Auth
+// decides who may make the call. These interceptors run outermost, before
+// any interceptor given in opts, so a call without a valid credential
+// never reaches a rate limiter given there.
 func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	log := s.logger()
+	auth := s.Auth
+	if auth == nil {
+		auth = openAuthenticator
+	}
 	own := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log)),
-		grpc.ChainStreamInterceptor(requestIDStream(), logStream(log), recoverStream(log)),
+		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log), auth.unary()),
+		grpc.ChainStreamInterceptor(requestIDStream(), logStream(log), recoverStream(log), auth.stream()),
 	}
 	srv := grpc.NewServer(append(own, opts...)...)
 	customerv1.RegisterCustomerServiceServer(srv, s)
