@@ -86,8 +86,8 @@ type AuthConfig struct {
 	// Tokens checks customers' verification tokens; nil refuses every
 	// token.
 	Tokens *coffeeshop.TokenIssuer
-	// Logger gets warnings (a store that fails); slog.Default() if nil.
-	// Credentials are never logged.
+	// Logger gets warnings (a store that fails); if nil, the Server's
+	// Logger. Credentials are never logged.
 	Logger *slog.Logger
 	// Now is the clock of token expiry, the key cache and last-use writes;
 	// time.Now if nil.
@@ -100,7 +100,9 @@ type AuthConfig struct {
 // without a valid credential cannot spend the limits of a phone number.
 type Authenticator struct {
 	cfg AuthConfig
-	log *slog.Logger
+	// log is cfg.Logger, or the logger of the first server that uses the
+	// Authenticator (useLogger), or slog.Default().
+	log atomic.Pointer[slog.Logger]
 
 	mu    sync.Mutex
 	cache map[string]cachedKey
@@ -127,16 +129,26 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
+	a := &Authenticator{cfg: cfg, cache: map[string]cachedKey{}, touched: map[string]time.Time{}}
+	if cfg.Logger != nil {
+		a.log.Store(coffeeshop.LogRequestIDs(cfg.Logger))
 	}
-	return &Authenticator{cfg: cfg, log: coffeeshop.LogRequestIDs(log),
-		cache: map[string]cachedKey{}, touched: map[string]time.Time{}}, nil
+	return a, nil
 }
 
 // openAuthenticator allows every call; it serves a Server without Auth.
-var openAuthenticator = &Authenticator{cfg: AuthConfig{Open: true, Now: time.Now}, log: slog.Default()}
+var openAuthenticator = &Authenticator{cfg: AuthConfig{Open: true, Now: time.Now}}
+
+// useLogger makes log (which adds request IDs) the Authenticator's logger
+// unless it has one.
+func (a *Authenticator) useLogger(log *slog.Logger) { a.log.CompareAndSwap(nil, log) }
+
+func (a *Authenticator) logger() *slog.Logger {
+	if l := a.log.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
+}
 
 // Wait waits for the writes of keys' last use in flight. Call it before
 // closing the key store.
@@ -179,7 +191,7 @@ func (a *Authenticator) admit(ctx context.Context, method string, req any) (cont
 		}
 		st, internal := errorStatus(refusal.err)
 		if internal {
-			a.log.LogAttrs(ctx, slog.LevelError, "internal error",
+			a.logger().LogAttrs(ctx, slog.LevelError, "internal error",
 				slog.String("method", method), slog.String("error", refusal.err.Error()))
 		}
 		return ctx, st.Err()
@@ -274,6 +286,8 @@ func scopeName(s coffeeshop.Scope) string {
 	return string(s)
 }
 
+const msgMalformed = `malformed Authorization value: want "Bearer <API key or verification token>"`
+
 type credKind int
 
 const (
@@ -297,7 +311,7 @@ func credential(ctx context.Context) (credKind, string, *refusal) {
 	}
 	scheme, cred, ok := strings.Cut(vals[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" || strings.ContainsAny(cred, " \t\r\n") {
-		return 0, "", unauthenticated(true, `malformed Authorization value: want "Bearer <API key or verification token>"`)
+		return 0, "", unauthenticated(true, "%s", msgMalformed)
 	}
 	switch {
 	case strings.HasPrefix(cred, coffeeshop.APIKeyPrefix):
@@ -321,7 +335,7 @@ func (a *Authenticator) key(ctx context.Context, s string) (*coffeeshop.APIKey, 
 	if err != nil {
 		// The store failed: no verdict on the key, and no 401 that would
 		// make a client drop a good key.
-		a.log.LogAttrs(ctx, slog.LevelWarn, "cannot read API key", slog.String("key_id", id), slog.String("error", err.Error()))
+		a.logger().LogAttrs(ctx, slog.LevelWarn, "cannot read API key", slog.String("key_id", id), slog.String("error", err.Error()))
 		return nil, &refusal{err: coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "cannot check the API key now; try again")}
 	}
 	if k == nil || !k.Matches(secret) {
@@ -401,7 +415,7 @@ func (a *Authenticator) touch(id string) {
 		defer cancel()
 		if err := a.cfg.Keys.TouchAPIKey(ctx, id, now); err != nil {
 			if !a.touchFailing.Swap(true) {
-				a.log.LogAttrs(ctx, slog.LevelWarn, "cannot record an API key's last use (logged once until it works again)",
+				a.logger().LogAttrs(ctx, slog.LevelWarn, "cannot record an API key's last use (logged once until it works again)",
 					slog.String("key_id", id), slog.String("error", err.Error()))
 			}
 			return

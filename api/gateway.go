@@ -14,6 +14,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -69,6 +70,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, gatewayMarshaler()),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(idempotencyKeyHeader),
 		runtime.WithMiddlewares(recordRoute), // route templates for ObserveHTTP (observe.go)
 		runtime.WithMetadata(forwardRequestID),
@@ -84,7 +86,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := mux.HandlePath(http.MethodGet, "/openapi.json", serveOpenAPI); err != nil {
 		return nil, fmt.Errorf("api: route /openapi.json: %w", err)
 	}
-	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(mux)))), nil
+	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(printableAuthorization(mux))))), nil
 }
 
 // gatewayMarshaler is the gateway's codec of every request and response
@@ -141,6 +143,65 @@ func outgoingHeader(key string) (string, bool) {
 	}
 	return runtime.MetadataHeaderPrefix + key, true
 }
+
+// printableAuthorization replaces each Authorization header value that
+// gRPC metadata cannot carry (bytes outside printable ASCII, such as a tab)
+// with a value the server reads as malformed. grpc-gateway passes the
+// header on unchecked, and the gRPC client would refuse the call with a
+// 500; this way the server decides, as for any other bad credential (and
+// an open server ignores it).
+func printableAuthorization(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vals := r.Header.Values("Authorization")
+		for i, v := range vals {
+			for j := 0; j < len(v); j++ {
+				if v[j] < 0x20 || v[j] > 0x7e {
+					vals[i] = "malformed"
+					break
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// errorHandler is the gateway's default error handler, except that a 401
+// carries the server's WWW-Authenticate challenge (auth.go): grpc-gateway
+// writes the status message there for every Unauthenticated status, which
+// is no challenge a client can parse.
+func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	cw := &challengeWriter{ResponseWriter: w, message: status.Convert(err).Message()}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, cw, r, err)
+}
+
+// challengeWriter drops a WWW-Authenticate value equal to the status
+// message before the header is written, and makes sure every 401 names the
+// Bearer scheme.
+type challengeWriter struct {
+	http.ResponseWriter
+	message string
+}
+
+func (c *challengeWriter) WriteHeader(code int) {
+	h := c.Header()
+	var kept []string
+	for _, v := range h.Values("WWW-Authenticate") {
+		if v != c.message {
+			kept = append(kept, v)
+		}
+	}
+	h.Del("WWW-Authenticate")
+	for _, v := range kept {
+		h.Add("WWW-Authenticate", v)
+	}
+	if code == http.StatusUnauthorized && len(kept) == 0 {
+		h.Set("WWW-Authenticate", bearerRealm)
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // compactJSON is the gateway's protojson codec with compact output.
 // protojson deliberately adds random spaces to its output (differently per

@@ -65,6 +65,8 @@ func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	auth := s.Auth
 	if auth == nil {
 		auth = openAuthenticator
+	} else {
+		auth.useLogger(log)
 	}
 	own := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log), auth.unary()),
