@@ -30,7 +30,8 @@ const (
 	maxCachedKeys = 4096
 	// touchEvery is how often at most a key's last use is written.
 	touchEvery = time.Minute
-	// touchTimeout bounds one write of a key's last use.
+	// touchTimeout bounds one write of a key's last use, and one read of
+	// a key.
 	touchTimeout = 5 * time.Second
 )
 
@@ -104,8 +105,9 @@ type Authenticator struct {
 	// Authenticator (useLogger), or slog.Default().
 	log atomic.Pointer[slog.Logger]
 
-	mu    sync.Mutex
-	cache map[string]cachedKey
+	mu       sync.Mutex
+	cache    map[string]cachedKey
+	fetching map[string]*keyFetch
 	// touched is when each key's last use was last written (or tried).
 	touched map[string]time.Time
 
@@ -129,7 +131,7 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Authenticator{cfg: cfg, cache: map[string]cachedKey{}, touched: map[string]time.Time{}}
+	a := &Authenticator{cfg: cfg, cache: map[string]cachedKey{}, fetching: map[string]*keyFetch{}, touched: map[string]time.Time{}}
 	if cfg.Logger != nil {
 		a.log.Store(coffeeshop.LogRequestIDs(cfg.Logger))
 	}
@@ -351,29 +353,57 @@ func (a *Authenticator) key(ctx context.Context, s string) (*coffeeshop.APIKey, 
 // while it is younger than KeyCacheTTL, else from the store. Unknown IDs
 // are cached too, so that a client repeating one bad key costs a store
 // read per KeyCacheTTL, not per call; a key created meanwhile is seen
-// within KeyCacheTTL.
+// within KeyCacheTTL. Concurrent calls that miss the cache for one ID share
+// one store read, so a busy key costs one read per KeyCacheTTL, not a burst
+// of them each time its entry goes stale.
 func (a *Authenticator) lookup(ctx context.Context, id string) (*coffeeshop.APIKey, error) {
 	now := a.cfg.Now()
 	a.mu.Lock()
-	c, ok := a.cache[id]
-	a.mu.Unlock()
-	if ok && now.Sub(c.fetched) < KeyCacheTTL && !now.Before(c.fetched) {
+	if c, ok := a.cache[id]; ok && now.Sub(c.fetched) < KeyCacheTTL && !now.Before(c.fetched) {
+		a.mu.Unlock()
 		return c.key, nil
 	}
-	k, err := a.cfg.Keys.GetAPIKey(ctx, id)
-	switch {
-	case coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND:
-		k = nil
-	case err != nil:
-		return nil, err
+	if f, ok := a.fetching[id]; ok {
+		a.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.key, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+	f := &keyFetch{done: make(chan struct{})}
+	a.fetching[id] = f
+	a.mu.Unlock()
+
+	// The read is shared, so no one caller's cancellation ends it.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), touchTimeout)
+	k, err := a.cfg.Keys.GetAPIKey(rctx, id)
+	cancel()
+	if coffeeshop.ErrorCode(err) == coffeeshop.ENOTFOUND {
+		k, err = nil, nil
+	}
+	f.key, f.err = k, err
+
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.cache) >= maxCachedKeys {
-		a.evict(now)
+	delete(a.fetching, id)
+	if err == nil {
+		if len(a.cache) >= maxCachedKeys {
+			a.evict(now)
+		}
+		a.cache[id] = cachedKey{key: k, fetched: now}
 	}
-	a.cache[id] = cachedKey{key: k, fetched: now}
-	return k, nil
+	a.mu.Unlock()
+	close(f.done)
+	return k, err
+}
+
+// keyFetch is a store read of a key in flight, which concurrent lookups of
+// the same ID wait for.
+type keyFetch struct {
+	done chan struct{}
+	key  *coffeeshop.APIKey
+	err  error
 }
 
 // evict makes room in the full cache: it drops every stale entry, and when

@@ -528,6 +528,41 @@ func TestAuthUnknownIDsCachedAndBounded(t *testing.T) {
 	}
 }
 
+// TestAuthLookupsShareARead: lookups of one ID while its read is in
+// flight wait for that read instead of making their own.
+func TestAuthLookupsShareARead(t *testing.T) {
+	keys := newFakeKeys()
+	keys.block, keys.entered = make(chan struct{}), make(chan struct{}, 100)
+	a, err := NewAuthenticator(AuthConfig{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const n = 20
+	errs := make(chan error, n)
+	lookup := func() {
+		k, err := a.lookup(ctx, "0123456789abcdef")
+		if err == nil && k != nil {
+			err = fmt.Errorf("found %+v", k)
+		}
+		errs <- err
+	}
+	go lookup()
+	<-keys.entered // the first read is in flight
+	for range n - 1 {
+		go lookup()
+	}
+	close(keys.block)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := keys.reads.Load(); r != 1 {
+		t.Errorf("%d store reads for %d concurrent lookups, want 1", r, n)
+	}
+}
+
 // TestAuthTouchThrottled: a key's last use is written at most once a
 // minute, off the request path.
 func TestAuthTouchThrottled(t *testing.T) {

@@ -21,6 +21,9 @@ type fakeKeys struct {
 	touches []string
 	reads   atomic.Int64
 	fail    atomic.Bool
+	// block, when set before use, holds every read until it is closed;
+	// each read first sends on entered.
+	block, entered chan struct{}
 }
 
 func newFakeKeys() *fakeKeys { return &fakeKeys{keys: map[string]*coffeeshop.APIKey{}} }
@@ -41,6 +44,10 @@ func (f *fakeKeys) InsertAPIKey(_ context.Context, k *coffeeshop.APIKey) error {
 
 func (f *fakeKeys) GetAPIKey(_ context.Context, id string) (*coffeeshop.APIKey, error) {
 	f.reads.Add(1)
+	if f.block != nil {
+		f.entered <- struct{}{}
+		<-f.block
+	}
 	if f.fail.Load() {
 		return nil, errFakeKeysDown
 	}
