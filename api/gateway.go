@@ -54,7 +54,9 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 //
 // Responses are compact protojson in camelCase with every field present; an
 // error is {"code":N,"message":"…","details":[]} under the HTTP status of its
-// gRPC code, and a "retry-after" header from the server becomes Retry-After.
+// gRPC code, a "retry-after" header from the server becomes Retry-After and
+// a "www-authenticate" one WWW-Authenticate. The Authorization header
+// reaches the server as authorization metadata.
 // Requests may name fields in snake_case or camelCase; unknown fields are
 // ignored. GET /openapi.json answers with the OpenAPI document of these
 // routes (customerv1.OpenAPI). A body over 64 KiB is answered 413, and a

@@ -2,6 +2,10 @@
 // top of the domain interfaces, and a grpc-gateway handler that offers the
 // same service as JSON over HTTP by proxying to that gRPC server.
 //
+// Who may call what is decided before any handler runs (auth.go): an API
+// key with the RPC's scope, or a customer's verification token for that
+// customer's code steps, unless the server is open.
+//
 // Every error a handler returns goes through one mapping (error.go) from
 // coffeeshop error codes to gRPC codes; the gateway then turns gRPC codes into
 // HTTP statuses. Internal failures reach clients only as "internal error".
