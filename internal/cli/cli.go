@@ -42,6 +42,7 @@ type Dev struct {
 	APIFlags
 	CodeFlags
 	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
+	Auth        bool `name:"auth" env:"COFFEESHOP_AUTH" help:"require an API key (coffeeshop keys create) or a customer's verification token on every API call, as api always does. Without it dev answers anyone who reaches its API, so its --grpc-addr and --http-addr must then be loopback addresses"`
 	CodeSecretFlags
 	EncryptionFlags
 	CodecFlags
@@ -88,6 +89,7 @@ type Bench struct {
 	WrongFirst bool          `name:"wrong-first" env:"COFFEESHOP_BENCH_WRONG_FIRST" help:"send a wrong code before the right one; it must answer INCORRECT_CODE and the right one SUCCESS"`
 	Timeout    time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
 	JSON       bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON"`
+	APIKey     string        `name:"api-key" env:"COFFEESHOP_BENCH_API_KEY" help:"API key sent on every request (a server with authentication on: api, dev --auth); it needs every scope. Prefer the variable: a flag shows in the process list"`
 }
 
 type Ceiling struct {
