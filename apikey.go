@@ -107,3 +107,27 @@ func HashAPIKeySecret(secret string) []byte {
 func (k *APIKey) Matches(secret string) bool {
 	return subtle.ConstantTimeCompare(HashAPIKeySecret(secret), k.Hash) == 1
 }
+
+// Validate returns an EINVALID error unless k can be stored: it has an ID,
+// a name that is not blank, at least one scope, only known scopes, and a
+// hash. Stores call it before inserting.
+func (k *APIKey) Validate() error {
+	switch {
+	case k == nil:
+		return Errorf(EINVALID, "API key is missing")
+	case k.ID == "":
+		return Errorf(EINVALID, "API key ID is empty")
+	case strings.TrimSpace(k.Name) == "":
+		return Errorf(EINVALID, "API key name is empty")
+	case len(k.Scopes) == 0:
+		return Errorf(EINVALID, "API key has no scopes")
+	case len(k.Hash) == 0:
+		return Errorf(EINVALID, "API key hash is empty")
+	}
+	for _, s := range k.Scopes {
+		if _, err := ParseScope(string(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

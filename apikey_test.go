@@ -212,3 +212,31 @@ func decodeSecret(t *testing.T, s string) []byte {
 	}
 	return out
 }
+
+func TestAPIKeyValidate(t *testing.T) {
+	_, good, err := coffeeshop.NewAPIKey("ok", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("Validate of a new key: %v", err)
+	}
+	var missing *coffeeshop.APIKey
+	if coffeeshop.ErrorCode(missing.Validate()) != coffeeshop.EINVALID {
+		t.Error("Validate of a nil key: want EINVALID")
+	}
+	for name, change := range map[string]func(k *coffeeshop.APIKey){
+		"no ID":         func(k *coffeeshop.APIKey) { k.ID = "" },
+		"no name":       func(k *coffeeshop.APIKey) { k.Name = "" },
+		"blank name":    func(k *coffeeshop.APIKey) { k.Name = " \t" },
+		"no scopes":     func(k *coffeeshop.APIKey) { k.Scopes = nil },
+		"unknown scope": func(k *coffeeshop.APIKey) { k.Scopes = []coffeeshop.Scope{"customers:read", "root"} },
+		"no hash":       func(k *coffeeshop.APIKey) { k.Hash = nil },
+	} {
+		k := *good
+		change(&k)
+		if err := k.Validate(); coffeeshop.ErrorCode(err) != coffeeshop.EINVALID {
+			t.Errorf("%s: Validate = %v, want EINVALID", name, err)
+		}
+	}
+}
