@@ -31,6 +31,10 @@ type Config struct {
 	WrongFirst bool
 	// Timeout bounds each request.
 	Timeout time.Duration
+	// APIKey, when set, is sent on every request as "Authorization:
+	// Bearer <key>" (a server with authentication on; the key needs every
+	// scope).
+	APIKey string
 }
 
 // Validate names the first setting that cannot run.
@@ -133,7 +137,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	transport.MaxIdleConnsPerHost = cfg.Concurrency
 	transport.MaxConnsPerHost = cfg.Concurrency
 	defer transport.CloseIdleConnections()
-	c := &client{base: strings.TrimRight(cfg.URL, "/"), http: &http.Client{Transport: transport}, timeout: cfg.Timeout}
+	c := &client{base: strings.TrimRight(cfg.URL, "/"), http: &http.Client{Transport: transport}, timeout: cfg.Timeout, apiKey: cfg.APIKey}
 	return run(ctx, cfg, c, id), nil
 }
 

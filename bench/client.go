@@ -42,6 +42,7 @@ type client struct {
 	base    string
 	http    *http.Client
 	timeout time.Duration
+	apiKey  string
 }
 
 func (c *client) create(ctx context.Context, id identity, i int) (*customerJSON, time.Duration, string) {
@@ -101,6 +102,9 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) (time
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)

@@ -23,6 +23,9 @@ type fakeAPI struct {
 	// expired answers every right code CODE_EXPIRED, as a server does
 	// whose code TTL passed before the verify phase reached the customer.
 	expired bool
+	// apiKey, when set, must come with every request as a bearer
+	// credential; a request without it is answered 401.
+	apiKey string
 
 	mu        sync.Mutex
 	creates   int
@@ -117,7 +120,19 @@ func writeJSON(w http.ResponseWriter, v any) {
 // runAgainst runs the tool against api over loopback HTTP.
 func runAgainst(t *testing.T, api *fakeAPI, cfg Config) *Report {
 	t.Helper()
-	srv := httptest.NewServer(api.handler())
+	h := api.handler()
+	if api.apiKey != "" {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer "+api.apiKey {
+				w.Header().Set("WWW-Authenticate", "Bearer")
+				http.Error(w, `{"code":16}`, http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg.URL = srv.URL
 	if cfg.Code == "" {
@@ -253,5 +268,20 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		if _, err := Run(context.Background(), tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want one naming %s", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// With --api-key every request carries the key; without it a server that
+// requires one answers every request 401, which the report counts.
+func TestRunSendsAPIKey(t *testing.T) {
+	api := newFakeAPI("1234")
+	api.apiKey = "csk_0123456789abcdef_secret"
+	rep := runAgainst(t, api, Config{N: 10, Concurrency: 2, APIKey: api.apiKey})
+	if rep.Failed() || rep.NotVerified != 0 {
+		t.Errorf("with the key: %+v", rep)
+	}
+	rep = runAgainst(t, api, Config{N: 10, Concurrency: 2})
+	if create := opByName(t, rep, OpCreate); create.OK != 0 || create.Errors["401"] != 10 {
+		t.Errorf("without the key: create %+v, want 10 answers 401", create)
 	}
 }

@@ -1,6 +1,6 @@
-// Package postgres is a coffeeshop.CustomerStore and CodeSendLedger kept in
-// PostgreSQL, for running several service processes (API servers and
-// workers) against one database.
+// Package postgres is a coffeeshop.CustomerStore, CodeSendLedger and
+// APIKeyStore kept in PostgreSQL, for running several service processes
+// (API servers and workers) against one database.
 package postgres
 
 import (
@@ -27,8 +27,8 @@ var migrations embed.FS
 const migrateLock = `SELECT pg_advisory_xact_lock(
 	hashtextextended('coffeeshop.customers.migrate:' || coalesce(current_schema(), ''), 0))`
 
-// Store is a coffeeshop.CustomerStore and CodeSendLedger backed by a
-// PostgreSQL connection pool. It is safe for concurrent use.
+// Store is a coffeeshop.CustomerStore, CodeSendLedger and APIKeyStore
+// backed by a PostgreSQL connection pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -36,6 +36,7 @@ type Store struct {
 var (
 	_ coffeeshop.CustomerStore  = (*Store)(nil)
 	_ coffeeshop.CodeSendLedger = (*Store)(nil)
+	_ coffeeshop.APIKeyStore    = (*Store)(nil)
 )
 
 // Open connects to the PostgreSQL database at url and brings its schema up

@@ -44,6 +44,12 @@ func TestLedgerContract(t *testing.T) {
 	})
 }
 
+func TestAPIKeyContract(t *testing.T) {
+	storetest.RunAPIKeys(t, func(t *testing.T) coffeeshop.APIKeyStore {
+		return open(t, pgtest.URL(t))
+	})
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, pgtest.URL(b)))
 }

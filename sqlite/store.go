@@ -1,7 +1,7 @@
-// Package sqlite is a coffeeshop.CustomerStore and CodeSendLedger kept in a
-// SQLite file, for running the service on one machine without a database
-// server. It uses the pure-Go modernc.org/sqlite driver, so no C toolchain
-// is needed.
+// Package sqlite is a coffeeshop.CustomerStore, CodeSendLedger and
+// APIKeyStore kept in a SQLite file, for running the service on one machine
+// without a database server. It uses the pure-Go modernc.org/sqlite driver,
+// so no C toolchain is needed.
 package sqlite
 
 import (
@@ -31,8 +31,8 @@ var migrations embed.FS
 // Store), so this only matters when several processes share the file.
 const busyTimeoutMillis = 10_000
 
-// Store is a coffeeshop.CustomerStore and CodeSendLedger backed by a SQLite
-// file. It is safe for concurrent use.
+// Store is a coffeeshop.CustomerStore, CodeSendLedger and APIKeyStore
+// backed by a SQLite file. It is safe for concurrent use.
 //
 // It holds two connection pools on the file: a single writer connection, so
 // that the process's writes queue in Go instead of failing with
@@ -46,6 +46,7 @@ type Store struct {
 var (
 	_ coffeeshop.CustomerStore  = (*Store)(nil)
 	_ coffeeshop.CodeSendLedger = (*Store)(nil)
+	_ coffeeshop.APIKeyStore    = (*Store)(nil)
 )
 
 // Open opens the SQLite database file at path, creating the file and its

@@ -40,6 +40,12 @@ func TestLedgerContract(t *testing.T) {
 	})
 }
 
+func TestAPIKeyContract(t *testing.T) {
+	storetest.RunAPIKeys(t, func(t *testing.T) coffeeshop.APIKeyStore {
+		return open(t, filepath.Join(t.TempDir(), "customers.db"))
+	})
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, filepath.Join(b.TempDir(), "customers.db")))
 }

@@ -1,5 +1,6 @@
 // Package storetest holds the contract test suites of
-// coffeeshop.CustomerStore (Run) and coffeeshop.CodeSendLedger (RunLedger).
+// coffeeshop.CustomerStore (Run), coffeeshop.CodeSendLedger (RunLedger)
+// and coffeeshop.APIKeyStore (RunAPIKeys).
 // Every implementation runs them from its own tests, so that all stores
 // behave alike down to the error codes.
 //
@@ -22,6 +23,12 @@
 //     old has left it), takes at as given rather than reading a clock,
 //     records a keyed send once however often it is called with its key,
 //     and answers EINVALID to a limit or window that is not positive.
+//   - InsertAPIKey answers EINVALID to a key that APIKey.Validate refuses,
+//     RevokeAPIKey and TouchAPIKey to a zero time; GetAPIKey and
+//     RevokeAPIKey answer ENOTFOUND to any ID no key has, the empty one
+//     included. API key times come back in UTC, equal (time.Time.Equal) to
+//     the microsecond-aligned times given, and a key's scopes in their
+//     order.
 //   - A call whose context is canceled fails with an error that wraps
 //     context.Canceled and has code EINTERNAL, never ENOTFOUND.
 package storetest

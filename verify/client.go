@@ -65,9 +65,20 @@ func (c *Client) codeLength() int {
 // startOptions start the verification of a customer on the worker's task
 // queue, under the ID derived from the customer's, with the given policies
 // for an earlier run (reuse) and a running one (conflict) of that ID.
-func startOptions(customerID string, reuse enumspb.WorkflowIdReusePolicy, conflict enumspb.WorkflowIdConflictPolicy) client.StartWorkflowOptions {
+func startOptions(ctx context.Context, customerID string, reuse enumspb.WorkflowIdReusePolicy, conflict enumspb.WorkflowIdConflictPolicy) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: WorkflowID(customerID), TaskQueue: TaskQueue,
-		WorkflowIDReusePolicy: reuse, WorkflowIDConflictPolicy: conflict}
+		WorkflowIDReusePolicy: reuse, WorkflowIDConflictPolicy: conflict, Memo: startMemo(ctx)}
+}
+
+// startMemo records who started a verification (the API call's caller,
+// coffeeshop.CallerFrom: "key <id>", "token" or "open") under
+// CreatedByMemo, so that the Web UI shows it. Never a secret.
+func startMemo(ctx context.Context) map[string]any {
+	c, ok := coffeeshop.CallerFrom(ctx)
+	if !ok {
+		return nil
+	}
+	return map[string]any{CreatedByMemo: c.String()}
 }
 
 // StartVerification starts the VerifyPhone workflow of a customer whose row
@@ -76,7 +87,7 @@ func startOptions(customerID string, reuse enumspb.WorkflowIdReusePolicy, confli
 // start for the same customer fails with ECONFLICT instead of texting a
 // second code.
 func (c *Client) StartVerification(ctx context.Context, cust *coffeeshop.Customer) error {
-	opts := startOptions(cust.ID, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+	opts := startOptions(ctx, cust.ID, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
 	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
@@ -208,7 +219,7 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		}
 	}
 
-	opts := startOptions(cust.ID, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+	opts := startOptions(ctx, cust.ID, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
 	run, err := c.Temporal.ExecuteWorkflow(ctx, opts, VerifyPhoneWorkflow, c.params(cust))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

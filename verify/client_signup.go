@@ -62,7 +62,7 @@ func (c *Client) SignUp(ctx context.Context, cust *coffeeshop.Customer, requestI
 
 	// A closed run of this ID is a create that has settled (or a later
 	// verification of its customer): never start it again.
-	start := c.Temporal.NewWithStartWorkflowOperation(startOptions(nc.ID,
+	start := c.Temporal.NewWithStartWorkflowOperation(startOptions(ctx, nc.ID,
 		enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
 		VerifyPhoneWorkflow, params)
 	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{

@@ -8,6 +8,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/verify"
@@ -199,4 +200,46 @@ func TestResendAfterCreateOnServer(t *testing.T) {
 		t.Errorf("repeat create with a resend's run: %+v, %v", again, err)
 	}
 	expect(t, "the new code", s.verify(c, "2222", ""), coffeeshop.VerificationSuccess)
+}
+
+// A verification records who started it in its memo, so that the Web UI
+// shows it: the key's ID, never a secret; none without a caller.
+func TestSignUpRecordsCaller(t *testing.T) {
+	s := newStack(t, verify.FixedCode("1234"), verify.Client{})
+	for i, tc := range []struct {
+		caller *coffeeshop.Caller
+		want   string
+	}{
+		{&coffeeshop.Caller{Kind: coffeeshop.CallerKey, KeyID: "0123456789abcdef"}, "key 0123456789abcdef"},
+		{&coffeeshop.Caller{Kind: coffeeshop.CallerOpen}, "open"},
+		{nil, ""},
+	} {
+		c := ctx(t)
+		if tc.caller != nil {
+			c = coffeeshop.WithCaller(c, *tc.caller)
+		}
+		in := *newCustomer(60 + i)
+		got, err := s.client.SignUp(c, &in, fmt.Sprintf("memo-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, err := s.tc.DescribeWorkflowExecution(ctx(t), verify.WorkflowID(got.ID), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		field, ok := desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[verify.CreatedByMemo]
+		if tc.want == "" {
+			if ok {
+				t.Errorf("caller %v: memo %s is set", tc.caller, verify.CreatedByMemo)
+			}
+			continue
+		}
+		var by string
+		if err := converter.GetDefaultDataConverter().FromPayload(field, &by); err != nil {
+			t.Fatalf("caller %v: memo: %v", tc.caller, err)
+		}
+		if by != tc.want {
+			t.Errorf("caller %v: memo %s = %q, want %q", tc.caller, verify.CreatedByMemo, by, tc.want)
+		}
+	}
 }

@@ -33,6 +33,11 @@ const (
 	// VerifyPhoneWorkflow is the workflow type of VerifyPhone.
 	VerifyPhoneWorkflow = "VerifyPhone"
 
+	// CreatedByMemo is the memo field that names who started a
+	// verification: coffeeshop.Caller's String ("key <id>", "token" or
+	// "open").
+	CreatedByMemo = "created_by"
+
 	// workflowIDPrefix keeps verification workflows recognisable in the UI
 	// and leaves room for other workflows about the same customer.
 	workflowIDPrefix = "verify-phone-"

@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBench(ctx, c, stdout)
 	case *cli.Ceiling:
 		err = runCeiling(ctx, c, stdout)
+	case *cli.KeysCreate, *cli.KeysList, *cli.KeysRevoke:
+		err = runKeys(ctx, c, stdout)
 	case *cli.Version:
 		_, err = fmt.Fprintln(stdout, buildinfo.Current(version))
 	}

@@ -26,10 +26,12 @@ import (
 	"google.golang.org/grpc"
 )
 
-// store is a customer store with its send ledger, that can be closed.
+// store is a customer store with its send ledger and API keys, that can be
+// closed.
 type store interface {
 	coffeeshop.CustomerStore
 	coffeeshop.CodeSendLedger
+	coffeeshop.APIKeyStore
 	Close() error
 }
 
@@ -40,6 +42,13 @@ func openStore(ctx context.Context, databaseURL string) (store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openStoreAt(ctx, kind, target)
+}
+
+// openStoreAt opens the customer database of kind "postgres" at the URL
+// target or of kind "sqlite" in the file target, as cli.ParseDatabaseURL
+// tells them, and applies its migrations.
+func openStoreAt(ctx context.Context, kind, target string) (store, error) {
 	if kind == "postgres" {
 		s, err := postgres.Open(ctx, target)
 		if err != nil {

@@ -32,6 +32,7 @@ type commandLine struct {
 	API      API      `cmd:"" name:"api" help:"Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database." set:"logFormat=json"`
 	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429."`
 	Ceiling  Ceiling  `cmd:"" help:"Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a fresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time, with the verification worker's settings, and prints workflows/s and latencies. A verification cannot be cheaper than such a workflow; docs/benchmarks.md compares the two."`
+	Keys     Keys     `cmd:"" help:"Creates, lists and revokes the API keys that backends call the API with (keys create, keys list, keys revoke), in dev's store in --data-dir or the database of --database-url."`
 	Version  Version  `cmd:"" help:"Prints the version, VCS revision and Go version (also --version)."`
 }
 
@@ -42,6 +43,7 @@ type Dev struct {
 	APIFlags
 	CodeFlags
 	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
+	Auth        bool `name:"auth" env:"COFFEESHOP_AUTH" help:"require an API key (coffeeshop keys create) or a customer's verification token on every API call, as api always does. Without it dev answers anyone who reaches its API, so its --grpc-addr and --http-addr must then be loopback addresses"`
 	CodeSecretFlags
 	EncryptionFlags
 	CodecFlags
@@ -88,6 +90,7 @@ type Bench struct {
 	WrongFirst bool          `name:"wrong-first" env:"COFFEESHOP_BENCH_WRONG_FIRST" help:"send a wrong code before the right one; it must answer INCORRECT_CODE and the right one SUCCESS"`
 	Timeout    time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
 	JSON       bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON"`
+	APIKey     string        `name:"api-key" env:"COFFEESHOP_BENCH_API_KEY" help:"API key sent on every request (a server with authentication on: api, dev --auth); it needs every scope. Prefer the variable: a flag shows in the process list"`
 }
 
 type Ceiling struct {

@@ -19,7 +19,8 @@ import (
 )
 
 // Command is the subcommand a command line selects, with its settings:
-// one of *Dev, *Temporal, *Worker, *API, *Bench, *Ceiling and *Version.
+// one of *Dev, *Temporal, *Worker, *API, *Bench, *Ceiling, *KeysCreate,
+// *KeysList, *KeysRevoke and *Version.
 type Command interface {
 	// validate checks the settings, reading nothing; it names each bad
 	// one.
@@ -32,7 +33,8 @@ type kongExit int
 
 // Parse reads the command line args (without the program's name) and the
 // environment, checks the settings and reads the files they name: parse,
-// validate, load. It returns the subcommand with its settings and its name;
+// validate, load. It returns the subcommand with its settings and its name
+// ("dev", or "keys create" for a subcommand's);
 // or, when the process should end at once (help was asked for, or a
 // setting is bad), nil and the exit code, having written why to stdout or
 // stderr: 0 for help, 2 for a usage error or bad settings.
@@ -69,16 +71,16 @@ func Parse(args []string, stdout, stderr io.Writer) (cmd Command, name string, e
 		return nil, "", 2
 	}
 	if err := validate(node, cmd); err != nil {
-		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", node.Name, describeSettingErrors(err, node.Flags))
+		fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n%v\n", node.Path(), describeSettingErrors(err, node.Flags))
 		return nil, "", 2
 	}
 	if l, ok := cmd.(interface{ load() error }); ok {
 		if err := l.load(); err != nil {
-			fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n  %v\n", node.Name, err)
+			fmt.Fprintf(stderr, "coffeeshop %s: invalid settings:\n  %v\n", node.Path(), err)
 			return nil, "", 2
 		}
 	}
-	return cmd, node.Name, 0
+	return cmd, node.Path(), 0
 }
 
 // newParser builds the command line parser of c.

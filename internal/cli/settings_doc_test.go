@@ -59,7 +59,7 @@ func settingsTable(k *kong.Kong) string {
 	}
 	var rows []*row
 	byKey := map[string]*row{}
-	for _, cmd := range k.Model.Children {
+	for _, cmd := range k.Model.Leaves(false) { // "keys create", not "keys"
 		for _, f := range cmd.Flags {
 			if f.Name == "help" {
 				continue
@@ -71,7 +71,7 @@ func settingsTable(k *kong.Kong) string {
 				byKey[key] = r
 				rows = append(rows, r)
 			}
-			r.commands = append(r.commands, cmd.Name)
+			r.commands = append(r.commands, cmd.Path())
 			def := f.Tag.Get("doc-default")
 			switch {
 			case def != "":

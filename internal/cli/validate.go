@@ -31,6 +31,16 @@ func (c *Dev) validate() error {
 	}
 	errs = append(errs, c.CodeSecretFlags.validate(false)...)
 	errs = append(errs, c.EncryptionFlags.validate()...)
+	if !c.Auth {
+		for _, l := range []struct {
+			flag string
+			addr HostPort
+		}{{"grpc-addr", c.GRPCAddr}, {"http-addr", c.HTTPAddr}} {
+			if !l.addr.Loopback() {
+				errs = append(errs, badSetting(l.flag, l.addr, "without --auth dev answers anyone who reaches its API: listen on a loopback address (127.0.0.1, [::1] or localhost) or add --auth"))
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -226,7 +236,7 @@ func checkBounds(flags []*kong.Flag) []error {
 
 // Config is the load tool's configuration.
 func (c *Bench) Config() bench.Config {
-	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout}
+	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey}
 }
 
 // Config is the ceiling's configuration, without its worker options.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/sms"
@@ -33,6 +34,20 @@ func (h *HostPort) UnmarshalText(b []byte) error {
 	}
 	*h = HostPort(s)
 	return nil
+}
+
+// Loopback reports whether h listens only on the loopback interface: a
+// loopback IP or "localhost". An empty host (every interface) is not.
+func (h HostPort) Loopback() bool {
+	host, _, err := net.SplitHostPort(string(h))
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // rate is one limit of the API: N/duration or off.
