@@ -8,25 +8,31 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/internal/pgtest"
 	"github.com/coffeeshop/coffeeshop/postgres"
+	"github.com/coffeeshop/coffeeshop/sqlite"
 )
 
 // The authorization matrix and the revocation bound against the real key
 // stores: SQLite (dev's) and PostgreSQL (pgtest's database per test).
 
+var (
+	_ coffeeshop.APIKeyStore = (*sqlite.Store)(nil)
+	_ coffeeshop.APIKeyStore = (*postgres.Store)(nil)
+)
+
 func TestAuthMatrixSQLite(t *testing.T) {
-	runAuthMatrix(t, keyStore(t, openStore(t)))
+	runAuthMatrix(t, openStore(t))
 }
 
 func TestAuthMatrixPostgres(t *testing.T) {
-	runAuthMatrix(t, keyStore(t, openPostgres(t)))
+	runAuthMatrix(t, openPostgres(t))
 }
 
 func TestAuthRevokeSQLite(t *testing.T) {
-	runAuthRevoke(t, keyStore(t, openStore(t)))
+	runAuthRevoke(t, openStore(t))
 }
 
 func TestAuthRevokePostgres(t *testing.T) {
-	runAuthRevoke(t, keyStore(t, openPostgres(t)))
+	runAuthRevoke(t, openPostgres(t))
 }
 
 // openPostgres opens a PostgreSQL store in a schema of its own, closed at
@@ -43,18 +49,6 @@ func openPostgres(t *testing.T) *postgres.Store {
 		}
 	})
 	return s
-}
-
-// keyStore returns store as a key store. The stores gain their API key
-// tables on issue 11's stores branch; until this branch has them, the
-// tests over real stores skip, saying why.
-func keyStore(t *testing.T, store any) coffeeshop.APIKeyStore {
-	t.Helper()
-	ks, ok := store.(coffeeshop.APIKeyStore)
-	if !ok {
-		t.Skipf("%T does not implement coffeeshop.APIKeyStore yet", store)
-	}
-	return ks
 }
 
 // runAuthRevoke: a key revoked in the store is refused once KeyCacheTTL

@@ -43,14 +43,14 @@ var fuzzCustomers = []string{
 
 // FuzzHTTP sends arbitrary methods, paths, bodies, one extra header and an
 // Authorization header to the HTTP API (the real gateway in front of the
-// real gRPC server with authentication on, a SQLite store) and checks what
-// every client may rely on: no 5xx unless the verifier failed, every error
-// is a JSON {"code","message","details"} object, every 401 has a
-// WWW-Authenticate header, every success is JSON, and a created customer
-// has a UUID and an E.164 phone number. The seed corpus
-// (testdata/fuzz/FuzzHTTP) holds the requests of the demo's wire captures
-// with fuzzKey, and requests with fuzzToken and with garbage credentials;
-// a plain go test runs it.
+// real gRPC server with authentication on, and a SQLite store of customers
+// and keys) and checks what every client may rely on: no 5xx unless the
+// verifier failed, every error is a JSON {"code","message","details"}
+// object, every 401 has a WWW-Authenticate header, every success is JSON,
+// and a created customer has a UUID and an E.164 phone number. The seed
+// corpus (testdata/fuzz/FuzzHTTP) holds the requests of the demo's wire
+// captures with fuzzKey, and requests with fuzzToken and with garbage
+// credentials; a plain go test runs it.
 func FuzzHTTP(f *testing.F) {
 	h := newFuzzHarness(f)
 	f.Fuzz(func(t *testing.T, method, path string, body []byte, header, authorization string) {
@@ -191,7 +191,7 @@ func newFuzzHarness(f testing.TB) *fuzzHarness {
 	v := &fuzzVerifier{store: store}
 	// The server logs every call; the fuzzer would spend its time there.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys := newFakeKeys()
+	keys := store // the SQLite key store, as dev's
 	if err := keys.InsertAPIKey(f.Context(), &coffeeshop.APIKey{ID: fuzzKeyID, Name: "fuzz", Scopes: coffeeshop.AllScopes(),
 		Hash: coffeeshop.HashAPIKeySecret(fuzzKeySecret)}); err != nil {
 		f.Fatal(err)
