@@ -9,7 +9,8 @@ import (
 // CreateCustomer validates the customer and has the Verifier create it
 // together with its verification. The request's request_id makes the call
 // idempotent, also for concurrent duplicates; the client's id and
-// phone_verified are ignored.
+// phone_verified are ignored. With Tokens set, the answer carries the
+// customer's verification token.
 func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
 	c, err := s.newCustomer(req.GetCustomer())
 	if err != nil {
@@ -19,5 +20,11 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
-	return &customerv1.CreateCustomerResponse{Customer: customerToProto(created)}, nil
+	resp := &customerv1.CreateCustomerResponse{Customer: customerToProto(created)}
+	if s.Tokens != nil {
+		// From the stored creation time, so that a repeated create answers
+		// the same token.
+		resp.VerificationToken = s.Tokens.Issue(created.ID, created.CreatedAt.Add(s.TokenTTL))
+	}
+	return resp, nil
 }

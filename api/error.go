@@ -28,6 +28,10 @@ var grpcCodes = map[string]codes.Code{
 	// The customer's phone number cannot receive the code: the client must
 	// change something (HTTP 400), unlike EUNAVAILABLE.
 	coffeeshop.EUNDELIVERABLE: codes.FailedPrecondition,
+	// The gateway answers these 401 and 403 (auth.go sets the
+	// WWW-Authenticate header).
+	coffeeshop.EUNAUTHENTICATED: codes.Unauthenticated,
+	coffeeshop.EFORBIDDEN:       codes.PermissionDenied,
 }
 
 // errorStatus returns the status a client gets for err, and whether err is

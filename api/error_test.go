@@ -27,6 +27,8 @@ func TestErrorStatus(t *testing.T) {
 		{"conflict", coffeeshop.Errorf(coffeeshop.ECONFLICT, "exists"), codes.AlreadyExists, "exists", false},
 		{"unavailable", coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "try later"), codes.Unavailable, "try later", false},
 		{"undeliverable", coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "could not be delivered"), codes.FailedPrecondition, "could not be delivered", false},
+		{"unauthenticated", coffeeshop.Errorf(coffeeshop.EUNAUTHENTICATED, "invalid API key"), codes.Unauthenticated, "invalid API key", false},
+		{"forbidden", coffeeshop.Errorf(coffeeshop.EFORBIDDEN, "no scope"), codes.PermissionDenied, "no scope", false},
 		{"wrapped code", fmt.Errorf("store: %w", coffeeshop.Errorf(coffeeshop.ENOTFOUND, "gone")), codes.NotFound, "gone", false},
 		{"internal code", coffeeshop.Errorf(coffeeshop.EINTERNAL, "secret detail"), codes.Internal, "internal error", true},
 		{"unknown code", coffeeshop.Errorf("weird", "secret detail"), codes.Internal, "internal error", true},

@@ -41,28 +41,37 @@ var fuzzCustomers = []string{
 	"2b201189-c092-4cfd-86eb-7fdd17452c80",
 }
 
-// FuzzHTTP sends arbitrary methods, paths, bodies and one extra header to
-// the HTTP API (the real gateway in front of the real gRPC server and a
-// SQLite store) and checks what every client may rely on: no 5xx unless
-// the verifier failed, every error is a JSON {"code","message","details"}
-// object, every success is JSON, and a created customer has a UUID and an
-// E.164 phone number. The seed corpus (testdata/fuzz/FuzzHTTP) holds the
-// requests of the demo's wire captures; a plain go test runs it.
+// FuzzHTTP sends arbitrary methods, paths, bodies, one extra header and an
+// Authorization header to the HTTP API (the real gateway in front of the
+// real gRPC server with authentication on, and a SQLite store of customers
+// and keys) and checks what every client may rely on: no 5xx unless the
+// verifier failed, every error is a JSON {"code","message","details"}
+// object, every 401 has a WWW-Authenticate header, every success is JSON,
+// and a created customer has a UUID and an E.164 phone number. The seed
+// corpus (testdata/fuzz/FuzzHTTP) holds the requests of the demo's wire
+// captures with fuzzKey, and requests with fuzzToken and with garbage
+// credentials; a plain go test runs it.
 func FuzzHTTP(f *testing.F) {
 	h := newFuzzHarness(f)
-	f.Fuzz(func(t *testing.T, method, path string, body []byte, header string) {
+	f.Fuzz(func(t *testing.T, method, path string, body []byte, header, authorization string) {
 		if !strings.HasPrefix(path, "/") {
 			path = "/" + path
 		}
 		req, err := http.NewRequest(method, h.url+path, bytes.NewReader(body))
-		if err != nil {
-			return // no client can send it
+		if err != nil || strings.ContainsAny(req.URL.RequestURI(), " \t\r\n") {
+			// No client can send it: a space in the request target breaks
+			// the request line, which net/http's server answers with a
+			// plain-text 400 before any handler runs.
+			return
 		}
 		if len(body) > 0 {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if name, value, ok := strings.Cut(header, ":"); ok {
 			req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+		}
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
 		}
 		failures := h.verifier.failures.Load()
 		res, err := h.client.Do(req)
@@ -99,6 +108,9 @@ func checkFuzzResponse(t *testing.T, req *http.Request, res *http.Response, body
 	}
 	if req.Method == http.MethodHead {
 		return // no body
+	}
+	if res.StatusCode == http.StatusUnauthorized && !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer ") {
+		t.Fatalf("%s: 401 with WWW-Authenticate %q", what, res.Header.Values("WWW-Authenticate"))
 	}
 	if res.StatusCode >= 300 {
 		var e map[string]json.RawMessage
@@ -138,6 +150,21 @@ func checkFuzzResponse(t *testing.T, req *http.Request, res *http.Response, body
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
+// The fuzz server's credentials, fixed so that the seed corpus can hold
+// them: an API key with every scope, and a verification token of
+// fuzzCustomers[0] that expires in 2099 (fuzzTokenSecret is the code secret
+// of the server's TokenIssuer).
+const (
+	fuzzKeyID       = "0123456789abcdef"
+	fuzzKeySecret   = "fuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzz"
+	fuzzKey         = "csk_" + fuzzKeyID + "_" + fuzzKeySecret
+	fuzzTokenSecret = "fuzz code secret"
+	fuzzToken       = "cvt_AQAAAADypSOAMGRkYmRlYTktMWQxMy00MjI0LTk4ZjctZWZlMzI4OWFjOWZj.MidkiEx0ROtRLAF2NNCQisgrT27SGh5IW9j0WEqMiMs"
+)
+
+// fuzzTokenExpiry is when the seed corpus's token expires.
+var fuzzTokenExpiry = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // fuzzHarness is the API served once per fuzzing process: starting a
 // server per input would leave the fuzzer few inputs a second. No rate
 // limits are configured, so none can answer 429 to the fuzzer's pace.
@@ -147,7 +174,7 @@ type fuzzHarness struct {
 	verifier *fuzzVerifier
 }
 
-func newFuzzHarness(f *testing.F) *fuzzHarness {
+func newFuzzHarness(f testing.TB) *fuzzHarness {
 	f.Helper()
 	store, err := sqlite.Open(filepath.Join(f.TempDir(), "coffeeshop.db"))
 	if err != nil {
@@ -164,7 +191,18 @@ func newFuzzHarness(f *testing.F) *fuzzHarness {
 	v := &fuzzVerifier{store: store}
 	// The server logs every call; the fuzzer would spend its time there.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := NewGRPCServer(&Server{Store: store, Verifier: v, Logger: quiet})
+	keys := store // the SQLite key store, as dev's
+	if err := keys.InsertAPIKey(f.Context(), &coffeeshop.APIKey{ID: fuzzKeyID, Name: "fuzz", Scopes: coffeeshop.AllScopes(),
+		Hash: coffeeshop.HashAPIKeySecret(fuzzKeySecret)}); err != nil {
+		f.Fatal(err)
+	}
+	tokens := coffeeshop.NewTokenIssuer([]byte(fuzzTokenSecret))
+	auth, err := NewAuthenticator(AuthConfig{Keys: keys, Tokens: tokens, Logger: quiet})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(auth.Wait)
+	srv := NewGRPCServer(&Server{Store: store, Verifier: v, Logger: quiet, Auth: auth, Tokens: tokens, TokenTTL: time.Hour})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		f.Fatal(err)
@@ -185,10 +223,49 @@ func newFuzzHarness(f *testing.F) *fuzzHarness {
 		}}}
 }
 
+// TestFuzzCredentials: the seed corpus's credentials are the fuzz server's,
+// so that its requests get past authentication.
+func TestFuzzCredentials(t *testing.T) {
+	if tok := coffeeshop.NewTokenIssuer([]byte(fuzzTokenSecret)).Issue(fuzzCustomers[0], fuzzTokenExpiry); tok != fuzzToken {
+		t.Fatalf("fuzzToken is stale; the issuer now writes %s (update it and the seed corpus)", tok)
+	}
+	h := newFuzzHarness(t)
+	for _, c := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/v1/customers/" + fuzzCustomers[0], "Bearer " + fuzzKey, 200},
+		{"/v1/customers/" + fuzzCustomers[0] + "/verification", "Bearer " + fuzzToken, 200},
+		{"/v1/customers/" + fuzzCustomers[0], "Bearer " + fuzzToken, 403},
+		{"/v1/customers/" + fuzzCustomers[0], "", 401},
+	} {
+		req, err := http.NewRequest(http.MethodGet, h.url+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		res, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("GET %s with %.20q: %d, want %d", c.path, c.auth, res.StatusCode, c.want)
+		}
+	}
+}
+
 // alive fails t unless the API still answers a plain request.
 func (h *fuzzHarness) alive(t *testing.T) {
 	t.Helper()
-	res, err := h.client.Get(h.url + "/v1/customers/" + fuzzCustomers[0])
+	req, err := http.NewRequest(http.MethodGet, h.url+"/v1/customers/"+fuzzCustomers[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+fuzzKey)
+	res, err := h.client.Do(req)
 	if err != nil {
 		t.Fatalf("the API stopped answering: %v", err)
 	}

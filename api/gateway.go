@@ -14,6 +14,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -53,7 +54,9 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 //
 // Responses are compact protojson in camelCase with every field present; an
 // error is {"code":N,"message":"…","details":[]} under the HTTP status of its
-// gRPC code, and a "retry-after" header from the server becomes Retry-After.
+// gRPC code, a "retry-after" header from the server becomes Retry-After and
+// a "www-authenticate" one WWW-Authenticate. The Authorization header
+// reaches the server as authorization metadata.
 // Requests may name fields in snake_case or camelCase; unknown fields are
 // ignored. GET /openapi.json answers with the OpenAPI document of these
 // routes (customerv1.OpenAPI). A body over 64 KiB is answered 413, and a
@@ -69,6 +72,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, gatewayMarshaler()),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(idempotencyKeyHeader),
 		runtime.WithMiddlewares(recordRoute), // route templates for ObserveHTTP (observe.go)
 		runtime.WithMetadata(forwardRequestID),
@@ -84,7 +88,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := mux.HandlePath(http.MethodGet, "/openapi.json", serveOpenAPI); err != nil {
 		return nil, fmt.Errorf("api: route /openapi.json: %w", err)
 	}
-	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(mux)))), nil
+	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(printableAuthorization(mux))))), nil
 }
 
 // gatewayMarshaler is the gateway's codec of every request and response
@@ -111,28 +115,95 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 // metadata (Grpc-Metadata-X becomes x, well-known headers get a
 // "grpcgateway-" prefix), except that keys under the reserved prefix are
 // dropped: only the gateway itself may set those, and so is the request ID
-// (Grpc-Metadata-X-Request-Id), which the gateway passes on itself.
+// (Grpc-Metadata-X-Request-Id), which the gateway passes on itself. The
+// Authorization header reaches the server as authorization metadata, which
+// the gateway sets from it before asking this matcher; its copy under the
+// prefix and a Grpc-Metadata-Authorization header are dropped, so that the
+// real header is the only credential and travels once.
 func incomingHeader(key string) (string, bool) {
 	md, ok := runtime.DefaultHeaderMatcher(key)
-	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) || strings.EqualFold(md, RequestIDMetadata) {
+	if !ok || strings.HasPrefix(strings.ToLower(md), reservedMetadataPrefix) || strings.EqualFold(md, RequestIDMetadata) ||
+		strings.EqualFold(md, authorizationMetadata) || strings.EqualFold(md, runtime.MetadataPrefix+"Authorization") {
 		return "", false
 	}
 	return md, true
 }
 
 // outgoingHeader passes a "retry-after" header from the server on as the
-// standard Retry-After, drops the request ID (the HTTP layer answers it as
-// X-Request-Id already), and passes every other header under the gateway's
-// usual Grpc-Metadata- prefix.
+// standard Retry-After and "www-authenticate" as WWW-Authenticate, drops
+// the request ID (the HTTP layer answers it as X-Request-Id already), and
+// passes every other header under the gateway's usual Grpc-Metadata-
+// prefix.
 func outgoingHeader(key string) (string, bool) {
 	switch key {
 	case "retry-after":
 		return "Retry-After", true
+	case wwwAuthenticateMetadata:
+		return "WWW-Authenticate", true
 	case RequestIDMetadata:
 		return "", false
 	}
 	return runtime.MetadataHeaderPrefix + key, true
 }
+
+// printableAuthorization replaces each Authorization header value that
+// gRPC metadata cannot carry (bytes outside printable ASCII, such as a tab)
+// with a value the server reads as malformed. grpc-gateway passes the
+// header on unchecked, and the gRPC client would refuse the call with a
+// 500; this way the server decides, as for any other bad credential (and
+// an open server ignores it).
+func printableAuthorization(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vals := r.Header.Values("Authorization")
+		for i, v := range vals {
+			for j := 0; j < len(v); j++ {
+				if v[j] < 0x20 || v[j] > 0x7e {
+					vals[i] = "malformed"
+					break
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// errorHandler is the gateway's default error handler, except that a 401
+// carries the server's WWW-Authenticate challenge (auth.go): grpc-gateway
+// writes the status message there for every Unauthenticated status, which
+// is no challenge a client can parse.
+func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	cw := &challengeWriter{ResponseWriter: w, message: status.Convert(err).Message()}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, cw, r, err)
+}
+
+// challengeWriter drops a WWW-Authenticate value equal to the status
+// message before the header is written, and makes sure every 401 names the
+// Bearer scheme.
+type challengeWriter struct {
+	http.ResponseWriter
+	message string
+}
+
+func (c *challengeWriter) WriteHeader(code int) {
+	h := c.Header()
+	var kept []string
+	for _, v := range h.Values("WWW-Authenticate") {
+		if v != c.message {
+			kept = append(kept, v)
+		}
+	}
+	h.Del("WWW-Authenticate")
+	for _, v := range kept {
+		h.Add("WWW-Authenticate", v)
+	}
+	if code == http.StatusUnauthorized && len(kept) == 0 {
+		h.Set("WWW-Authenticate", bearerRealm)
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // compactJSON is the gateway's protojson codec with compact output.
 // protojson deliberately adds random spaces to its output (differently per

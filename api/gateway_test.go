@@ -46,7 +46,7 @@ func TestCreateCustomerSnakeCase(t *testing.T) {
 		"customer": {"first_name": "Test", "last_name": "Customer", "email": "test@gmail.com", "phone_number": "07911 123456"},
 		"request_id": "34dd76a6-230a-41a2-b603-7b99aad15de8"}`)
 	id := created(t, r)
-	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Test","lastName":"Customer","email":"test@gmail.com","phoneNumber":"+447911123456","phoneVerified":false}}`)
+	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Test","lastName":"Customer","email":"test@gmail.com","phoneNumber":"+447911123456","phoneVerified":false},"verificationToken":""}`)
 
 	if got := h.verifier.startedIDs(); len(got) != 1 || got[0] != id {
 		t.Errorf("verifications started for %v, want [%s]", got, id)
@@ -62,7 +62,7 @@ func TestCreateCustomerCamelCase(t *testing.T) {
 	r := h.do(t, "POST", "/v1/customers",
 		`{"customer":{"firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+44 7000-000001"},"requestId":"d9d922e1-529b-4556-9f25-270d1581c928"}`)
 	id := created(t, r)
-	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+447000000001","phoneVerified":false}}`)
+	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+447000000001","phoneVerified":false},"verificationToken":""}`)
 }
 
 func TestCreateCustomerIgnoresClientIDAndVerifiedFlag(t *testing.T) {
@@ -79,7 +79,7 @@ func TestCreateCustomerIgnoresClientIDAndVerifiedFlag(t *testing.T) {
 	if first == own || second == own || first == second {
 		t.Errorf("ids %s, %s; client sent %s", first, second, own)
 	}
-	r.want(t, 200, `{"customer":{"id":"`+second+`","firstName":"Own","lastName":"Id","email":"own2@example.com","phoneNumber":"+447000000009","phoneVerified":false}}`)
+	r.want(t, 200, `{"customer":{"id":"`+second+`","firstName":"Own","lastName":"Id","email":"own2@example.com","phoneNumber":"+447000000009","phoneVerified":false},"verificationToken":""}`)
 	if c, err := h.store.GetCustomer(context.Background(), second); err != nil || c.PhoneVerified {
 		t.Errorf("stored %+v, %v", c, err)
 	}

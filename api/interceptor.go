@@ -17,8 +17,9 @@ import (
 func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
+		ctx, slot := withCallerSlot(ctx)
 		resp, err := handler(ctx, req)
-		logCall(ctx, log, info.FullMethod, start, err)
+		logCall(ctx, log, info.FullMethod, slot, start, err)
 		return resp, err
 	}
 }
@@ -28,15 +29,25 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 func logStream(log *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		start := time.Now()
-		err := handler(srv, ss)
-		logCall(ss.Context(), log, info.FullMethod, start, err)
+		ctx, slot := withCallerSlot(ss.Context())
+		err := handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+		logCall(ctx, log, info.FullMethod, slot, start, err)
 		return err
 	}
 }
 
-func logCall(ctx context.Context, log *slog.Logger, method string, start time.Time, err error) {
+// logCall logs a call's outcome and its caller as authentication found it
+// (coffeeshop.Caller.String: a key's ID, "token" or "open", never a
+// credential); a call refused before it was authenticated has caller
+// "none".
+func logCall(ctx context.Context, log *slog.Logger, method string, slot *callerSlot, start time.Time, err error) {
+	caller := "none"
+	if c, ok := slot.get(); ok {
+		caller = c.String()
+	}
 	log.LogAttrs(ctx, slog.LevelInfo, "grpc call",
 		slog.String("method", method),
+		slog.String("caller", caller),
 		slog.String("code", status.Code(err).String()),
 		slog.Duration("duration", time.Since(start)))
 }

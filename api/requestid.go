@@ -63,16 +63,18 @@ func requestIDUnary() grpc.UnaryServerInterceptor {
 // requestIDStream is requestIDUnary for streaming calls.
 func requestIDStream() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		return handler(srv, &requestIDStreamCtx{ServerStream: ss, ctx: withRequestID(ss.Context())})
+		return handler(srv, &ctxStream{ServerStream: ss, ctx: withRequestID(ss.Context())})
 	}
 }
 
-type requestIDStreamCtx struct {
+// ctxStream is a server stream with another context, for interceptors
+// that add to a streaming call's context.
+type ctxStream struct {
 	grpc.ServerStream
 	ctx context.Context
 }
 
-func (s *requestIDStreamCtx) Context() context.Context { return s.ctx }
+func (s *ctxStream) Context() context.Context { return s.ctx }
 
 // withRequestID returns ctx with the request ID of the incoming call: the
 // gateway's for an HTTP request; else the first value of RequestIDMetadata

@@ -2,6 +2,10 @@
 // top of the domain interfaces, and a grpc-gateway handler that offers the
 // same service as JSON over HTTP by proxying to that gRPC server.
 //
+// Who may call what is decided before any handler runs (auth.go): an API
+// key with the RPC's scope, or a customer's verification token for that
+// customer's code steps, unless the server is open.
+//
 // Every error a handler returns goes through one mapping (error.go) from
 // coffeeshop error codes to gRPC codes; the gateway then turns gRPC codes into
 // HTTP statuses. Internal failures reach clients only as "internal error".
@@ -9,6 +13,7 @@ package api
 
 import (
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/reflection"
@@ -29,6 +34,14 @@ type Server struct {
 	// PhoneRegion is the ISO 3166 region whose national format a phone
 	// number without a leading + is read in; DefaultPhoneRegion if empty.
 	PhoneRegion string
+	// Auth authenticates and authorizes every call (auth.go); nil serves
+	// everybody, as caller "open".
+	Auth *Authenticator
+	// Tokens issues the verification token a create answers, valid for
+	// TokenTTL from the customer's creation (the verification window);
+	// nil answers none.
+	Tokens   *coffeeshop.TokenIssuer
+	TokenTTL time.Duration
 }
 
 var _ customerv1.CustomerServiceServer = (*Server)(nil)
@@ -46,14 +59,22 @@ func (s *Server) logger() *slog.Logger {
 // and gRPC server reflection (v1 and v1alpha), so that tools such as
 // grpcurl can list the services and describe their messages without the
 // .proto files. Every call gets a request ID (requestid.go) and is logged
-// with it, and a panic in a handler is logged with its stack and answered
-// with codes.Internal instead of ending the process. These interceptors run
-// outermost, before any interceptor given in opts.
+// with it and its caller, a panic in a handler is logged with its stack and
+// answered with codes.Internal instead of ending the process, and s.Auth
+// decides who may make the call. These interceptors run outermost, before
+// any interceptor given in opts, so a call without a valid credential
+// never reaches a rate limiter given there.
 func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	log := s.logger()
+	auth := s.Auth
+	if auth == nil {
+		auth = openAuthenticator
+	} else {
+		auth.useLogger(log)
+	}
 	own := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log)),
-		grpc.ChainStreamInterceptor(requestIDStream(), logStream(log), recoverStream(log)),
+		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log), auth.unary()),
+		grpc.ChainStreamInterceptor(requestIDStream(), logStream(log), recoverStream(log), auth.stream()),
 	}
 	srv := grpc.NewServer(append(own, opts...)...)
 	customerv1.RegisterCustomerServiceServer(srv, s)

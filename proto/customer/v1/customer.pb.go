@@ -321,9 +321,18 @@ func (x *CreateCustomerRequest) GetCustomer() *Customer {
 type CreateCustomerResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new customer, with its assigned ID.
-	Customer      *Customer `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Customer *Customer `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// A credential for the person being verified, so that an app or a browser
+	// can run the code steps against this API without the backend's API key:
+	// it authorizes exactly VerifyCustomer, ResendCode and GetVerification for
+	// this customer (never reading the customer, never another customer), and
+	// expires with the verification window that starts when the customer is
+	// created. Send it as "Authorization: Bearer <token>" (gRPC: authorization
+	// metadata). A repeated create answers the same token. Empty when the
+	// server does not issue tokens.
+	VerificationToken string `protobuf:"bytes,2,opt,name=verification_token,json=verificationToken,proto3" json:"verification_token,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CreateCustomerResponse) Reset() {
@@ -361,6 +370,13 @@ func (x *CreateCustomerResponse) GetCustomer() *Customer {
 		return x.Customer
 	}
 	return nil
+}
+
+func (x *CreateCustomerResponse) GetVerificationToken() string {
+	if x != nil {
+		return x.VerificationToken
+	}
+	return ""
 }
 
 // VerifyCustomerRequest carries one verification attempt.
@@ -987,9 +1003,10 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"\x15CreateCustomerRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x121\n" +
-	"\bcustomer\x18\x02 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"K\n" +
+	"\bcustomer\x18\x02 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"z\n" +
 	"\x16CreateCustomerResponse\x121\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"\x84\x01\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\x12-\n" +
+	"\x12verification_token\x18\x02 \x01(\tR\x11verificationToken\"\x84\x01\n" +
 	"\x15VerifyCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
 	"customerId\x12+\n" +
