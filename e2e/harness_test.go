@@ -172,7 +172,9 @@ func waitFor(t *testing.T, p *process, what string, limit time.Duration, cond fu
 	}
 }
 
-// waitHTTP waits until the HTTP API at base answers a request.
+// waitHTTP waits until the HTTP API at base answers a request: 404 for an
+// unknown customer, or 401 from an API that requires a key (both come from
+// the gRPC server behind the gateway).
 func waitHTTP(t *testing.T, p *process, base string) {
 	t.Helper()
 	waitFor(t, p, "HTTP API at "+base, 2*time.Minute, func() bool {
@@ -181,7 +183,7 @@ func waitHTTP(t *testing.T, p *process, base string) {
 			return false
 		}
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusNotFound
+		return resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusUnauthorized
 	})
 }
 
@@ -189,6 +191,9 @@ func waitHTTP(t *testing.T, p *process, base string) {
 type api struct {
 	t    *testing.T
 	base string
+	// key, when set, is sent as "Authorization: Bearer <key>" unless a
+	// request sets its own Authorization header.
+	key string
 }
 
 // do sends body and returns the status and the decoded JSON answer.
@@ -226,6 +231,9 @@ func (a api) try(method, path, body string, header ...string) (reply, error) {
 		return reply{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if a.key != "" {
+		req.Header.Set("Authorization", "Bearer "+a.key)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
