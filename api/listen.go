@@ -52,6 +52,9 @@ type Listener struct {
 	errc               chan error
 	// closeGateway ends the gateway's connection to the gRPC server.
 	closeGateway context.CancelFunc
+	// auth is the server's Authenticator, whose writes Shutdown waits
+	// for; nil if none.
+	auth *Authenticator
 }
 
 // Listen listens on both addresses of cfg and serves the API on them: the
@@ -90,6 +93,7 @@ func Listen(ctx context.Context, cfg ListenConfig) (*Listener, error) {
 		httpAddr:     hl.Addr().String(),
 		errc:         make(chan error, 2),
 		closeGateway: closeGateway,
+		auth:         cfg.Server.Auth,
 	}
 	go func() {
 		// nil after Shutdown.
@@ -120,8 +124,13 @@ func (l *Listener) Err() <-chan error { return l.errc }
 // calls to the gRPC server); then the gRPC listener closes and its calls
 // get to finish. What still runs after timeout is cut off: HTTP
 // connections are closed and gRPC calls canceled, and a gRPC handler that
-// ignores its context is waited for one more second.
+// ignores its context is waited for one more second. Last, it waits for
+// the Authenticator's writes of keys' last use, so that the key store may
+// be closed after it.
 func (l *Listener) Shutdown(timeout time.Duration) {
+	if l.auth != nil {
+		defer l.auth.Wait()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := l.http.Shutdown(ctx); err != nil {

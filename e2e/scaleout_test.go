@@ -128,6 +128,7 @@ func TestScaleOut(t *testing.T) {
 	workerA := startWorker("coffeeshop worker A")
 	workerB := startWorker("coffeeshop worker B")
 
+	key, _ := createKey(t, "--database-url", dbURL)
 	var apis [2]api
 	var apiProcs [2]*process
 	for i := range apis {
@@ -141,7 +142,7 @@ func TestScaleOut(t *testing.T) {
 		apiProcs[i] = start(t, fmt.Sprintf("coffeeshop api %d", i+1), secret,
 			append([]string{"api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t),
 				"--no-rate-limit", "--code-ttl", "10m"}, remote...)...)
-		apis[i] = api{t: t, base: "http://" + httpAddr}
+		apis[i] = api{t: t, base: "http://" + httpAddr, key: key}
 	}
 	for i := range apis {
 		waitHTTP(t, apiProcs[i], apis[i].base)

@@ -13,12 +13,14 @@ import (
 // on the PostgreSQL store, kills the worker after it sent a code, and shows
 // that a new worker carries the verification to its end.
 func TestSplitModeWorkerCrash(t *testing.T) {
-	temporal, remote, secret := startSplitTemporal(t, pgtest.URL(t))
+	db := pgtest.URL(t)
+	temporal, remote, secret := startSplitTemporal(t, db)
 	worker := start(t, "coffeeshop worker", secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
 	httpAddr := freeAddr(t)
 	apiProc := start(t, "coffeeshop api", secret,
 		append([]string{"api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t)}, remote...)...)
-	a := api{t: t, base: "http://" + httpAddr}
+	key, _ := createKey(t, "--database-url", db)
+	a := api{t: t, base: "http://" + httpAddr, key: key}
 	waitHTTP(t, apiProc, a.base)
 
 	const phone = "+447911123426"

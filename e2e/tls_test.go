@@ -40,7 +40,8 @@ func TestSplitModeMutualTLS(t *testing.T) {
 	apiProc := start(t, "coffeeshop api", []string{secret}, "api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t),
 		"--database-url", db, "--temporal-address", temporalAddr,
 		"--tls-ca-path", caPath, "--tls-cert-path", clientCert, "--tls-key-path", clientKey)
-	a := api{t: t, base: "http://" + httpAddr}
+	key, _ := createKey(t, "--database-url", db)
+	a := api{t: t, base: "http://" + httpAddr, key: key}
 	waitHTTP(t, apiProc, a.base)
 	waitFor(t, worker, "worker ready", 2*time.Minute, func() bool {
 		return strings.Contains(worker.out.String(), "worker ready")

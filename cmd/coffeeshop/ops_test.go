@@ -36,12 +36,21 @@ func freeAddr(t *testing.T) string {
 // httpDo sends a request and returns the status and body.
 func httpDo(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
+	return httpDoAs(t, "", method, url, body)
+}
+
+// httpDoAs is httpDo with the API key key, when not empty.
+func httpDoAs(t *testing.T, key, method, url, body string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -135,7 +144,8 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 	}
 	defer srv.Stop()
 
-	remote := []string{"--temporal-address", srv.FrontendAddr(), "--database-url", "sqlite:" + filepath.Join(dir, "customers.db"),
+	dbURL := "sqlite:" + filepath.Join(dir, "customers.db")
+	remote := []string{"--temporal-address", srv.FrontendAddr(), "--database-url", dbURL,
 		"--code-secret", opsTestSecret, "--log-level", "warn"}
 	healthAddr, httpAddr := freeAddr(t), freeAddr(t)
 	start := func(args ...string) <-chan int {
@@ -159,7 +169,18 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 		}
 	}
 
-	code, body := httpDo(t, "POST", apiURL+"/v1/customers", `{"customer":{"first_name":"Ada","last_name":"Lovelace",
+	// api requires an API key: one made as an operator would, with the
+	// keys command on the api's database.
+	var keyOut strings.Builder
+	if code := run(ctx, []string{"keys", "create", "--name", "ops test", "--database-url", dbURL}, &keyOut, io.Discard); code != 0 {
+		t.Fatalf("keys create: exit %d", code)
+	}
+	key := strings.TrimSpace(keyOut.String())
+	key = key[strings.LastIndexByte(key, '\n')+1:]
+	if code, _ := httpDo(t, "GET", apiURL+"/v1/customers/00000000-0000-4000-8000-000000000000", ""); code != 401 {
+		t.Errorf("get without a key: %d, want 401", code)
+	}
+	code, body := httpDoAs(t, key, "POST", apiURL+"/v1/customers", `{"customer":{"first_name":"Ada","last_name":"Lovelace",
 		"email":"ada@example.com","phone_number":"+447911123456"}}`)
 	if code != 200 {
 		t.Fatalf("create: %d %s", code, body)
@@ -170,15 +191,15 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 	}
 	id := created.Customer.ID
 	for _, c := range []struct{ code, want string }{{"1233", "INCORRECT_CODE"}, {"1234", "SUCCESS"}} {
-		code, body := httpDo(t, "POST", apiURL+"/v1/customers/"+id+":verify", `{"verification_code":"`+c.code+`"}`)
+		code, body := httpDoAs(t, key, "POST", apiURL+"/v1/customers/"+id+":verify", `{"verification_code":"`+c.code+`"}`)
 		if code != 200 || !strings.Contains(body, c.want) {
 			t.Fatalf("verify %s: %d %s", c.code, code, body)
 		}
 	}
-	if code, body := httpDo(t, "GET", apiURL+"/v1/customers/"+id, ""); code != 200 {
+	if code, body := httpDoAs(t, key, "GET", apiURL+"/v1/customers/"+id, ""); code != 200 {
 		t.Fatalf("get: %d %s", code, body)
 	}
-	if code, _ := httpDo(t, "GET", apiURL+"/v1/customers/"+id+"/nope", ""); code != 404 {
+	if code, _ := httpDoAs(t, key, "GET", apiURL+"/v1/customers/"+id+"/nope", ""); code != 404 {
 		t.Fatalf("unknown route: %d", code)
 	}
 

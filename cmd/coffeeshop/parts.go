@@ -131,16 +131,26 @@ func newVerifier(f *cli.APIFlags, secret []byte, tc client.Client) *verify.Clien
 }
 
 // startAPI listens on both API addresses and serves. Listening happens
-// before it returns, so a taken port fails the start.
-func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st coffeeshop.CustomerStore, tc client.Client,
-	o *opsserver.Ops, log *slog.Logger) (*api.Listener, error) {
+// before it returns, so a taken port fails the start. Every call needs an
+// API key in st or a customer's token, unless open (dev without --auth).
+func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc client.Client,
+	o *opsserver.Ops, log *slog.Logger, open bool) (*api.Listener, error) {
 	verifier := newVerifier(f, secret, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
 	// One ClientIPs for both: its secret token is how the gRPC server tells
 	// the gateway's calls (which carry the HTTP client's address) from
 	// those of a gRPC client that claims an address.
 	ips := api.NewClientIPs(f.TrustedProxies)
-	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion}
+	tokens := coffeeshop.NewTokenIssuer(secret)
+	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion,
+		Tokens: tokens, TokenTTL: f.VerificationWindow}
+	if !open {
+		auth, err := api.NewAuthenticator(api.AuthConfig{Keys: st, Tokens: tokens, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		srv.Auth = auth
+	}
 	limiter := srv.NewLimiter(api.LimiterConfig{Limits: f.Limits(), NoPerIPLimits: f.NoRateLimit, ClientIPs: ips, Logger: log})
 	if f.NoRateLimit {
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")

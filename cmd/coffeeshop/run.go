@@ -59,7 +59,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log)
+	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, !c.Auth)
 	if err != nil {
 		return err
 	}
@@ -80,9 +80,10 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
   Data dir     %s
   Codes        %s
   Encryption   %s
+  API access   %s
 Press Ctrl+C to stop.
 `, time.Since(start).Milliseconds(), a.HTTPAddr(), a.GRPCAddr(), srv.FrontendAddr(), devNamespace,
-		orNone(srv.UIURL()), c.DataDir, codes, encryptionBanner(pc, cs))
+		orNone(srv.UIURL()), c.DataDir, codes, encryptionBanner(pc, cs), accessBanner(c))
 
 	select {
 	case <-ctx.Done():
@@ -156,7 +157,7 @@ func runAPI(ctx context.Context, c *cli.API) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log)
+	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, false)
 	if err != nil {
 		return err
 	}
@@ -201,6 +202,14 @@ func serveBanner(cert *cli.ServedCert) string {
 		s += ", client certificates required"
 	}
 	return s
+}
+
+// accessBanner says who may call dev's API.
+func accessBanner(c *cli.Dev) string {
+	if c.Auth {
+		return "an API key or a customer's token on every call (coffeeshop keys create --data-dir " + c.DataDir + ")"
+	}
+	return "open: no credential needed, for anyone who reaches the loopback ports (--auth requires API keys)"
 }
 
 func orNone(s string) string {
