@@ -186,7 +186,12 @@ func (a *Authenticator) stream() grpc.StreamServerInterceptor {
 // refuses the call, with its www-authenticate header set.
 func (a *Authenticator) admit(ctx context.Context, method string, req any) (context.Context, error) {
 	caller, refusal := a.authorize(ctx, method, req)
+	slot, _ := ctx.Value(callerSlotKey{}).(*callerSlot)
 	if refusal != nil {
+		// A forbidden call has a known caller, whom its log line names.
+		if slot != nil && coffeeshop.ErrorCode(refusal.err) == coffeeshop.EFORBIDDEN {
+			slot.set(caller)
+		}
 		if refusal.challenge != "" {
 			// Fails only outside a gRPC call.
 			_ = grpc.SetHeader(ctx, metadata.Pairs(wwwAuthenticateMetadata, refusal.challenge))
@@ -198,7 +203,7 @@ func (a *Authenticator) admit(ctx context.Context, method string, req any) (cont
 		}
 		return ctx, st.Err()
 	}
-	if slot, ok := ctx.Value(callerSlotKey{}).(*callerSlot); ok {
+	if slot != nil {
 		slot.set(caller)
 	}
 	return coffeeshop.WithCaller(ctx, caller), nil
@@ -254,7 +259,7 @@ func (a *Authenticator) authorize(ctx context.Context, method string, req any) (
 			return coffeeshop.Caller{}, r
 		}
 		if !known || !k.Has(scope) {
-			return coffeeshop.Caller{}, forbidden(scope, "the API key does not have the scope %s this call needs", scopeName(scope))
+			return coffeeshop.Caller{Kind: coffeeshop.CallerKey, KeyID: k.ID}, forbidden(scope, "the API key does not have the scope %s this call needs", scopeName(scope))
 		}
 		a.touch(k.ID)
 		return coffeeshop.Caller{Kind: coffeeshop.CallerKey, KeyID: k.ID}, nil
@@ -270,10 +275,10 @@ func (a *Authenticator) authorize(ctx context.Context, method string, req any) (
 		// malformed one matches no token.
 		ir, isID := req.(idRequest)
 		if !tokenMethods[method] || !isID {
-			return coffeeshop.Caller{}, forbidden(scope, "a verification token allows only verifying, resending and reading the verification of its own customer")
+			return coffeeshop.Caller{Kind: coffeeshop.CallerToken, CustomerID: id}, forbidden(scope, "a verification token allows only verifying, resending and reading the verification of its own customer")
 		}
 		if want, err := customerID(ir); err != nil || want != id {
-			return coffeeshop.Caller{}, forbidden(scope, "a verification token allows only verifying, resending and reading the verification of its own customer")
+			return coffeeshop.Caller{Kind: coffeeshop.CallerToken, CustomerID: id}, forbidden(scope, "a verification token allows only verifying, resending and reading the verification of its own customer")
 		}
 		return coffeeshop.Caller{Kind: coffeeshop.CallerToken, CustomerID: id}, nil
 	}

@@ -352,6 +352,12 @@ func runAuthMatrix(t *testing.T, keys coffeeshop.APIKeyStore) {
 			t.Errorf("no log line with %s", want)
 		}
 	}
+	// A forbidden call names its caller: the audit log shows who tried.
+	for _, want := range []string{`caller="key ` + id + `" code=PermissionDenied`, "caller=token code=PermissionDenied"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("no log line with %s", want)
+		}
+	}
 }
 
 // checkRefusal fails t unless a refused answer has the challenge its
