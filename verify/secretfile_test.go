@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop/verify"
@@ -51,29 +50,5 @@ func TestSecretFileBad(t *testing.T) {
 	// A folder in the way cannot be read as a file.
 	if _, err := verify.LoadOrCreateSecret(dir); err == nil {
 		t.Error("a folder was read as a secret file")
-	}
-}
-
-// Processes that start together on a new folder all get the one secret:
-// none reads the file half written.
-func TestSecretFileConcurrentStarts(t *testing.T) {
-	for range 100 {
-		dir := t.TempDir()
-		path := filepath.Join(dir, verify.SecretFileName)
-		secrets := make([][]byte, 8)
-		errs := make([]error, len(secrets))
-		var wg sync.WaitGroup
-		for i := range secrets {
-			wg.Go(func() { secrets[i], errs[i] = verify.LoadOrCreateSecret(path) })
-		}
-		wg.Wait()
-		for i := range secrets {
-			if errs[i] != nil || !bytes.Equal(secrets[i], secrets[0]) {
-				t.Fatalf("start %d: %x, %v; start 0: %x", i, secrets[i], errs[i], secrets[0])
-			}
-		}
-		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-			t.Fatalf("the folder holds %d files, want the secret alone", len(entries))
-		}
 	}
 }
