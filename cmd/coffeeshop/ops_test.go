@@ -136,7 +136,7 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 	defer srv.Stop()
 
 	remote := []string{"--temporal-address", srv.FrontendAddr(), "--database-url", "sqlite:" + filepath.Join(dir, "customers.db"),
-		"--code-secret", opsTestSecret, "--log-level", "warn"}
+		"--code-secret", opsTestSecret, "--encryption-key", "k1:" + testKey, "--log-level", "warn"}
 	healthAddr, httpAddr := freeAddr(t), freeAddr(t)
 	start := func(args ...string) <-chan int {
 		exited := make(chan int, 1)
