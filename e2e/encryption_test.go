@@ -60,12 +60,28 @@ func TestDevEncryptsByDefault(t *testing.T) {
 	p.terminate()
 
 	// After a restart the same key reads both histories on.
-	_, a = s.startWith(t)
+	p, a = s.startWith(t)
 	if again, err := os.ReadFile(keyFile); err != nil || !bytes.Equal(again, key) {
 		t.Errorf("the key file changed on restart: %v", err)
 	}
 	expect(t, "unencrypted history", a.verify(plain, "1234"), "VERIFICATION_RESULT_SUCCESS")
 	expect(t, "encrypted history", a.verify(enc, "1234"), "VERIFICATION_RESULT_SUCCESS")
+
+	// What the worker wrote decodes too: the code's lifetime it texted
+	// with, and the result the workflow ended with.
+	h := history(t, s, enc)
+	sendCode := decode(t, "http://"+s.codec+"/codec/decode", eventPayloads(t, h, "activityTaskScheduledEventAttributes", "input"))
+	if !strings.Contains(sendCode, `"CodeTTL":"2m0s"`) {
+		t.Errorf("decoded SendCode input %s; want the code's lifetime as words", sendCode)
+	}
+	waitFor(t, p, "the run's end", time.Minute, func() bool {
+		return strings.Contains(history(t, s, enc), "workflowExecutionCompletedEventAttributes")
+	})
+	result := decode(t, "http://"+s.codec+"/codec/decode",
+		eventPayloads(t, history(t, s, enc), "workflowExecutionCompletedEventAttributes", "result"))
+	if !strings.Contains(result, `"Result":"SUCCESS"`) {
+		t.Errorf("decoded result %s; want the result by name", result)
+	}
 }
 
 // waitBanner waits for dev's banner to hold want.
@@ -98,21 +114,35 @@ func history(t *testing.T, s devStack, id string) string {
 // as JSON.
 func startInput(t *testing.T, h string) json.RawMessage {
 	t.Helper()
+	return eventPayloads(t, h, "workflowExecutionStartedEventAttributes", "input")
+}
+
+// eventPayloads returns, as JSON, the payloads in field of the first event
+// of history h that has attributes attrs.
+func eventPayloads(t *testing.T, h, attrs, field string) json.RawMessage {
+	t.Helper()
 	var page struct {
 		History struct {
-			Events []struct {
-				Started *struct {
-					Input struct {
-						Payloads json.RawMessage `json:"payloads"`
-					} `json:"input"`
-				} `json:"workflowExecutionStartedEventAttributes"`
-			} `json:"events"`
+			Events []map[string]json.RawMessage `json:"events"`
 		} `json:"history"`
 	}
-	if err := json.Unmarshal([]byte(h), &page); err != nil || len(page.History.Events) == 0 || page.History.Events[0].Started == nil {
+	if err := json.Unmarshal([]byte(h), &page); err != nil {
 		t.Fatalf("history %.400s: %v", h, err)
 	}
-	return page.History.Events[0].Started.Input.Payloads
+	for _, e := range page.History.Events {
+		if a, ok := e[attrs]; ok {
+			var fields map[string]json.RawMessage
+			var p struct {
+				Payloads json.RawMessage `json:"payloads"`
+			}
+			if err := json.Unmarshal(a, &fields); err != nil || json.Unmarshal(fields[field], &p) != nil {
+				t.Fatalf("%s.%s of %s: %v", attrs, field, a, err)
+			}
+			return p.Payloads
+		}
+	}
+	t.Fatalf("no %s in history %.400s", attrs, h)
+	return nil
 }
 
 // decode posts payloads to a codec endpoint and returns the data of the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -51,5 +52,19 @@ func TestCodecEndpoint(t *testing.T) {
 	taken := cli.CodecFlags{CodecAddr: cli.HostPort(strings.TrimPrefix(strings.TrimSuffix(cs.Endpoint(), codec.Path), "http://"))}
 	if _, err := listenCodec(&taken, pc); err == nil || !strings.Contains(err.Error(), "--codec-addr") {
 		t.Errorf("listen on a taken --codec-addr: %v; want an error naming the flag", err)
+	}
+}
+
+// worker and api exit 2 without payload keys, saying why, before they
+// connect to anything.
+func TestWorkerAndAPIExitWithoutKeys(t *testing.T) {
+	t.Setenv("COFFEESHOP_ENCRYPTION_KEYS", "")
+	for _, cmd := range []string{"worker", "api"} {
+		var stderr strings.Builder
+		code := run(t.Context(), []string{cmd, "--code-secret", opsTestSecret}, io.Discard, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "--encryption-key (COFFEESHOP_ENCRYPTION_KEYS) is required") ||
+			!strings.Contains(stderr.String(), "--no-encryption") {
+			t.Errorf("%s without keys: exit %d, %q; want exit 2 saying why", cmd, code, stderr.String())
+		}
 	}
 }
