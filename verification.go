@@ -2,6 +2,9 @@ package coffeeshop
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -57,6 +60,43 @@ func (r VerificationResult) String() string {
 	default:
 		return "UNSPECIFIED"
 	}
+}
+
+// MarshalText writes the result's name (SUCCESS, as String), so that the
+// workflow payloads that carry results read as words in the Web UI.
+func (r VerificationResult) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a result's name, or its number: payloads written
+// before results were named carry numbers.
+func (r *VerificationResult) UnmarshalText(b []byte) error {
+	s := string(b)
+	for v := VerificationUnspecified; v <= VerificationUndeliverable; v++ {
+		if s == v.String() {
+			*r = v
+			return nil
+		}
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= int(VerificationUnspecified) && n <= int(VerificationUndeliverable) {
+		*r = VerificationResult(n)
+		return nil
+	}
+	return fmt.Errorf("unknown verification result %q", s)
+}
+
+// UnmarshalJSON reads a JSON string (a name) or a JSON number (as payloads
+// written before results were named hold them); null leaves r as it is.
+func (r *VerificationResult) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(s)
+	}
+	return r.UnmarshalText(b)
 }
 
 // Terminal reports whether r ends a verification.

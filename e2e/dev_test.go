@@ -9,20 +9,20 @@ import (
 
 // devStack is one `coffeeshop dev` with its addresses.
 type devStack struct {
-	dataDir, temporal, ui, grpc, http string
+	dataDir, temporal, ui, grpc, http, codec string
 }
 
 func newDevStack(t *testing.T) devStack {
 	return devStack{
 		dataDir:  filepath.Join(t.TempDir(), "data"),
-		temporal: freeAddr(t), ui: freeAddr(t), grpc: freeAddr(t), http: freeAddr(t),
+		temporal: freeAddr(t), ui: freeAddr(t), grpc: freeAddr(t), http: freeAddr(t), codec: freeAddr(t),
 	}
 }
 
 func (s devStack) start(t *testing.T) (*process, api) {
 	t.Helper()
 	p := start(t, "coffeeshop dev", nil, "dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
-		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http)
+		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", s.codec)
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)
 	return p, a

@@ -312,7 +312,7 @@ func devWithStdout(t *testing.T, s devStack, env []string, extra ...string) (p *
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	p = &process{t: t, name: "coffeeshop dev", out: stderr, done: make(chan struct{})}
 	args := append([]string{"dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
-		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", freeAddr(t),
+		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", s.codec,
 		"--random-codes", "--code-length", "10"}, extra...)
 	p.cmd = exec.Command(built(), args...)
 	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
@@ -346,10 +346,14 @@ func textedCodes(t *testing.T, p *process, stdout *syncBuffer, phone string, n i
 	return found
 }
 
+// payloadKeys is the environment that gives a worker or api process the
+// payload keys, without which it does not start.
+const payloadKeys = "COFFEESHOP_ENCRYPTION_KEYS=e2e:NIlD/MLFr5zcM5O9iwEIWum6Re6OKs2wdwzO3WCdLa0="
+
 // startSplitTemporal starts `coffeeshop temporal` on a fresh data dir and
 // waits for its banner. It returns the flags that point a worker or an api
 // at it and at the database dbURL, and the environment they must share
-// (the key of the code MACs).
+// (the key of the code MACs and the payload keys).
 func startSplitTemporal(t *testing.T, dbURL string) (temporal *process, remote, secret []string) {
 	t.Helper()
 	addr := freeAddr(t)
@@ -359,6 +363,6 @@ func startSplitTemporal(t *testing.T, dbURL string) (temporal *process, remote, 
 		return strings.Contains(temporal.out.String(), "ready")
 	})
 	remote = []string{"--temporal-address", addr, "--namespace", "default", "--database-url", dbURL}
-	secret = []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32)}
+	secret = []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32), payloadKeys}
 	return temporal, remote, secret
 }

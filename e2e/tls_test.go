@@ -32,12 +32,12 @@ func TestSplitModeMutualTLS(t *testing.T) {
 
 	db := "sqlite://" + filepath.Join(dir, "customers.db")
 	secret := "COFFEESHOP_CODE_SECRET=" + strings.Repeat("7a", 32)
-	worker := start(t, "coffeeshop worker", []string{secret,
+	worker := start(t, "coffeeshop worker", []string{secret, payloadKeys,
 		"TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_TLS_SERVER_CA_CERT_PATH=" + caPath,
 		"TEMPORAL_TLS_CLIENT_CERT_PATH=" + clientCert, "TEMPORAL_TLS_CLIENT_KEY_PATH=" + clientKey,
 	}, "worker", "--fixed-code", "1234", "--database-url", db)
 	httpAddr := freeAddr(t)
-	apiProc := start(t, "coffeeshop api", []string{secret}, "api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t),
+	apiProc := start(t, "coffeeshop api", []string{secret, payloadKeys}, "api", "--http-addr", httpAddr, "--grpc-addr", freeAddr(t),
 		"--database-url", db, "--temporal-address", temporalAddr,
 		"--tls-ca-path", caPath, "--tls-cert-path", clientCert, "--tls-key-path", clientKey)
 	key, _ := createKey(t, "--database-url", db)
@@ -58,7 +58,7 @@ func TestSplitModeMutualTLS(t *testing.T) {
 	}
 
 	// TLS with the system's roots, which do not know the test CA.
-	stranger := start(t, "coffeeshop worker (no CA)", []string{secret}, "worker", "--database-url", db,
+	stranger := start(t, "coffeeshop worker (no CA)", []string{secret, payloadKeys}, "worker", "--database-url", db,
 		"--temporal-address", temporalAddr, "--tls", "--tls-cert-path", clientCert, "--tls-key-path", clientKey)
 	select {
 	case <-stranger.done:

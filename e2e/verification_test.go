@@ -14,7 +14,7 @@ import (
 func (s devStack) startWith(t *testing.T, extra ...string) (*process, api) {
 	t.Helper()
 	args := append([]string{"dev", "--data-dir", s.dataDir, "--temporal-addr", s.temporal,
-		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http}, extra...)
+		"--ui-addr", s.ui, "--grpc-addr", s.grpc, "--http-addr", s.http, "--codec-addr", s.codec}, extra...)
 	p := start(t, "coffeeshop dev", nil, args...)
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -97,13 +99,24 @@ func (o outcome) differs(last *historypb.HistoryEvent) string {
 		if !o.returned || o.err != nil {
 			return "the run completed; the replay did not: " + o.String()
 		}
-		p, err := converter.GetDefaultDataConverter().ToPayload(o.result)
+		dc := converter.GetDefaultDataConverter()
+		p, err := dc.ToPayload(o.result)
 		if err != nil {
 			return "encode the replay's result: " + err.Error()
 		}
-		if want := last.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads(); len(want) != 1 ||
-			!bytes.Equal(want[0].GetData(), p.GetData()) {
-			return "the run completed with " + want[0].String() + "; the replay with " + string(p.GetData())
+		want := last.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads()
+		if len(want) != 1 {
+			return "the run completed with " + strconv.Itoa(len(want)) + " results"
+		}
+		// Read the recorded result as this build reads it (older builds
+		// wrote durations and results as numbers), then write it as this
+		// build does: the two must be the same.
+		recorded := reflect.New(reflect.TypeOf(o.result))
+		if err := dc.FromPayload(want[0], recorded.Interface()); err != nil {
+			return "decode the recorded result " + string(want[0].GetData()) + ": " + err.Error()
+		}
+		if r, err := dc.ToPayload(recorded.Elem().Interface()); err != nil || !bytes.Equal(r.GetData(), p.GetData()) {
+			return "the run completed with " + string(want[0].GetData()) + "; the replay with " + string(p.GetData())
 		}
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
 		if !o.returned || o.err == nil {

@@ -5,26 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
-// The secret is generated once, readable by its owner only, and read back
-// on every later start.
+// The secret is generated once and read back on every later start (the
+// file's mode and concurrent starts: internal/keyfile's tests).
 func TestSecretFileCreatedOnceAndKept(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "data", verify.SecretFileName)
 	first, err := verify.LoadOrCreateSecret(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := info.Mode().Perm(); perm != 0o600 {
-		t.Errorf("%s has mode %v, want 0600", path, perm)
 	}
 	again, err := verify.LoadOrCreateSecret(path)
 	if err != nil || !bytes.Equal(first, again) || len(first) != verify.MinSecretBytes {
@@ -51,29 +43,5 @@ func TestSecretFileBad(t *testing.T) {
 	// A folder in the way cannot be read as a file.
 	if _, err := verify.LoadOrCreateSecret(dir); err == nil {
 		t.Error("a folder was read as a secret file")
-	}
-}
-
-// Processes that start together on a new folder all get the one secret:
-// none reads the file half written.
-func TestSecretFileConcurrentStarts(t *testing.T) {
-	for range 100 {
-		dir := t.TempDir()
-		path := filepath.Join(dir, verify.SecretFileName)
-		secrets := make([][]byte, 8)
-		errs := make([]error, len(secrets))
-		var wg sync.WaitGroup
-		for i := range secrets {
-			wg.Go(func() { secrets[i], errs[i] = verify.LoadOrCreateSecret(path) })
-		}
-		wg.Wait()
-		for i := range secrets {
-			if errs[i] != nil || !bytes.Equal(secrets[i], secrets[0]) {
-				t.Fatalf("start %d: %x, %v; start 0: %x", i, secrets[i], errs[i], secrets[0])
-			}
-		}
-		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-			t.Fatalf("the folder holds %d files, want the secret alone", len(entries))
-		}
 	}
 }

@@ -146,7 +146,7 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 
 	dbURL := "sqlite:" + filepath.Join(dir, "customers.db")
 	remote := []string{"--temporal-address", srv.FrontendAddr(), "--database-url", dbURL,
-		"--code-secret", opsTestSecret, "--log-level", "warn"}
+		"--code-secret", opsTestSecret, "--encryption-key", "k1:" + testKey, "--log-level", "warn"}
 	healthAddr, httpAddr := freeAddr(t), freeAddr(t)
 	start := func(args ...string) <-chan int {
 		exited := make(chan int, 1)

@@ -83,7 +83,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
   API access   %s
 Press Ctrl+C to stop.
 `, time.Since(start).Milliseconds(), a.HTTPAddr(), a.GRPCAddr(), srv.FrontendAddr(), devNamespace,
-		orNone(srv.UIURL()), c.DataDir, codes, encryptionBanner(pc, cs), accessBanner(c))
+		orNone(srv.UIURL()), c.DataDir, codes, encryptionBanner(pc, c.PayloadKeyFile, cs), accessBanner(c))
 
 	select {
 	case <-ctx.Done():
@@ -137,7 +137,8 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	}
 	defer w.Stop()
 	log.Info("worker ready", "temporal", string(c.TemporalAddress), "namespace", c.Namespace, "temporal_auth", c.Security.Describe(),
-		"fixed_code", c.FixedCode != "", "sms_provider", c.SMSProvider, "health", o.Addr("health"))
+		"fixed_code", c.FixedCode != "", "sms_provider", c.SMSProvider, "health", o.Addr("health"),
+		"encryption", encryptionLog(c.PayloadCodec, log))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", c.ShutdownTimeout)
 	return nil
@@ -162,7 +163,8 @@ func runAPI(ctx context.Context, c *cli.API) error {
 		return err
 	}
 	defer a.Shutdown(c.ShutdownTimeout)
-	log.Info("api ready", "http", a.HTTPAddr(), "grpc", a.GRPCAddr(), "temporal", string(c.TemporalAddress), "temporal_auth", c.Security.Describe())
+	log.Info("api ready", "http", a.HTTPAddr(), "grpc", a.GRPCAddr(), "temporal", string(c.TemporalAddress), "temporal_auth", c.Security.Describe(),
+		"encryption", encryptionLog(c.PayloadCodec, log))
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests", "timeout", c.ShutdownTimeout)

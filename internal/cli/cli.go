@@ -55,7 +55,7 @@ type Dev struct {
 type Temporal struct {
 	EmbeddedServerFlags
 	ServedTLSFlags
-	EncryptionFlags
+	EncryptionKeyFlags
 	CodecFlags
 	LogFlags
 	Files `kong:"-"`
@@ -106,7 +106,7 @@ type Version struct{}
 
 // EmbeddedServerFlags place the embedded Temporal server (dev, temporal).
 type EmbeddedServerFlags struct {
-	DataDir      string   `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db) and the code secret"`
+	DataDir      string   `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db), the code secret (code-secret) and the payload key (encryption-key)"`
 	TemporalAddr HostPort `name:"temporal-addr" nonempty:"" env:"COFFEESHOP_TEMPORAL_ADDR" default:"127.0.0.1:7233" help:"listen address of the embedded Temporal frontend (gRPC)"`
 	UIAddr       HostPort `name:"ui-addr" env:"COFFEESHOP_UI_ADDR" default:"127.0.0.1:8233" help:"listen address of the Temporal Web UI; empty disables it"`
 }
@@ -195,14 +195,25 @@ type CodeSecretFlags struct {
 	CodeSecret string `name:"code-secret" env:"COFFEESHOP_CODE_SECRET" doc-default:"generated in dev (--data-dir/code-secret); required in worker and api" help:"key of the code HMACs, hex or base64, at least 32 bytes; worker and api must share it. Prefer the variable: a flag shows in the process list"`
 }
 
-// EncryptionFlags hold the payload keys (dev, temporal, worker, api).
+// EncryptionKeyFlags hold the payload keys (temporal, where they only
+// serve the codec endpoint and are optional; and in EncryptionFlags).
+type EncryptionKeyFlags struct {
+	EncryptionKeys string `name:"encryption-key" env:"COFFEESHOP_ENCRYPTION_KEYS" doc-default:"generated in dev (--data-dir/encryption-key); required in worker and api unless --no-encryption; none in temporal" help:"encrypt every Temporal payload with AES-256-GCM: id:base64key[,id:base64key...], 32-byte keys (openssl rand -base64 32); the first encrypts, all decrypt (rotation). Every process of a deployment needs the same keys. Prefer the variable: a flag shows in the process list"`
+}
+
+// EncryptionFlags hold the payload keys of the processes that write
+// workflow payloads (dev, worker, api). The payloads hold names, emails
+// and phone numbers, so they are encrypted unless NoEncryption says
+// otherwise: dev generates a key, worker and api refuse to start without
+// one.
 type EncryptionFlags struct {
-	EncryptionKeys string `name:"encryption-key" env:"COFFEESHOP_ENCRYPTION_KEYS" doc-default:"none (payloads not encrypted)" help:"encrypt every Temporal payload with AES-256-GCM: id:base64key[,id:base64key...], 32-byte keys; the first encrypts, all decrypt (rotation). Every process of a deployment needs the same keys. Prefer the variable: a flag shows in the process list"`
+	EncryptionKeyFlags
+	NoEncryption bool `name:"no-encryption" env:"COFFEESHOP_NO_ENCRYPTION" help:"write workflow payloads unencrypted: customers' names, emails and phone numbers are then in plain text in Temporal's history, readable by anyone with access to the Web UI or the namespace"`
 }
 
 // CodecFlags place the codec endpoint of the Web UI (dev, temporal).
 type CodecFlags struct {
-	CodecAddr HostPort `name:"codec-addr" env:"COFFEESHOP_CODEC_ADDR" default:"127.0.0.1:8234" help:"with --encryption-key: listen address of the codec endpoint (/codec) that lets the Web UI show payloads decrypted; empty disables it. It has no authentication: keep it on the loopback or a network only operators reach"`
+	CodecAddr HostPort `name:"codec-addr" env:"COFFEESHOP_CODEC_ADDR" default:"127.0.0.1:8234" help:"listen address of the codec endpoint (/codec) that lets the Web UI show payloads decrypted, when they are encrypted (dev: unless --no-encryption; temporal: with --encryption-key); empty disables it. It has no authentication: keep it on the loopback or a network only operators reach"`
 }
 
 // LogFlags set the logs and the profiler (dev, temporal, worker, api).

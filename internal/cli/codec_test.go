@@ -3,6 +3,8 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,4 +62,76 @@ func TestEncryptionKeysFromEnvironment(t *testing.T) {
 	if code, out := runArgs(t, "api", "--code-secret", strings.Repeat("ab", 32)); code != 2 || !strings.Contains(out, envEncryptionKeys) {
 		t.Errorf("bad %s: exit %d, output %q; want it named", envEncryptionKeys, code, out)
 	}
+}
+
+// worker and api write customers' names, emails and phone numbers into
+// workflow payloads: without keys they refuse to start, saying why and
+// what to do, unless --no-encryption accepts plain text.
+func TestWorkerAndAPIRefuseToStartWithoutKeys(t *testing.T) {
+	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv(envEncryptionKeys, "")
+	for _, cmd := range []string{"worker", "api"} {
+		out := refused(t, "--encryption-key (COFFEESHOP_ENCRYPTION_KEYS) is required", cmd)
+		for _, want := range []string{"names, email addresses and phone numbers", "plain text", "Web UI",
+			"openssl rand -base64 32", "id:base64key", "--no-encryption (COFFEESHOP_NO_ENCRYPTION)"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s without keys: %q does not say %q", cmd, out, want)
+			}
+		}
+		var pc *codec.Codec
+		switch c := loaded[Command](t, cmd, "--no-encryption").(type) {
+		case *Worker:
+			pc = c.PayloadCodec
+		case *API:
+			pc = c.PayloadCodec
+		}
+		if pc != nil {
+			t.Errorf("%s --no-encryption: payloads encrypted with %s", cmd, pc.Describe())
+		}
+		refused(t, "--no-encryption (COFFEESHOP_NO_ENCRYPTION) contradict each other", cmd, "--no-encryption", "--encryption-key", "k1:"+testKey(t))
+	}
+	t.Setenv("COFFEESHOP_NO_ENCRYPTION", "true")
+	if c := loaded[*API](t, "api"); c.PayloadCodec != nil {
+		t.Errorf("api with COFFEESHOP_NO_ENCRYPTION: payloads encrypted with %s", c.PayloadCodec.Describe())
+	}
+	t.Setenv(envEncryptionKeys, "k1:"+testKey(t))
+	refused(t, "contradict", "worker")
+}
+
+// temporal only serves the codec endpoint: keys stay optional there, and
+// it has no --no-encryption.
+func TestTemporalKeysStayOptional(t *testing.T) {
+	t.Setenv(envEncryptionKeys, "")
+	if c := loaded[*Temporal](t, "temporal", "--data-dir", t.TempDir()); c.PayloadCodec != nil {
+		t.Errorf("temporal without keys: a codec %s", c.PayloadCodec.Describe())
+	}
+	refused(t, "--no-encryption", "temporal", "--no-encryption")
+}
+
+// dev encrypts by default with a key it generates in --data-dir and reads
+// back on every later start; --encryption-key wins over it and
+// --no-encryption turns encryption off (codec's tests cover the file).
+func TestDevKeepsItsPayloadKeyInTheDataDir(t *testing.T) {
+	t.Setenv(envEncryptionKeys, "")
+	dir := filepath.Join(t.TempDir(), "data")
+	first := loaded[*Dev](t, "dev", "--data-dir", dir)
+	if first.PayloadCodec == nil || first.PayloadKeyFile != filepath.Join(dir, codec.KeyFileName) {
+		t.Fatalf("dev: codec %v in %q; want one generated in %s", first.PayloadCodec, first.PayloadKeyFile, dir)
+	}
+	again := loaded[*Dev](t, "dev", "--data-dir", dir)
+	if again.PayloadCodec.EncryptionKeyID() != first.PayloadCodec.EncryptionKeyID() {
+		t.Errorf("restart: key %s, first start %s", again.PayloadCodec.EncryptionKeyID(), first.PayloadCodec.EncryptionKeyID())
+	}
+	given := loaded[*Dev](t, "dev", "--data-dir", dir, "--encryption-key", "mine:"+testKey(t))
+	if given.PayloadCodec.EncryptionKeyID() != "mine" || given.PayloadKeyFile != "" {
+		t.Errorf("--encryption-key: key %s from %q; want mine from the setting", given.PayloadCodec.EncryptionKeyID(), given.PayloadKeyFile)
+	}
+	fresh := filepath.Join(t.TempDir(), "plain")
+	if off := loaded[*Dev](t, "dev", "--data-dir", fresh, "--no-encryption"); off.PayloadCodec != nil || off.PayloadKeyFile != "" {
+		t.Errorf("--no-encryption: codec %v in %q", off.PayloadCodec, off.PayloadKeyFile)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, codec.KeyFileName)); err == nil {
+		t.Error("--no-encryption generated a key file")
+	}
+	refused(t, "contradict", "dev", "--data-dir", dir, "--no-encryption", "--encryption-key", "k1:"+testKey(t))
 }

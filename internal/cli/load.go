@@ -27,6 +27,9 @@ type Files struct {
 	// PayloadCodec encrypts Temporal payloads; nil: they are not
 	// encrypted.
 	PayloadCodec *codec.Codec
+	// PayloadKeyFile is the file of the payload key dev generated and
+	// keeps in its data dir; "" when the keys came from the settings.
+	PayloadKeyFile string
 }
 
 // ServedCert is the certificate of a TLS server and, when it asks for
@@ -37,7 +40,7 @@ type ServedCert struct {
 }
 
 func (c *Dev) load() (err error) {
-	if c.PayloadCodec, err = c.Codec(); err != nil {
+	if c.PayloadCodec, c.PayloadKeyFile, err = c.EncryptionFlags.load(c.DataDir); err != nil {
 		return err
 	}
 	c.Secret, err = c.CodeSecretFlags.load(c.DataDir)
@@ -80,6 +83,21 @@ func (f *CodeSecretFlags) load(dataDir string) ([]byte, error) {
 		return verify.ParseSecret(f.CodeSecret)
 	}
 	return verify.LoadOrCreateSecret(filepath.Join(dataDir, verify.SecretFileName))
+}
+
+// load returns the codec of the payload keys: --encryption-key's, none
+// with --no-encryption, or else the key kept in dataDir (dev's), generated
+// at the first start, with the file it is in.
+func (f *EncryptionFlags) load(dataDir string) (pc *codec.Codec, file string, err error) {
+	if f.EncryptionKeys != "" || f.NoEncryption || dataDir == "" {
+		pc, err = f.Codec()
+		return pc, "", err
+	}
+	file = filepath.Join(dataDir, codec.KeyFileName)
+	if pc, err = codec.LoadOrCreateKeyFile(file); err != nil {
+		return nil, "", err
+	}
+	return pc, file, nil
 }
 
 // tlsFlags names the flag of each connection setting that temporalclient

@@ -51,7 +51,7 @@ func (f *SMSFlags) SMS() sms.Config {
 
 // Codec returns the codec of the payload keys, or nil when payloads are
 // not encrypted.
-func (f *EncryptionFlags) Codec() (*codec.Codec, error) {
+func (f *EncryptionKeyFlags) Codec() (*codec.Codec, error) {
 	pc, err := codec.FromKeys(f.EncryptionKeys)
 	if err != nil {
 		return nil, fmt.Errorf("--encryption-key: %w", err)

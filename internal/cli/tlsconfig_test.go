@@ -38,6 +38,7 @@ func (f tlsFiles) file(t *testing.T, name, data string) string {
 
 func TestBadTLSSettingsNameTheFlag(t *testing.T) {
 	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv(envEncryptionKeys, "k1:"+testKey(t))
 	f := newTLSFiles(t)
 	other, _ := testpki.NewCA(t, "other CA").Client(t, "x").Write(t, f.dir, "other")
 	noNames, noNamesKey := f.ca.Client(t, "no names").Write(t, f.dir, "nonames")
@@ -107,6 +108,7 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 // dial with it.
 func TestTLSSettingsReachTheConnection(t *testing.T) {
 	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv(envEncryptionKeys, "k1:"+testKey(t))
 	f := newTLSFiles(t)
 	for _, tc := range []struct {
 		env      []string
@@ -149,6 +151,7 @@ func TestTLSSettingsReachTheConnection(t *testing.T) {
 // for the three files are read when the newer ones are not set.
 func TestOlderTLSEnvironmentNames(t *testing.T) {
 	t.Setenv("COFFEESHOP_CODE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv(envEncryptionKeys, "k1:"+testKey(t))
 	f := newTLSFiles(t)
 	t.Setenv("TEMPORAL_TLS_CERT", f.clientCert)
 	t.Setenv("TEMPORAL_TLS_KEY", f.clientKey)

@@ -30,7 +30,7 @@ func (c *Dev) validate() error {
 		errs = append(errs, badSetting("fixed-code", c.FixedCode, "must have --code-length (%d) digits", c.CodeLength))
 	}
 	errs = append(errs, c.CodeSecretFlags.validate(false)...)
-	errs = append(errs, c.EncryptionFlags.validate()...)
+	errs = append(errs, c.EncryptionFlags.validate(false)...)
 	if !c.Auth {
 		for _, l := range []struct {
 			flag string
@@ -46,7 +46,7 @@ func (c *Dev) validate() error {
 
 func (c *Temporal) validate() error {
 	errs := c.ServedTLSFlags.validate()
-	errs = append(errs, c.EncryptionFlags.validate()...)
+	errs = append(errs, c.EncryptionKeyFlags.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -54,7 +54,7 @@ func (c *Worker) validate() error {
 	errs := c.RemoteFlags.validate()
 	errs = append(errs, c.CodeFlags.validate(false)...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
-	errs = append(errs, c.EncryptionFlags.validate()...)
+	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	return errors.Join(errs...)
 }
 
@@ -62,7 +62,7 @@ func (c *API) validate() error {
 	errs := c.RemoteFlags.validate()
 	errs = append(errs, c.APIFlags.validate()...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
-	errs = append(errs, c.EncryptionFlags.validate()...)
+	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	return errors.Join(errs...)
 }
 
@@ -188,7 +188,26 @@ func (f *CodeSecretFlags) validate(required bool) []error {
 	return nil
 }
 
-func (f *EncryptionFlags) validate() []error {
+// msgNoEncryptionKey is why a worker or api process does not start without
+// payload keys, and what to do.
+const msgNoEncryptionKey = "--encryption-key is required: workflow inputs hold customers' names, email addresses and phone numbers, " +
+	"which Temporal keeps in its history in plain text, readable by anyone with access to its Web UI or the namespace. " +
+	"Generate a key with `openssl rand -base64 32` and give every worker and api process the same id:base64key " +
+	"(e.g. COFFEESHOP_ENCRYPTION_KEYS=k1:<key>); or give --no-encryption to accept plain text"
+
+// validate checks the payload keys of a process that writes workflow
+// payloads; required is set where no key can be generated (worker, api).
+func (f *EncryptionFlags) validate(required bool) []error {
+	switch {
+	case f.EncryptionKeys != "" && f.NoEncryption:
+		return []error{errors.New("--encryption-key and --no-encryption contradict each other: give one of them")}
+	case f.EncryptionKeys == "" && !f.NoEncryption && required:
+		return []error{errors.New(msgNoEncryptionKey)}
+	}
+	return f.EncryptionKeyFlags.validate()
+}
+
+func (f *EncryptionKeyFlags) validate() []error {
 	if f.EncryptionKeys == "" {
 		return nil
 	}

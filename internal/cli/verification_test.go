@@ -40,6 +40,7 @@ func TestVerificationSettings(t *testing.T) {
 		t.Errorf("dev defaults: %+v", dev)
 	}
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
+	t.Setenv(envEncryptionKeys, "k1:"+testKey(t))
 	t.Setenv("COFFEESHOP_VERIFICATION_WINDOW", "1h")
 	cfg := loaded[*API](t, "api", "--code-length", "6", "--resend-cooldown", "5s", "--max-sends", "2")
 	if cfg.CodeLength != 6 || cfg.VerificationWindow != time.Hour || cfg.ResendCooldown != 5*time.Second ||
