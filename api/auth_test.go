@@ -35,7 +35,7 @@ type authEnv struct {
 	h      *harness
 	auth   *Authenticator
 	keys   coffeeshop.APIKeyStore
-	clock  *testClock
+	clock  *fakeClock
 	tokens *coffeeshop.TokenIssuer
 	client customerv1.CustomerServiceClient
 
@@ -52,7 +52,7 @@ type authEnv struct {
 func newAuthEnv(t *testing.T, keys coffeeshop.APIKeyStore) *authEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &authEnv{keys: keys, clock: newTestClock(), tokens: coffeeshop.NewTokenIssuer([]byte("test code secret"))}
+	e := &authEnv{keys: keys, clock: newFakeClock(), tokens: coffeeshop.NewTokenIssuer([]byte("test code secret"))}
 	auth, err := NewAuthenticator(AuthConfig{Keys: keys, Tokens: e.tokens, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -465,7 +465,7 @@ func TestAuthTokenExpires(t *testing.T) {
 	if r := e.h.do(t, "GET", path, "", "Authorization", "Bearer "+tok); r.status != 200 {
 		t.Fatalf("fresh token: %d %s", r.status, r.body)
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	r := e.h.do(t, "GET", path, "", "Authorization", "Bearer "+tok)
 	if r.status != 401 || r.header.Get("WWW-Authenticate") != `Bearer realm="coffeeshop", error="invalid_token"` {
 		t.Errorf("expired token: %d %s %v", r.status, r.body, r.header)
@@ -492,14 +492,14 @@ func TestAuthRevokedWithinTTL(t *testing.T) {
 	if err := keys.RevokeAPIKey(context.Background(), id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.add(KeyCacheTTL - time.Millisecond)
+	e.clock.Add(KeyCacheTTL - time.Millisecond)
 	if s := get(); s != 200 {
 		t.Errorf("within the cache's TTL: %d, want the cached answer", s)
 	}
 	if got := keys.reads.Load(); got != reads {
 		t.Errorf("%d store reads within the TTL, want none", got-reads)
 	}
-	e.clock.add(time.Millisecond)
+	e.clock.Add(time.Millisecond)
 	if s := get(); s != 401 {
 		t.Errorf("after the TTL: %d, want 401", s)
 	}
@@ -588,12 +588,12 @@ func TestAuthTouchThrottled(t *testing.T) {
 	if n := keys.touchCount(); n != 1 {
 		t.Fatalf("%d touches after two calls, want 1", n)
 	}
-	e.clock.add(touchEvery - time.Second)
+	e.clock.Add(touchEvery - time.Second)
 	call()
 	if n := keys.touchCount(); n != 1 {
 		t.Errorf("%d touches within a minute, want 1", n)
 	}
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	call()
 	if n := keys.touchCount(); n != 2 {
 		t.Errorf("%d touches a minute later, want 2", n)
@@ -625,7 +625,7 @@ func TestAuthStoreDown(t *testing.T) {
 func TestAuthTouchFailureLoggedOnce(t *testing.T) {
 	keys := newFakeKeys()
 	var logs syncBuffer
-	clock := newTestClock()
+	clock := newFakeClock()
 	a, err := NewAuthenticator(AuthConfig{Keys: keys, Now: clock.Now, Logger: slogTo(&logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -715,7 +715,7 @@ func TestAuthEveryMethodHasAScope(t *testing.T) {
 // its creation plus TokenTTL, which then runs the code steps over HTTP.
 func TestCreateAnswersToken(t *testing.T) {
 	e := newAuthEnv(t, newFakeKeys())
-	e.clock.set(time.Now()) // the store stamps CreatedAt with the real time
+	e.clock.Set(time.Now()) // the store stamps CreatedAt with the real time
 	r := e.h.do(t, "POST", "/v1/customers", `{"customer":{"first_name":"T","last_name":"K","email":"t@example.com","phone_number":"+447911123777"}}`,
 		"Authorization", "Bearer "+e.full)
 	var resp customerv1.CreateCustomerResponse

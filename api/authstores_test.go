@@ -69,7 +69,7 @@ func runAuthRevoke(t *testing.T, keys coffeeshop.APIKeyStore) {
 	if err := keys.RevokeAPIKey(context.Background(), id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.add(KeyCacheTTL)
+	e.clock.Add(KeyCacheTTL)
 	if s := get(); s != 401 {
 		t.Errorf("revoked, after the cache's TTL: %d, want 401", s)
 	}

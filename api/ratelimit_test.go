@@ -16,7 +16,7 @@ import (
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
 )
 
-// fakeClock is the limiter's clock in tests: time moves only when a test
+// fakeClock is the limiter's and the Authenticator's clock in tests: time moves only when a test
 // moves it.
 type fakeClock struct {
 	mu sync.Mutex
@@ -37,6 +37,12 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 func TestParseRate(t *testing.T) {

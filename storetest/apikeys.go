@@ -3,7 +3,6 @@ package storetest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -384,14 +383,6 @@ func testAPIKeyCanceledContext(t *testing.T, s coffeeshop.APIKeyStore) {
 		"RevokeAPIKey": func() error { return s.RevokeAPIKey(ctx, k.ID, keyBase) },
 		"TouchAPIKey":  func() error { return s.TouchAPIKey(ctx, k.ID, keyBase) },
 	}
-	for name, call := range calls {
-		err := call()
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("%s with a canceled context: error %v, want one wrapping context.Canceled", name, err)
-		}
-		if code := coffeeshop.ErrorCode(err); code != coffeeshop.EINTERNAL {
-			t.Errorf("%s with a canceled context: code %q, want %q", name, code, coffeeshop.EINTERNAL)
-		}
-	}
+	wantCanceled(t, calls)
 	sameKey(t, getKey(t, s, k.ID), k)
 }

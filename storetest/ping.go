@@ -35,6 +35,15 @@ func testCanceledContext(t *testing.T, s coffeeshop.CustomerStore) {
 		"DeleteCustomer":    func() error { return s.DeleteCustomer(ctx, c.ID) },
 		"Ping":              func() error { return s.Ping(ctx) },
 	}
+	wantCanceled(t, calls)
+	// None of those calls happened.
+	sameCustomer(t, get(t, s, c.ID), c)
+}
+
+// wantCanceled makes each call, with a canceled context, and checks that
+// it fails with an EINTERNAL error that wraps context.Canceled.
+func wantCanceled(t *testing.T, calls map[string]func() error) {
+	t.Helper()
 	for name, call := range calls {
 		err := call()
 		if !errors.Is(err, context.Canceled) {
@@ -44,6 +53,4 @@ func testCanceledContext(t *testing.T, s coffeeshop.CustomerStore) {
 			t.Errorf("%s with a canceled context: code %q, want %q", name, code, coffeeshop.EINTERNAL)
 		}
 	}
-	// None of those calls happened.
-	sameCustomer(t, get(t, s, c.ID), c)
 }
