@@ -19,8 +19,9 @@ type ListenConfig struct {
 	// Server answers every call. Required.
 	Server *Server
 	// Interceptors run on each unary gRPC call, in order, inside the
-	// server's own (NewGRPCServer): ObserveUnary first, then a Limiter's,
-	// so that the calls it turns away are counted.
+	// server's own (NewGRPCServer), which observe and authenticate it: a
+	// Limiter's, say, whose refusals are then counted and which an
+	// unauthenticated caller never reaches.
 	Interceptors []grpc.UnaryServerInterceptor
 	// ClientIPs is passed to the gateway (WithClientIPs); it must be the
 	// Limiter's. Nil: none.

@@ -114,9 +114,9 @@ func (s *statusWriter) Flush() {
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// ObserveUnary reports each unary call to o. Give it to NewGRPCServer
-// (grpc.ChainUnaryInterceptor) ahead of the other interceptors, so that
-// calls they turn away are counted too.
+// ObserveUnary reports each unary call to o. NewGRPCServer puts it ahead
+// of authentication and of the interceptors it is given when
+// Server.Observer is set, so that calls they turn away are counted too.
 func ObserveUnary(o Observer) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		start := time.Now()

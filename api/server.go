@@ -42,6 +42,9 @@ type Server struct {
 	// nil answers none.
 	Tokens   *coffeeshop.TokenIssuer
 	TokenTTL time.Duration
+	// Observer, when set, is told of every unary call (ObserveUnary),
+	// those that authentication refuses included.
+	Observer Observer
 }
 
 var _ customerv1.CustomerServiceServer = (*Server)(nil)
@@ -72,8 +75,12 @@ func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 	} else {
 		auth.useLogger(log)
 	}
+	unary := []grpc.UnaryServerInterceptor{requestIDUnary(), logUnary(log), recoverUnary(log)}
+	if s.Observer != nil {
+		unary = append(unary, ObserveUnary(s.Observer))
+	}
 	own := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(requestIDUnary(), logUnary(log), recoverUnary(log), auth.unary()),
+		grpc.ChainUnaryInterceptor(append(unary, auth.unary())...),
 		grpc.ChainStreamInterceptor(requestIDStream(), logStream(log), recoverStream(log), auth.stream()),
 	}
 	srv := grpc.NewServer(append(own, opts...)...)

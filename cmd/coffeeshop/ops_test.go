@@ -221,6 +221,9 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 		{"coffeeshop_http_requests_total", map[string]string{"method": "GET", "route": "unmatched", "status": "404"}, 1},
 		{"coffeeshop_http_requests_total", map[string]string{"method": "GET", "route": "/readyz", "status": "200"}, 1},
 		{"coffeeshop_grpc_requests_total", map[string]string{"method": "/customer.v1.CustomerService/VerifyCustomer", "code": "OK"}, 2},
+		// Refused by authentication, before any other interceptor: counted too.
+		{"coffeeshop_grpc_requests_total", map[string]string{"method": "/customer.v1.CustomerService/GetCustomer", "code": "Unauthenticated"}, 1},
+		{"coffeeshop_http_requests_total", map[string]string{"method": "GET", "route": "/v1/customers/{customer_id}", "status": "401"}, 1},
 		{"coffeeshop_grpc_request_duration_seconds", map[string]string{"method": "/customer.v1.CustomerService/CreateCustomer", "code": "OK"}, 1},
 	} {
 		if got := value(fams, c.name, c.labels); got != c.want {

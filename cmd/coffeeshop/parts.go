@@ -143,7 +143,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	ips := api.NewClientIPs(f.TrustedProxies)
 	tokens := coffeeshop.NewTokenIssuer(secret)
 	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion,
-		Tokens: tokens, TokenTTL: f.VerificationWindow}
+		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics}
 	if !open {
 		auth, err := api.NewAuthenticator(api.AuthConfig{Keys: st, Tokens: tokens, Logger: log})
 		if err != nil {
@@ -156,7 +156,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
-		Interceptors: []grpc.UnaryServerInterceptor{api.ObserveUnary(o.Metrics), limiter.UnaryInterceptor()},
+		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
 		WrapGateway:  apiHandler(o)})
 	var le *api.ListenError
 	if errors.As(err, &le) {
