@@ -34,6 +34,10 @@ type Error struct {
 	// RetryAfter, when positive, is how long the client should wait before
 	// trying again (the HTTP Retry-After header). It goes with ETOOMANY.
 	RetryAfter time.Duration
+	// Reason, when set, is a machine-readable reason for the client (one
+	// of the Reason constants, e.g. ReasonPrefixBlocked), sent in the
+	// error details next to the status.
+	Reason string
 }
 
 // Error implements the error interface.
@@ -79,4 +83,14 @@ func ErrorRetryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// ErrorReason returns the Reason of the *Error in err's chain, and "" when
+// there is none.
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
