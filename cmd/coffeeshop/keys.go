@@ -67,7 +67,7 @@ secret store; revoke it with: coffeeshop keys revoke %s
 	return err
 }
 
-// listKeys prints a header and a line per key, oldest first, in columns
+// listKeys prints a line per key and nothing else, oldest first, in columns
 // aligned with spaces: ID, name, scopes, created, last used, revoked. The
 // name is quoted (Go syntax), so one with spaces stays one column and odd
 // characters show; the other columns never hold spaces, so `awk '{print
@@ -78,7 +78,6 @@ func listKeys(ctx context.Context, st coffeeshop.APIKeyStore, stdout io.Writer) 
 		return fmt.Errorf("list the keys: %w", err)
 	}
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSCOPES\tCREATED\tLAST_USED\tREVOKED")
 	for _, k := range keys {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, strconv.Quote(k.Name), scopeList(k.Scopes),
 			stamp(k.CreatedAt, ""), stamp(k.LastUsedAt, "never"), stamp(k.RevokedAt, "no"))
