@@ -47,6 +47,7 @@ type Dev struct {
 	CodeSecretFlags
 	EncryptionFlags
 	CodecFlags
+	TestNumberFlags
 	LogFlags
 	OpsFlags
 	Files `kong:"-"`
@@ -66,6 +67,7 @@ type Worker struct {
 	CodeFlags
 	CodeSecretFlags
 	EncryptionFlags
+	TestNumberFlags
 	LogFlags
 	HealthAddr HostPort `name:"health-addr" env:"COFFEESHOP_HEALTH_ADDR" default:"127.0.0.1:8082" help:"listen address of the worker's /healthz, /readyz and /metrics; empty disables it (a second worker on one host needs another address or empty)"`
 	OpsFlags
@@ -77,6 +79,7 @@ type API struct {
 	APIFlags
 	CodeSecretFlags
 	EncryptionFlags
+	TestNumberFlags
 	LogFlags
 	OpsFlags
 	Files `kong:"-"`

@@ -31,6 +31,7 @@ func (c *Dev) validate() error {
 	}
 	errs = append(errs, c.CodeSecretFlags.validate(false)...)
 	errs = append(errs, c.EncryptionFlags.validate(false)...)
+	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
 	if !c.Auth {
 		for _, l := range []struct {
 			flag string
@@ -55,6 +56,7 @@ func (c *Worker) validate() error {
 	errs = append(errs, c.CodeFlags.validate(false)...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
+	errs = append(errs, c.TestNumberFlags.validate(0)...)
 	return errors.Join(errs...)
 }
 
@@ -63,6 +65,7 @@ func (c *API) validate() error {
 	errs = append(errs, c.APIFlags.validate()...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
+	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
 	return errors.Join(errs...)
 }
 
