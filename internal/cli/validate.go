@@ -258,7 +258,8 @@ func checkBounds(flags []*kong.Flag) []error {
 
 // Config is the load tool's configuration.
 func (c *Bench) Config() bench.Config {
-	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey}
+	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey,
+		Scenario: c.Scenario, Legit: c.Legit, Attack: c.Attack, AttackPrefixes: c.AttackPfx}
 }
 
 // Config is the ceiling's configuration, without its worker options.
