@@ -56,8 +56,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *PumpingReport) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "coffeeshop bench --scenario pumping: %s, run %s, c=%d, %.2fs\n", r.URL, r.RunID, r.Concurrency, r.Seconds)
-	fmt.Fprintf(&b, "%d legitimate customers on prefixes of their own; %d attack signups on %d prefixes, never verified; every request from its own address\n\n",
-		r.Legit, r.Attack, r.AttackPrefixes)
+	prefixes := "prefixes"
+	if r.AttackPrefixes == 1 {
+		prefixes = "prefix"
+	}
+	fmt.Fprintf(&b, "%d legitimate customers on prefixes of their own; %d attack signups on %d %s, never verified; every request from its own address\n\n",
+		r.Legit, r.Attack, r.AttackPrefixes, prefixes)
 	writeOps(&b, r.Operations)
 	fmt.Fprintf(&b, "\ntexts to attack numbers: %d of %d signups\n", r.AttackTexts, r.Attack)
 	fmt.Fprintf(&b, "attack signups refused:  %s\n", counts(r.AttackRefused))
