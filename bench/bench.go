@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +18,8 @@ import (
 
 // Config is one run's settings.
 type Config struct {
+	// Scenario is ScenarioFlow ("" too) or ScenarioPumping.
+	Scenario string
 	// URL is the base of the HTTP API, e.g. http://127.0.0.1:8081.
 	URL string
 	// N customers are created, verified and read back, Concurrency at a time.
@@ -35,15 +36,25 @@ type Config struct {
 	// Bearer <key>" (a server with authentication on; the key needs every
 	// scope).
 	APIKey string
+	// Legit, Attack and AttackPrefixes are the pumping scenario's
+	// legitimate customers, attack signups and attacked prefixes.
+	Legit, Attack, AttackPrefixes int
 }
 
 // Validate names the first setting that cannot run.
 func (c Config) Validate() error {
 	var errs []error
+	switch c.Scenario {
+	case "", ScenarioFlow:
+	case ScenarioPumping:
+		errs = append(errs, c.validatePumping()...)
+	default:
+		errs = append(errs, fmt.Errorf("--scenario %q: must be %s or %s", c.Scenario, ScenarioFlow, ScenarioPumping))
+	}
 	if !strings.HasPrefix(c.URL, "http://") && !strings.HasPrefix(c.URL, "https://") {
 		errs = append(errs, fmt.Errorf("--url %q: must start with http:// or https://", c.URL))
 	}
-	if c.N < 1 || c.N > MaxCustomers {
+	if c.Scenario != ScenarioPumping && (c.N < 1 || c.N > MaxCustomers) {
 		errs = append(errs, fmt.Errorf("-n %d: must be between 1 and %d", c.N, MaxCustomers))
 	}
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
@@ -117,7 +128,8 @@ func matches(a VerifyAnswer, customerID string, right bool) bool {
 	return a.Result == want && a.CustomerID == customerID
 }
 
-// Run drives the server with cfg and returns the report. It sends every
+// Run drives the server with cfg in the flow scenario (whatever
+// cfg.Scenario says; RunPumping runs the other) and returns the report. It sends every
 // create, then every verify, then every read, cfg.Concurrency at a time, so
 // each phase's throughput is its own. Each request is bounded by
 // cfg.Timeout and none is retried, so a run ends after at most 3–4·N
@@ -131,13 +143,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	// One kept-alive connection per worker, or every request after the
-	// second would open a new one and measure the handshake.
-	transport.MaxIdleConnsPerHost = cfg.Concurrency
-	transport.MaxConnsPerHost = cfg.Concurrency
-	defer transport.CloseIdleConnections()
-	c := &client{base: strings.TrimRight(cfg.URL, "/"), http: &http.Client{Transport: transport}, timeout: cfg.Timeout, apiKey: cfg.APIKey}
+	c, done := newClient(cfg)
+	defer done()
 	return run(ctx, cfg, c, id), nil
 }
 

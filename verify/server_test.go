@@ -38,18 +38,28 @@ type stack struct {
 	sms     *recordingSMS
 	client  *verify.Client
 	n       int // customers created
+	// configure, when set, adjusts the worker's activities before they
+	// are registered.
+	configure func(*verify.Activities)
 }
 
 // newStack starts a server and a worker whose codes come from codes; cfg
 // configures the Client (Temporal, Secret and Store are filled in).
 func newStack(t *testing.T, codes verify.CodeGenerator, cfg verify.Client) *stack {
 	t.Helper()
+	return newStackWith(t, codes, cfg, nil)
+}
+
+// newStackWith is newStack with configure adjusting the worker's
+// activities.
+func newStackWith(t *testing.T, codes verify.CodeGenerator, cfg verify.Client, configure func(*verify.Activities)) *stack {
+	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	s := &stack{t: t, dataDir: t.TempDir(), codes: codes, store: store, sms: &recordingSMS{}, client: &cfg}
+	s := &stack{t: t, dataDir: t.TempDir(), codes: codes, store: store, sms: &recordingSMS{}, client: &cfg, configure: configure}
 	s.up()
 	return s
 }
@@ -66,7 +76,11 @@ func (s *stack) up() {
 	}
 	t.Cleanup(tc.Close)
 	w := worker.New(tc, verify.TaskQueue, worker.Options{})
-	verify.Register(w, &verify.Activities{Store: s.store, Ledger: s.store, SMS: s.sms, NewCode: s.codes, Secret: testSecret})
+	acts := &verify.Activities{Store: s.store, Ledger: s.store, SMS: s.sms, NewCode: s.codes, Secret: testSecret}
+	if s.configure != nil {
+		s.configure(acts)
+	}
+	verify.Register(w, acts)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

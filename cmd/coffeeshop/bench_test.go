@@ -77,3 +77,55 @@ func TestBenchExitCodeGates(t *testing.T) {
 		t.Errorf("stale server: exit %d, output %q; want exit 1 naming the stale answers", code, out)
 	}
 }
+
+// pumpAPI answers every create and every verify: a server without a guard,
+// or with refuse set, one that refuses every create 429 PREFIX_BLOCKED.
+func pumpAPI(t *testing.T, refuse bool) string {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any) { _ = json.NewEncoder(w).Encode(v) }
+	mux.HandleFunc("POST /v1/customers", func(w http.ResponseWriter, r *http.Request) {
+		if refuse {
+			w.WriteHeader(http.StatusTooManyRequests)
+			reply(w, map[string]any{"code": 8, "details": []any{map[string]any{
+				"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "PREFIX_BLOCKED"}}})
+			return
+		}
+		var req struct {
+			RequestID string `json:"request_id"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		reply(w, map[string]any{"customer": map[string]any{"id": req.RequestID}})
+	})
+	mux.HandleFunc("POST /v1/customers/{call}", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, map[string]any{"customerId": strings.TrimSuffix(r.PathValue("call"), ":verify"), "result": "VERIFICATION_RESULT_SUCCESS"})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestBenchPumpingScenario(t *testing.T) {
+	code, out := runArgs(t, "bench", "--scenario", "pumping", "--url", pumpAPI(t, false), "--legit", "4", "--attack", "20", "--json")
+	var rep struct {
+		AttackTexts, LegitVerified int
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.AttackTexts != 20 || rep.LegitVerified != 4 {
+		t.Errorf("no guard: exit %d, output %q; want 0 and a JSON report with 20 texts, 4 verified", code, out)
+	}
+	code, out = runArgs(t, "bench", "--scenario", "pumping", "--url", pumpAPI(t, true), "--legit", "4", "--attack", "20")
+	if code != 1 || !strings.Contains(out, "create PREFIX_BLOCKED×4") || !strings.Contains(out, "4 of 4 legitimate customers refused") {
+		t.Errorf("legitimate customers refused: exit %d, output %q; want exit 1 naming them", code, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--scenario", "ddos"}, "--scenario"},
+		{[]string{"bench", "--scenario", "pumping", "--attack", "2000"}, "at most 1000 signups a prefix"},
+		{[]string{"bench", "--scenario", "pumping", "--legit=-1"}, "--legit"},
+	} {
+		if code, out := runArgs(t, tc.args...); code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
+		}
+	}
+}

@@ -30,7 +30,7 @@ type commandLine struct {
 	Temporal Temporal `cmd:"" help:"Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI. With --temporal-tls-cert and --temporal-tls-key its frontend serves TLS." set:"logFormat=text"`
 	Worker   Worker   `cmd:"" help:"Runs the verification worker against a Temporal frontend and the customer database. Codes are crypto-random unless --fixed-code is given." kong:"set='fixedCode=',set='logFormat=json'"`
 	API      API      `cmd:"" name:"api" help:"Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database." set:"logFormat=json"`
-	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429."`
+	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429. --scenario pumping plays an SMS pumping attack among legitimate customers instead."`
 	Ceiling  Ceiling  `cmd:"" help:"Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a fresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time, with the verification worker's settings, and prints workflows/s and latencies. A verification cannot be cheaper than such a workflow; docs/benchmarks.md compares the two."`
 	Keys     Keys     `cmd:"" help:"Creates, lists and revokes the API keys that backends call the API with (keys create, keys list, keys revoke), in dev's store in --data-dir or the database of --database-url."`
 	Version  Version  `cmd:"" help:"Prints the version, VCS revision and Go version (also --version)."`
@@ -47,6 +47,7 @@ type Dev struct {
 	CodeSecretFlags
 	EncryptionFlags
 	CodecFlags
+	TestNumberFlags
 	LogFlags
 	OpsFlags
 	Files `kong:"-"`
@@ -66,6 +67,7 @@ type Worker struct {
 	CodeFlags
 	CodeSecretFlags
 	EncryptionFlags
+	TestNumberFlags
 	LogFlags
 	HealthAddr HostPort `name:"health-addr" env:"COFFEESHOP_HEALTH_ADDR" default:"127.0.0.1:8082" help:"listen address of the worker's /healthz, /readyz and /metrics; empty disables it (a second worker on one host needs another address or empty)"`
 	OpsFlags
@@ -77,6 +79,7 @@ type API struct {
 	APIFlags
 	CodeSecretFlags
 	EncryptionFlags
+	TestNumberFlags
 	LogFlags
 	OpsFlags
 	Files `kong:"-"`
@@ -91,6 +94,10 @@ type Bench struct {
 	Timeout    time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
 	JSON       bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON"`
 	APIKey     string        `name:"api-key" env:"COFFEESHOP_BENCH_API_KEY" help:"API key sent on every request (a server with authentication on: api, dev --auth); it needs every scope. Prefer the variable: a flag shows in the process list"`
+	Scenario   string        `name:"scenario" env:"COFFEESHOP_BENCH_SCENARIO" default:"flow" enum:"flow,pumping" help:"flow: create -n customers, verify and read back each; pumping: an SMS pumping attack of --attack signups on --attack-prefixes prefixes that never verify, interleaved with --legit customers on prefixes of their own who verify, every request from its own client address in X-Forwarded-For (start the server with --trusted-proxy 127.0.0.1); it reports the texts sent to attack numbers, the legitimate customers refused and how long each attacked prefix took to be blocked, and exits 1 if a legitimate customer was refused"`
+	Legit      int           `name:"legit" env:"COFFEESHOP_BENCH_LEGIT" default:"40" help:"--scenario pumping: legitimate customers, each on a prefix of its own, who create and verify with --code (0-10000)"`
+	Attack     int           `name:"attack" env:"COFFEESHOP_BENCH_ATTACK" default:"200" help:"--scenario pumping: attack signups, never verified (1-100000, at most 1000 per attacked prefix)"`
+	AttackPfx  int           `name:"attack-prefixes" env:"COFFEESHOP_BENCH_ATTACK_PREFIXES" default:"1" help:"--scenario pumping: prefixes the attack signs up numbers on, round robin; a prefix's first 100 numbers share all but their last two digits (1-1000)"`
 }
 
 type Ceiling struct {

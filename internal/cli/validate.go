@@ -31,6 +31,7 @@ func (c *Dev) validate() error {
 	}
 	errs = append(errs, c.CodeSecretFlags.validate(false)...)
 	errs = append(errs, c.EncryptionFlags.validate(false)...)
+	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
 	if !c.Auth {
 		for _, l := range []struct {
 			flag string
@@ -55,6 +56,7 @@ func (c *Worker) validate() error {
 	errs = append(errs, c.CodeFlags.validate(false)...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
+	errs = append(errs, c.TestNumberFlags.validate(0)...)
 	return errors.Join(errs...)
 }
 
@@ -63,6 +65,7 @@ func (c *API) validate() error {
 	errs = append(errs, c.APIFlags.validate()...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
+	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
 	return errors.Join(errs...)
 }
 
@@ -255,7 +258,8 @@ func checkBounds(flags []*kong.Flag) []error {
 
 // Config is the load tool's configuration.
 func (c *Bench) Config() bench.Config {
-	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey}
+	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey,
+		Scenario: c.Scenario, Legit: c.Legit, Attack: c.Attack, AttackPrefixes: c.AttackPfx}
 }
 
 // Config is the ceiling's configuration, without its worker options.
