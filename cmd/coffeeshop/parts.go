@@ -143,7 +143,11 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	ips := api.NewClientIPs(f.TrustedProxies)
 	tokens := coffeeshop.NewTokenIssuer(secret)
 	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion,
-		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics}
+		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics,
+		Numbers: f.NumberRules(), GuardMetrics: o.Metrics}
+	if r := srv.Numbers; r.GeoMonitor {
+		log.Warn("numbers of countries outside --allowed-countries are only counted and logged (--geo-monitor)", "allowed_countries", r.Countries.String())
+	}
 	if !open {
 		auth, err := api.NewAuthenticator(api.AuthConfig{Keys: st, Tokens: tokens, Logger: log})
 		if err != nil {
