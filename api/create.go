@@ -9,12 +9,24 @@ import (
 // CreateCustomer validates the customer and has the Verifier create it
 // together with its verification. The request's request_id makes the call
 // idempotent, also for concurrent duplicates; the client's id and
-// phone_verified are ignored. With Tokens set, the answer carries the
+// phone_verified are ignored. The number must be of an allowed country and
+// type (Numbers), and the Guard must admit the text, before the Verifier is
+// asked; test numbers skip both. With Tokens set, the answer carries the
 // customer's verification token.
 func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
 	c, err := s.newCustomer(req.GetCustomer())
 	if err != nil {
 		return nil, s.statusError(ctx, err)
+	}
+	// Nothing has started yet: a refused number leaves nothing behind.
+	if !s.TestNumbers.Contains(c.PhoneNumber) {
+		country, err := s.checkNumber(ctx, c.PhoneNumber)
+		if err == nil {
+			err = s.Guard.admit(ctx, c.PhoneNumber, country)
+		}
+		if err != nil {
+			return nil, s.statusError(ctx, err)
+		}
 	}
 	created, err := s.Verifier.SignUp(ctx, c, req.GetRequestId())
 	if err != nil {

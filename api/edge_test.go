@@ -36,6 +36,13 @@ type edge struct {
 // the trusted proxies may name their client in X-Forwarded-For.
 func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	t.Helper()
+	return newEdgeWith(t, cfg, nil, trustedProxies...)
+}
+
+// newEdgeWith is newEdge with configure (if not nil) called on the Server
+// before it serves.
+func newEdgeWith(t *testing.T, cfg LimiterConfig, configure func(*Server), trustedProxies ...string) *edge {
+	t.Helper()
 	h := newHarness(t) // the store and verifier; its own unlimited servers go unused
 	e := &edge{harness: h, clock: newFakeClock()}
 
@@ -48,6 +55,9 @@ func newEdge(t *testing.T, cfg LimiterConfig, trustedProxies ...string) *edge {
 	log := slog.New(slog.NewTextHandler(h.logs, nil))
 	cfg.ClientIPs, cfg.Now, cfg.Logger = ips, e.clock.Now, log
 	srv := &Server{Store: h.store, Verifier: h.verifier, Logger: log}
+	if configure != nil {
+		configure(srv)
+	}
 	limiter := srv.NewLimiter(cfg)
 
 	l, err := Listen(t.Context(), ListenConfig{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Server: srv,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -40,7 +41,8 @@ var grpcCodes = map[string]codes.Code{
 // no failure of the service.
 func errorStatus(err error) (st *status.Status, internal bool) {
 	if code, ok := grpcCodes[coffeeshop.ErrorCode(err)]; ok {
-		return withRetryInfo(status.New(code, coffeeshop.ErrorMessage(err)), coffeeshop.ErrorRetryAfter(err)), false
+		st := withRetryInfo(status.New(code, coffeeshop.ErrorMessage(err)), coffeeshop.ErrorRetryAfter(err))
+		return withReason(st, coffeeshop.ErrorReason(err)), false
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -49,6 +51,24 @@ func errorStatus(err error) (st *status.Status, internal bool) {
 		return status.New(codes.DeadlineExceeded, "deadline exceeded"), false
 	}
 	return status.New(codes.Internal, internalMessage), true
+}
+
+// ErrorDomain is the domain of the google.rpc.ErrorInfo details the
+// service sends.
+const ErrorDomain = "coffeeshop"
+
+// withReason adds a google.rpc.ErrorInfo detail with reason to st when
+// reason is set, so that clients can tell refusals of one status apart
+// (COUNTRY_NOT_ALLOWED from a missing scope, PREFIX_BLOCKED from a rate
+// limit) without reading the message.
+func withReason(st *status.Status, reason string) *status.Status {
+	if reason == "" {
+		return st
+	}
+	if with, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}); err == nil {
+		return with
+	}
+	return st
 }
 
 // statusError is the one place where handlers turn an error into the gRPC

@@ -60,9 +60,9 @@ func TestCreateCustomerSnakeCase(t *testing.T) {
 func TestCreateCustomerCamelCase(t *testing.T) {
 	h := newHarness(t)
 	r := h.do(t, "POST", "/v1/customers",
-		`{"customer":{"firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+44 7000-000001"},"requestId":"d9d922e1-529b-4556-9f25-270d1581c928"}`)
+		`{"customer":{"firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+44 7400-000001"},"requestId":"d9d922e1-529b-4556-9f25-270d1581c928"}`)
 	id := created(t, r)
-	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+447000000001","phoneVerified":false},"verificationToken":""}`)
+	r.want(t, 200, `{"customer":{"id":"`+id+`","firstName":"Max","lastName":"Attempts","email":"max@example.com","phoneNumber":"+447400000001","phoneVerified":false},"verificationToken":""}`)
 }
 
 func TestCreateCustomerIgnoresClientIDAndVerifiedFlag(t *testing.T) {
@@ -72,14 +72,14 @@ func TestCreateCustomerIgnoresClientIDAndVerifiedFlag(t *testing.T) {
 		return `{"customer":{"id":"` + own + `","first_name":"Own","last_name":"Id","email":"` + email +
 			`","phone_number":"` + phone + `","phone_verified":true,"nickname":"x"}}`
 	}
-	first := created(t, h.do(t, "POST", "/v1/customers", body("own@example.com", "07000000008")))
+	first := created(t, h.do(t, "POST", "/v1/customers", body("own@example.com", "07400000008")))
 	// The client's ID again is a new customer, not a conflict on that ID.
-	r := h.do(t, "POST", "/v1/customers", body("own2@example.com", "07000000009"))
+	r := h.do(t, "POST", "/v1/customers", body("own2@example.com", "07400000009"))
 	second := created(t, r)
 	if first == own || second == own || first == second {
 		t.Errorf("ids %s, %s; client sent %s", first, second, own)
 	}
-	r.want(t, 200, `{"customer":{"id":"`+second+`","firstName":"Own","lastName":"Id","email":"own2@example.com","phoneNumber":"+447000000009","phoneVerified":false},"verificationToken":""}`)
+	r.want(t, 200, `{"customer":{"id":"`+second+`","firstName":"Own","lastName":"Id","email":"own2@example.com","phoneNumber":"+447400000009","phoneVerified":false},"verificationToken":""}`)
 	if c, err := h.store.GetCustomer(context.Background(), second); err != nil || c.PhoneVerified {
 		t.Errorf("stored %+v, %v", c, err)
 	}
@@ -103,7 +103,7 @@ func TestCreateCustomerPhoneOrEmailInUse(t *testing.T) {
 
 func TestCreateCustomerInvalid(t *testing.T) {
 	h := newHarness(t)
-	valid := map[string]string{"first_name": "A", "last_name": "B", "email": "a@example.com", "phone_number": "07000000004"}
+	valid := map[string]string{"first_name": "A", "last_name": "B", "email": "a@example.com", "phone_number": "07400000004"}
 	with := func(field, value string) string {
 		var parts []string
 		for _, f := range []string{"first_name", "last_name", "email", "phone_number"} {
@@ -181,7 +181,7 @@ func TestCreateCustomerFailsWhenVerificationDoesNotStart(t *testing.T) {
 			h := newHarness(t)
 			h.verifier.startErr = tc.startErr
 			h.do(t, "POST", "/v1/customers",
-				`{"customer":{"first_name":"A","last_name":"B","email":"a@example.com","phone_number":"07000000004"}}`).
+				`{"customer":{"first_name":"A","last_name":"B","email":"a@example.com","phone_number":"07400000004"}}`).
 				want(t, tc.status, tc.body)
 			started := h.verifier.startedIDs()
 			if len(started) != 1 {

@@ -45,6 +45,19 @@ type Server struct {
 	// Observer, when set, is told of every unary call (ObserveUnary),
 	// those that authentication refuses included.
 	Observer Observer
+	// Numbers are the countries and types of phone numbers a create
+	// accepts (numbers.go); the zero value accepts every country and
+	// refuses the types that cost money or cannot receive a text.
+	Numbers NumberRules
+	// Guard, when set, admits each text a create or resend is about to
+	// cause and counts verifications (guard.go); nil admits everything.
+	Guard *Guard
+	// GuardMetrics, when set, counts what Numbers refuse.
+	GuardMetrics GuardMetrics
+	// TestNumbers are never subject to the rate limits (ratelimit.go), the
+	// number rules or the guard, and need not be valid numbers: they are
+	// never texted (the worker gives them a fixed code).
+	TestNumbers coffeeshop.TestNumbers
 }
 
 var _ customerv1.CustomerServiceServer = (*Server)(nil)

@@ -12,7 +12,7 @@ import (
 )
 
 // VerifyCustomer passes one verification attempt to the Verifier and returns
-// its result. Over HTTP the customer ID comes from the path. The attempt's
+// its result; a success is counted by the Guard. Over HTTP the customer ID comes from the path. The attempt's
 // idempotency key is the body's request_id or the idempotency-key metadata
 // (the Idempotency-Key HTTP header); both may be given if they agree.
 func (s *Server) VerifyCustomer(ctx context.Context, req *customerv1.VerifyCustomerRequest) (*customerv1.VerifyCustomerResponse, error) {
@@ -35,6 +35,9 @@ func (s *Server) VerifyCustomer(ctx context.Context, req *customerv1.VerifyCusto
 	wire, err := resultToProto(res, id)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
+	}
+	if res == coffeeshop.VerificationSuccess {
+		s.recordVerified(ctx, id)
 	}
 	return &customerv1.VerifyCustomerResponse{CustomerId: id, Result: wire}, nil
 }

@@ -85,7 +85,7 @@ func TestSplitModeKeys(t *testing.T) {
 	}
 	a1, a2 := apis[0], apis[1]
 
-	id, token := a1.createWithToken("+447911123427")
+	id, token := a1.createWithToken("+447400123427")
 	path := "/v1/customers/" + id
 	open := api{t: t, base: a2.base}
 	wantRefused(t, "get without a key", open.send("GET", path, ""), http.StatusUnauthorized)
@@ -139,7 +139,7 @@ func TestDevAuth(t *testing.T) {
 	wantRefused(t, "create without a key", open.send("POST", "/v1/customers", `{}`), http.StatusUnauthorized)
 	key, _ := createKey(t, "--data-dir", s.dataDir)
 	a := api{t: t, base: open.base, key: key}
-	id, token := a.createWithToken("+447911123428")
+	id, token := a.createWithToken("+447400123428")
 	person := api{t: t, base: open.base, key: token}
 	expect(t, "wrong code with the token", person.verify(id, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	wantRefused(t, "get with the token", person.send("GET", "/v1/customers/"+id, ""), http.StatusForbidden)

@@ -22,7 +22,7 @@ func TestDevIdempotentCreate(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			r := a.send("POST", "/v1/customers", body("Ann", "ann@example.com", "+447911123460"))
+			r := a.send("POST", "/v1/customers", body("Ann", "ann@example.com", "+447400123460"))
 			c, _ := r.body["customer"].(map[string]any)
 			if r.status != http.StatusOK {
 				t.Errorf("create %d: %d %v", i, r.status, r.body)
@@ -36,11 +36,11 @@ func TestDevIdempotentCreate(t *testing.T) {
 			t.Fatalf("ids %v, want one customer", ids)
 		}
 	}
-	r := a.send("POST", "/v1/customers", body("Bob", "ann@example.com", "+447911123460"))
+	r := a.send("POST", "/v1/customers", body("Bob", "ann@example.com", "+447400123460"))
 	if r.status != http.StatusConflict || r.body["message"] != "request_id was already used for a different customer" {
 		t.Errorf("same request_id, other body: %d %v", r.status, r.body)
 	}
-	taken := `{"request_id":"signup-2","customer":{"first_name":"Cy","last_name":"Lee","email":"cy@example.com","phone_number":"+447911123460"}}`
+	taken := `{"request_id":"signup-2","customer":{"first_name":"Cy","last_name":"Lee","email":"cy@example.com","phone_number":"+447400123460"}}`
 	for _, step := range []string{"first", "repeat"} {
 		r := a.send("POST", "/v1/customers", taken)
 		if r.status != http.StatusConflict || r.body["message"] != "customer.phone_number is already used by another customer" {

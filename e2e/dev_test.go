@@ -56,7 +56,7 @@ func TestDevWalkthrough(t *testing.T) {
 	}
 
 	// The demo's walkthrough: a wrong code, then the right one.
-	id := a.create("+447911123423")
+	id := a.create("+447400123423")
 	expect(t, "wrong code", a.verify(id, "1233"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	expect(t, "right code", a.verify(id, "1234"), "VERIFICATION_RESULT_SUCCESS")
 	if !a.phoneVerified(id) {
@@ -64,7 +64,7 @@ func TestDevWalkthrough(t *testing.T) {
 	}
 
 	// Three wrong codes end the verification.
-	id2 := a.create("+447911123424")
+	id2 := a.create("+447400123424")
 	expect(t, "wrong 1", a.verify(id2, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	expect(t, "wrong 2", a.verify(id2, "0001"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	expect(t, "wrong 3", a.verify(id2, "0002"), "VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED")
@@ -106,7 +106,7 @@ func TestDevWalkthrough(t *testing.T) {
 func TestDevSurvivesKill9(t *testing.T) {
 	s := newDevStack(t)
 	p, a := s.start(t)
-	id := a.create("+447911123425")
+	id := a.create("+447400123425")
 	expect(t, "wrong 1", a.verify(id, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	expect(t, "wrong 2", a.verify(id, "0001"), "VERIFICATION_RESULT_INCORRECT_CODE")
 

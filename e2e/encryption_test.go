@@ -23,7 +23,7 @@ func TestDevEncryptsByDefault(t *testing.T) {
 
 	// An unencrypted history, as an older data dir holds.
 	p, a := s.startWith(t, "--no-encryption")
-	const plainPhone, encPhone = "+447911123481", "+447911123482"
+	const plainPhone, encPhone = "+447400123481", "+447400123482"
 	plain := a.create(plainPhone)
 	if enc, data := firstPayload(t, startInput(t, history(t, s, plain))); enc != "json/plain" ||
 		!strings.Contains(data, `"PhoneNumber":"`+plainPhone+`"`) || !strings.Contains(data, `"CodeTTL":"2m0s"`) {

@@ -18,7 +18,7 @@ func TestDevJSONLogsCarryRequestIDs(t *testing.T) {
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)
 
-	const phone = "+447911123471"
+	const phone = "+447400123471"
 	codes := func(n int) []string { t.Helper(); return textedCodes(t, p, stdout, phone, n) }
 	send := func(path, body, rid string) map[string]any {
 		t.Helper()

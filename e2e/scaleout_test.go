@@ -154,7 +154,7 @@ func TestScaleOut(t *testing.T) {
 	customers := make([]*scaleCustomer, n)
 	for i := range customers {
 		customers[i] = &scaleCustomer{
-			phone:      fmt.Sprintf("+447911123%03d", 600+i),
+			phone:      fmt.Sprintf("+447400123%03d", 600+i),
 			wrongFirst: i%3 == 0,
 			creator:    i % 2,
 			verifier:   (i + 1) % 2,

@@ -25,7 +25,7 @@ func TestDevKeepsSecretsOutOfLogsAndHistory(t *testing.T) {
 	a := api{t: t, base: "http://" + s.http}
 	waitHTTP(t, p, a.base)
 
-	const phone = "+447911123461"
+	const phone = "+447400123461"
 	// codes returns the codes texted so far, once there are n.
 	codes := func(n int) []string { t.Helper(); return textedCodes(t, p, stdout, phone, n) }
 

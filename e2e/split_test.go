@@ -23,7 +23,7 @@ func TestSplitModeWorkerCrash(t *testing.T) {
 	a := api{t: t, base: "http://" + httpAddr, key: key}
 	waitHTTP(t, apiProc, a.base)
 
-	const phone = "+447911123426"
+	const phone = "+447400123426"
 	id := a.create(phone)
 	// The console sender writes each text as a line naming the masked number.
 	sent := "SMS to " + coffeeshop.MaskPhone(phone) + ":"

@@ -50,7 +50,7 @@ func TestSplitModeMutualTLS(t *testing.T) {
 		t.Errorf("worker log does not tell the connection's security:\n%s", out)
 	}
 
-	id := a.create("+447911123427")
+	id := a.create("+447400123427")
 	expect(t, "wrong code", a.verify(id, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
 	expect(t, "right code", a.verify(id, "1234"), "VERIFICATION_RESULT_SUCCESS")
 	if !a.phoneVerified(id) {

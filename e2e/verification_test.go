@@ -57,7 +57,7 @@ func TestDevVerificationLifecycle(t *testing.T) {
 		t.Fatalf("code secret file: %v, %v", info, err)
 	}
 
-	id := a.create("+447911123501")
+	id := a.create("+447400123501")
 	// The first code is sent right after the create answered.
 	var v map[string]any
 	waitFor(t, p, "first code", time.Minute, func() bool {
@@ -130,7 +130,7 @@ func TestDevVerificationLifecycle(t *testing.T) {
 func TestDevVerificationExpires(t *testing.T) {
 	s := newDevStack(t)
 	p, a := s.startWith(t, "--verification-window", "2s")
-	id := a.create("+447911123502")
+	id := a.create("+447400123502")
 	waitFor(t, p, "EXPIRED status", time.Minute, func() bool {
 		return a.verification(id)["status"] == "VERIFICATION_STATUS_EXPIRED"
 	})

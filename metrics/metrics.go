@@ -45,6 +45,7 @@ type Registry struct {
 	smsSent      *prometheus.CounterVec
 	smsFailed    *prometheus.CounterVec
 	smsLatency   *prometheus.HistogramVec
+	guard        *guardMetrics
 
 	sdk       client.MetricsHandler
 	sdkCloser io.Closer
@@ -91,6 +92,8 @@ func New(log *slog.Logger) *Registry {
 		Help:    "Time the SMS provider took to answer, by provider.",
 		Buckets: latencyBuckets,
 	}, []string{"provider"})
+	r.guard = newGuardMetrics()
+	reg.MustRegister(r.guard.collectors()...)
 	reg.MustRegister(r.httpRequests, r.httpLatency, r.grpcRequests, r.grpcLatency,
 		r.smsSent, r.smsFailed, r.smsLatency,
 		collectors.NewGoCollector(),

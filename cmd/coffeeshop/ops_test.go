@@ -181,7 +181,7 @@ func TestSplitPartsServeHealthAndMetrics(t *testing.T) {
 		t.Errorf("get without a key: %d, want 401", code)
 	}
 	code, body := httpDoAs(t, key, "POST", apiURL+"/v1/customers", `{"customer":{"first_name":"Ada","last_name":"Lovelace",
-		"email":"ada@example.com","phone_number":"+447911123456"}}`)
+		"email":"ada@example.com","phone_number":"+447400123456"}}`)
 	if code != 200 {
 		t.Fatalf("create: %d %s", code, body)
 	}

@@ -137,8 +137,9 @@ func newVerifier(f *cli.APIFlags, secret []byte, tc client.Client) *verify.Clien
 // startAPI listens on both API addresses and serves. Listening happens
 // before it returns, so a taken port fails the start. Every call needs an
 // API key in st or a customer's token, unless open (dev without --auth).
+// Test numbers pass every limit, rule and guard.
 func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc client.Client,
-	o *opsserver.Ops, log *slog.Logger, open bool) (*api.Listener, error) {
+	o *opsserver.Ops, log *slog.Logger, open bool, tests coffeeshop.TestNumbers) (*api.Listener, error) {
 	verifier := newVerifier(f, secret, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
 	// One ClientIPs for both: its secret token is how the gRPC server tells
@@ -147,7 +148,11 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	ips := api.NewClientIPs(f.TrustedProxies)
 	tokens := coffeeshop.NewTokenIssuer(secret)
 	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion,
-		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics}
+		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics,
+		Numbers: f.NumberRules(), GuardMetrics: o.Metrics, TestNumbers: tests}
+	if r := srv.Numbers; r.GeoMonitor {
+		log.Warn("numbers of countries outside --allowed-countries are only counted and logged (--geo-monitor)", "allowed_countries", r.Countries.String())
+	}
 	if !open {
 		auth, err := api.NewAuthenticator(api.AuthConfig{Keys: st, Tokens: tokens, Logger: log})
 		if err != nil {

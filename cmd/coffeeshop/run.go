@@ -59,7 +59,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, !c.Auth)
+	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, !c.Auth, c.TestNumberFlags.Numbers())
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func runAPI(ctx context.Context, c *cli.API) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, false)
+	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, false, c.TestNumberFlags.Numbers())
 	if err != nil {
 		return err
 	}

@@ -161,6 +161,24 @@ type APIFlags struct {
 	VerificationWindow time.Duration `name:"verification-window" min:"1s" max:"720h" env:"COFFEESHOP_VERIFICATION_WINDOW" default:"${window}" help:"a verification without the right code by then ends as EXPIRED (1s-720h)"`
 	ResendCooldown     time.Duration `name:"resend-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_RESEND_COOLDOWN" default:"${resendCooldown}" help:"a resend this soon after a text is refused with 429 (1s-1h)"`
 	MaxSends           int           `name:"max-sends" min:"1" max:"100" env:"COFFEESHOP_MAX_SENDS" default:"${maxSends}" help:"codes one verification may send on request, the first one included (1-100)"`
+	GuardFlags
+}
+
+// GuardFlags are the API's defences against SMS pumping (dev, api): which
+// numbers a create accepts, and the prefix guard and budget shared by every
+// api process through the database. Their defaults come from
+// api.DefaultGuardPolicy. --no-rate-limit turns the guard and the budget
+// off, not the number rules.
+type GuardFlags struct {
+	AllowedCountries   countries     `name:"allowed-countries" env:"COFFEESHOP_ALLOWED_COUNTRIES" doc-default:"the country of --phone-region" help:"ISO 3166 codes of the countries whose phone numbers a create accepts, comma-separated (GB,GG,JE,IM), or * for all; a number of another country is refused with 403 COUNTRY_NOT_ALLOWED"`
+	GeoMonitor         bool          `name:"geo-monitor" env:"COFFEESHOP_GEO_MONITOR" help:"only count (coffeeshop_guard_refusals_total, mode monitor) and log the numbers of countries outside --allowed-countries, and accept them: to learn before enforcing"`
+	AllowVoIP          bool          `name:"allow-voip" env:"COFFEESHOP_ALLOW_VOIP" help:"accept VoIP numbers (refused by default: cheap to get in bulk). Premium-rate, shared-cost, toll-free, pager, UAN, voicemail, personal and fixed-line numbers are always refused"`
+	GuardWindow        time.Duration `name:"guard-window" min:"1m" max:"168h" env:"COFFEESHOP_GUARD_WINDOW" default:"${guardWindow}" help:"sliding window over which the SMS pumping guard counts each number prefix's texts and verifications (1m-168h)"`
+	GuardMinSends      int           `name:"guard-min-sends" min:"2" max:"1000000" env:"COFFEESHOP_GUARD_MIN_SENDS" default:"${guardMinSends}" help:"texts a prefix must reach in --guard-window before its conversion is judged; the text that reaches it with too few verifications blocks the prefix (2-1000000)"`
+	GuardMinConversion float64       `name:"guard-min-conversion" env:"COFFEESHOP_GUARD_MIN_CONVERSION" default:"${guardMinConversion}" help:"share of a prefix's texts that must have led to a verification, 0 to 1; below it the prefix is blocked"`
+	GuardBlock         time.Duration `name:"guard-block" min:"1s" max:"720h" env:"COFFEESHOP_GUARD_BLOCK" default:"${guardBlock}" help:"length of a prefix's first block; each repeat doubles it up to --guard-max-block (1s-720h)"`
+	GuardMaxBlock      time.Duration `name:"guard-max-block" min:"1s" max:"720h" env:"COFFEESHOP_GUARD_MAX_BLOCK" default:"${guardMaxBlock}" help:"longest block of a prefix, at least --guard-block (1s-720h)"`
+	SMSBudget          rate          `name:"sms-budget" env:"COFFEESHOP_SMS_BUDGET" default:"off" help:"texts all api processes together may cause (creates and resends): N/duration, a sliding window, or off; beyond it creates and resends are refused with 429 SMS_BUDGET_EXHAUSTED"`
 }
 
 // LimitFlags are the API's abuse limits (dev, api). Their defaults come
@@ -172,7 +190,7 @@ type LimitFlags struct {
 	VerifyPhone    rate     `name:"rate-limit-verify-phone" env:"COFFEESHOP_RATE_LIMIT_VERIFY_PHONE" default:"${verifyPhone}" help:"verify calls per phone number: N/duration or off"`
 	ResendIP       rate     `name:"rate-limit-resend-ip" env:"COFFEESHOP_RATE_LIMIT_RESEND_IP" default:"${resendIP}" help:"resend calls per client address: N/duration or off"`
 	ResendPhone    rate     `name:"rate-limit-resend-phone" env:"COFFEESHOP_RATE_LIMIT_RESEND_PHONE" default:"${resendPhone}" help:"resend calls per phone number: N/duration or off"`
-	NoRateLimit    bool     `name:"no-rate-limit" env:"COFFEESHOP_NO_RATE_LIMIT" help:"turn every per-client-address limit off (local load tests); per-phone limits stay"`
+	NoRateLimit    bool     `name:"no-rate-limit" env:"COFFEESHOP_NO_RATE_LIMIT" help:"turn every per-client-address limit, the SMS pumping guard and --sms-budget off (local load tests); per-phone limits, --allowed-countries and the number types stay"`
 	TrustedProxies prefixes `name:"trusted-proxy" env:"COFFEESHOP_TRUSTED_PROXIES" help:"comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client"`
 }
 
@@ -239,25 +257,31 @@ type OpsFlags struct {
 // kongVars are the defaults that come from the packages that own them.
 func kongVars() kong.Vars {
 	limits := api.DefaultLimits()
+	guard := api.DefaultGuardPolicy()
 	return kong.Vars{
-		"codeTTL":         shortDuration(verify.DefaultCodeTTL),
-		"maxAttempts":     strconv.Itoa(verify.DefaultMaxAttempts),
-		"phoneRegion":     api.DefaultPhoneRegion,
-		"codeLength":      strconv.Itoa(verify.DefaultCodeLength),
-		"minCodeLength":   strconv.Itoa(verify.MinCodeLength),
-		"maxCodeLength":   strconv.Itoa(verify.MaxCodeLength),
-		"window":          shortDuration(verify.DefaultWindow),
-		"resendCooldown":  shortDuration(verify.DefaultResendCooldown),
-		"maxSends":        strconv.Itoa(verify.DefaultMaxSends),
-		"phoneCodeLimit":  strconv.Itoa(verify.DefaultPhoneCodeLimit),
-		"phoneCodeWindow": shortDuration(verify.DefaultPhoneCodeWindow),
-		"twilioBaseURL":   sms.DefaultTwilioBaseURL,
-		"createIP":        limits[api.CreateMethod].PerIP.String(),
-		"createPhone":     limits[api.CreateMethod].PerPhone.String(),
-		"verifyIP":        limits[api.VerifyMethod].PerIP.String(),
-		"verifyPhone":     limits[api.VerifyMethod].PerPhone.String(),
-		"resendIP":        limits[api.ResendMethod].PerIP.String(),
-		"resendPhone":     limits[api.ResendMethod].PerPhone.String(),
+		"guardWindow":        shortDuration(guard.Window),
+		"guardMinSends":      strconv.Itoa(guard.MinSends),
+		"guardMinConversion": strconv.FormatFloat(guard.MinConversion, 'g', -1, 64),
+		"guardBlock":         shortDuration(guard.BlockFor),
+		"guardMaxBlock":      shortDuration(guard.MaxBlock),
+		"codeTTL":            shortDuration(verify.DefaultCodeTTL),
+		"maxAttempts":        strconv.Itoa(verify.DefaultMaxAttempts),
+		"phoneRegion":        api.DefaultPhoneRegion,
+		"codeLength":         strconv.Itoa(verify.DefaultCodeLength),
+		"minCodeLength":      strconv.Itoa(verify.MinCodeLength),
+		"maxCodeLength":      strconv.Itoa(verify.MaxCodeLength),
+		"window":             shortDuration(verify.DefaultWindow),
+		"resendCooldown":     shortDuration(verify.DefaultResendCooldown),
+		"maxSends":           strconv.Itoa(verify.DefaultMaxSends),
+		"phoneCodeLimit":     strconv.Itoa(verify.DefaultPhoneCodeLimit),
+		"phoneCodeWindow":    shortDuration(verify.DefaultPhoneCodeWindow),
+		"twilioBaseURL":      sms.DefaultTwilioBaseURL,
+		"createIP":           limits[api.CreateMethod].PerIP.String(),
+		"createPhone":        limits[api.CreateMethod].PerPhone.String(),
+		"verifyIP":           limits[api.VerifyMethod].PerIP.String(),
+		"verifyPhone":        limits[api.VerifyMethod].PerPhone.String(),
+		"resendIP":           limits[api.ResendMethod].PerIP.String(),
+		"resendPhone":        limits[api.ResendMethod].PerPhone.String(),
 	}
 }
 

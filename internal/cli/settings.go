@@ -38,6 +38,29 @@ func (f *LimitFlags) Limits() api.Limits {
 	}
 }
 
+// NumberRules are the countries and types of numbers a create accepts:
+// by default the country of --phone-region only.
+func (f *APIFlags) NumberRules() api.NumberRules {
+	c := f.AllowedCountries.Countries
+	if !f.AllowedCountries.set {
+		c = api.CountriesOf(f.PhoneRegion)
+	}
+	return api.NumberRules{Countries: c, GeoMonitor: f.GeoMonitor, AllowVoIP: f.AllowVoIP}
+}
+
+// GuardPolicy is the SMS pumping guard's policy.
+func (f *GuardFlags) GuardPolicy() coffeeshop.GuardPolicy {
+	return coffeeshop.GuardPolicy{
+		Window:        f.GuardWindow,
+		MinSends:      f.GuardMinSends,
+		MinConversion: f.GuardMinConversion,
+		BlockFor:      f.GuardBlock,
+		MaxBlock:      f.GuardMaxBlock,
+		Budget:        f.SMSBudget.Count,
+		BudgetWindow:  f.SMSBudget.Per,
+	}
+}
+
 // SMS is the configuration of the SMS sender.
 func (f *SMSFlags) SMS() sms.Config {
 	return sms.Config{Provider: string(f.SMSProvider), Twilio: sms.Twilio{

@@ -125,10 +125,23 @@ func (f *RemoteTLSFlags) validate() []error {
 }
 
 func (f *APIFlags) validate() []error {
+	var errs []error
 	if !api.ValidPhoneRegion(f.PhoneRegion) {
-		return []error{badSetting("phone-region", f.PhoneRegion, "must be an ISO 3166 region code such as GB or US")}
+		errs = append(errs, badSetting("phone-region", f.PhoneRegion, "must be an ISO 3166 region code such as GB or US"))
 	}
-	return nil
+	return append(errs, f.GuardFlags.validate()...)
+}
+
+func (f *GuardFlags) validate() []error {
+	var errs []error
+	// NaN fails both comparisons.
+	if !(f.GuardMinConversion >= 0 && f.GuardMinConversion <= 1) {
+		errs = append(errs, badSetting("guard-min-conversion", f.GuardMinConversion, "must be between 0 and 1"))
+	}
+	if f.GuardMaxBlock < f.GuardBlock {
+		errs = append(errs, badSetting("guard-max-block", f.GuardMaxBlock, "must be at least --guard-block (%s)", f.GuardBlock))
+	}
+	return errs
 }
 
 // validate checks the code settings; random is set when dev sends random

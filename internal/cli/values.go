@@ -62,6 +62,26 @@ func (r *rate) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// countries are the countries whose numbers a create accepts; unset (or
+// empty) means the country of --phone-region.
+type countries struct {
+	api.Countries
+	set bool
+}
+
+func (c *countries) UnmarshalText(b []byte) error {
+	if strings.TrimSpace(string(b)) == "" {
+		*c = countries{}
+		return nil
+	}
+	v, err := api.ParseCountries(string(b))
+	if err != nil {
+		return err
+	}
+	*c = countries{Countries: v, set: true}
+	return nil
+}
+
 // prefixes are the addresses of trusted reverse proxies: a comma-separated
 // list of IPs and CIDR prefixes.
 type prefixes []netip.Prefix
