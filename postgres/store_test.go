@@ -50,6 +50,12 @@ func TestAPIKeyContract(t *testing.T) {
 	})
 }
 
+func TestGuardContract(t *testing.T) {
+	storetest.RunGuard(t, func(t *testing.T) coffeeshop.GuardStore {
+		return open(t, pgtest.URL(t))
+	})
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, pgtest.URL(b)))
 }
