@@ -26,12 +26,13 @@ import (
 	"google.golang.org/grpc"
 )
 
-// store is a customer store with its send ledger and API keys, that can be
-// closed.
+// store is a customer store with its send ledger, API keys and the SMS
+// pumping guard's counts and blocks, that can be closed.
 type store interface {
 	coffeeshop.CustomerStore
 	coffeeshop.CodeSendLedger
 	coffeeshop.APIKeyStore
+	coffeeshop.GuardStore
 	Close() error
 }
 

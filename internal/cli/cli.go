@@ -33,6 +33,7 @@ type commandLine struct {
 	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429."`
 	Ceiling  Ceiling  `cmd:"" help:"Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a fresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time, with the verification worker's settings, and prints workflows/s and latencies. A verification cannot be cheaper than such a workflow; docs/benchmarks.md compares the two."`
 	Keys     Keys     `cmd:"" help:"Creates, lists and revokes the API keys that backends call the API with (keys create, keys list, keys revoke), in dev's store in --data-dir or the database of --database-url."`
+	Guard    Guard    `cmd:"" help:"Lists the number prefixes the SMS pumping guard has blocked, with the sends and conversion per country, and lifts blocks (guard list, guard unblock PREFIX), in dev's store in --data-dir or the database of --database-url."`
 	Version  Version  `cmd:"" help:"Prints the version, VCS revision and Go version (also --version)."`
 }
 
