@@ -57,6 +57,10 @@ func TestGuardContract(t *testing.T) {
 	})
 }
 
+func BenchmarkAdmitSend(b *testing.B) {
+	storetest.BenchmarkAdmitSend(b, open(b, pgtest.URL(b)))
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, pgtest.URL(b)))
 }

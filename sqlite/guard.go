@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -33,6 +34,12 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		budgetSince = guardrule.Since(now, p.BudgetWindow)
 	}
 
+	// Before the transaction: it holds the only writer connection, which
+	// preparing needs.
+	st, err := s.guardStatements()
+	if err != nil {
+		return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: %w", err)
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: %w", err)
@@ -42,12 +49,7 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 	var until sql.NullString
 	var strikes sql.NullInt64
 	var sends, verified, spent int
-	err = tx.QueryRowContext(ctx, `
-		SELECT b.until, b.strikes,
-			(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'prefix' AND key = $1 AND minute >= $2),
-			(SELECT count(*) FROM guard_verified WHERE prefix = $1 AND at > $3),
-			(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'all' AND key = '' AND minute >= $4)
-		FROM (SELECT 1) LEFT JOIN guard_blocks b ON b.prefix = $1`,
+	err = tx.StmtContext(ctx, st.read).QueryRowContext(ctx,
 		send.Prefix, guardStamp(guardrule.Since(now, p.Window)), guardStamp(now.Add(-p.Window)), guardStamp(budgetSince),
 	).Scan(&until, &strikes, &sends, &verified, &spent)
 	if err != nil {
@@ -100,13 +102,12 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		d.Reason, d.RetryAfter, d.NewBlock = coffeeshop.ReasonPrefixBlocked, b.Until.Sub(now), b
 
 	default:
-		q := `INSERT INTO guard_sends (scope, key, minute, n) VALUES ('prefix', $1, $3, 1), ('country', $2, $3, 1)`
+		count := st.count
 		if p.Budget > 0 {
-			q += `, ('all', '', $3, 1)`
+			count = st.countBudget
 			d.BudgetLeft--
 		}
-		q += ` ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`
-		if _, err := tx.ExecContext(ctx, q, send.Prefix, send.Country, guardStamp(minute)); err != nil {
+		if _, err := tx.StmtContext(ctx, count).ExecContext(ctx, send.Prefix, send.Country, guardStamp(minute)); err != nil {
 			return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: count: %w", err)
 		}
 		d.Allowed = true
@@ -121,6 +122,51 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: %w", err)
 	}
 	return d, nil
+}
+
+// guardStmts are AdmitSend's statements that run on every send, prepared
+// once on the writer connection: parsing them each time would cost as much
+// as running them.
+type guardStmts struct {
+	mu                       sync.Mutex
+	read, count, countBudget *sql.Stmt
+}
+
+const countSend = `INSERT INTO guard_sends (scope, key, minute, n) VALUES ('prefix', $1, $3, 1), ('country', $2, $3, 1)`
+
+// guardStatements prepares the guard's statements on the first call, or
+// the first after a failed one.
+func (s *Store) guardStatements() (*guardStmts, error) {
+	g := &s.guard
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.countBudget != nil {
+		return g, nil
+	}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		q    string
+	}{
+		{&g.read, `
+			SELECT b.until, b.strikes,
+				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'prefix' AND key = $1 AND minute >= $2),
+				(SELECT count(*) FROM guard_verified WHERE prefix = $1 AND at > $3),
+				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'all' AND key = '' AND minute >= $4)
+			FROM (SELECT 1) LEFT JOIN guard_blocks b ON b.prefix = $1`},
+		{&g.count, countSend + ` ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`},
+		{&g.countBudget, countSend + `, ('all', '', $3, 1) ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`},
+	} {
+		if *p.stmt != nil {
+			continue
+		}
+		// Not the caller's context: the statements outlive the call.
+		stmt, err := s.writer.PrepareContext(context.Background(), p.q)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.stmt = stmt
+	}
+	return g, nil
 }
 
 // pruneGuard deletes, at most guardrule.PruneLimit rows of each kind at a

@@ -45,6 +45,7 @@ type Store struct {
 	// admits counts AdmitSend calls, which prune old guard rows now and
 	// then.
 	admits atomic.Int64
+	guard  guardStmts
 }
 
 var (

@@ -52,6 +52,10 @@ func TestGuardContract(t *testing.T) {
 	})
 }
 
+func BenchmarkAdmitSend(b *testing.B) {
+	storetest.BenchmarkAdmitSend(b, open(b, filepath.Join(b.TempDir(), "customers.db")))
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, filepath.Join(b.TempDir(), "customers.db")))
 }
