@@ -1,6 +1,6 @@
-// Package postgres is a coffeeshop.CustomerStore, CodeSendLedger and
-// APIKeyStore kept in PostgreSQL, for running several service processes
-// (API servers and workers) against one database.
+// Package postgres is a coffeeshop.CustomerStore, CodeSendLedger,
+// APIKeyStore and GuardStore kept in PostgreSQL, for running several
+// service processes (API servers and workers) against one database.
 package postgres
 
 import (
@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -27,16 +28,20 @@ var migrations embed.FS
 const migrateLock = `SELECT pg_advisory_xact_lock(
 	hashtextextended('coffeeshop.customers.migrate:' || coalesce(current_schema(), ''), 0))`
 
-// Store is a coffeeshop.CustomerStore, CodeSendLedger and APIKeyStore
+// Store is a coffeeshop.CustomerStore, CodeSendLedger, APIKeyStore and GuardStore
 // backed by a PostgreSQL connection pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
+	// admits counts AdmitSend calls, which prune old guard rows now and
+	// then.
+	admits atomic.Int64
 }
 
 var (
 	_ coffeeshop.CustomerStore  = (*Store)(nil)
 	_ coffeeshop.CodeSendLedger = (*Store)(nil)
 	_ coffeeshop.APIKeyStore    = (*Store)(nil)
+	_ coffeeshop.GuardStore     = (*Store)(nil)
 )
 
 // Open connects to the PostgreSQL database at url and brings its schema up

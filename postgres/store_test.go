@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"path/filepath"
 	"sync"
@@ -48,6 +49,16 @@ func TestAPIKeyContract(t *testing.T) {
 	storetest.RunAPIKeys(t, func(t *testing.T) coffeeshop.APIKeyStore {
 		return open(t, pgtest.URL(t))
 	})
+}
+
+func TestGuardContract(t *testing.T) {
+	storetest.RunGuard(t, func(t *testing.T) coffeeshop.GuardStore {
+		return open(t, pgtest.URL(t))
+	})
+}
+
+func BenchmarkAdmitSend(b *testing.B) {
+	storetest.BenchmarkAdmitSend(b, open(b, pgtest.URL(b)))
 }
 
 func BenchmarkCreateGet(b *testing.B) {
@@ -187,4 +198,44 @@ func countMigrations(t *testing.T) int {
 		t.Fatalf("no migration files found: %v", err)
 	}
 	return len(files)
+}
+
+// Admitting sends prunes the guard's rows that no window needs: after a
+// day and more of sends, the prefix buckets left are the last window's and
+// the verifications and country buckets the last day's.
+func TestGuardPrunes(t *testing.T) {
+	url := pgtest.URL(t)
+	s := open(t, url)
+	p := coffeeshop.GuardPolicy{Window: time.Hour, MinSends: 10, MinConversion: 0.2, BlockFor: time.Minute, MaxBlock: time.Hour}
+	base := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 300 // three prunes, the last at the last send
+	for i := range n {
+		// One send every 20 minutes, each of its own prefix and country,
+		// over 100 hours.
+		now := base.Add(time.Duration(i) * 20 * time.Minute)
+		send := coffeeshop.GuardSend{Prefix: fmt.Sprintf("+4477%05d", i), Country: fmt.Sprintf("C%d", i)}
+		if _, err := s.AdmitSend(t.Context(), send, p, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordVerified(t.Context(), fmt.Sprint(i), send, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var prefixes, countries, verified int
+	err = conn.QueryRow(t.Context(), `SELECT
+		(SELECT count(*) FROM guard_sends WHERE scope = 'prefix'),
+		(SELECT count(*) FROM guard_sends WHERE scope = 'country'),
+		(SELECT count(*) FROM guard_verified)`).Scan(&prefixes, &countries, &verified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefixes > 4 || countries > 73 || verified > 73 {
+		t.Errorf("after %d sends over 100h: %d prefix buckets, %d country buckets, %d verifications; want at most 4, 73 and 73",
+			n, prefixes, countries, verified)
+	}
 }

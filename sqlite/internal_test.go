@@ -1,8 +1,13 @@
 package sqlite
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/internal/guardrule"
 )
 
 func TestPragmas(t *testing.T) {
@@ -37,5 +42,46 @@ func TestPragmas(t *testing.T) {
 	}
 	if got := s.writer.Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("writer pool allows %d connections, want 1", got)
+	}
+}
+
+// Admitting sends prunes the guard's rows that no window needs: after a
+// day and more of sends, the prefix buckets left are the last window's and
+// the verifications and country buckets the last Retention's.
+func TestGuardPrunes(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := coffeeshop.GuardPolicy{Window: time.Hour, MinSends: 10, MinConversion: 0.2, BlockFor: time.Minute, MaxBlock: time.Hour}
+	base := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 3 * guardrule.PruneEvery
+	var now time.Time
+	for i := range n {
+		// One send every 20 minutes, each of its own prefix and country,
+		// over 100 hours.
+		now = base.Add(time.Duration(i) * 20 * time.Minute)
+		send := coffeeshop.GuardSend{Prefix: fmt.Sprintf("+4477%05d", i), Country: fmt.Sprintf("C%d", i)}
+		if _, err := s.AdmitSend(t.Context(), send, p, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordVerified(t.Context(), fmt.Sprint(i), send, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var prefixes, countries, verified int
+	err = s.reader.QueryRowContext(t.Context(), `SELECT
+		(SELECT count(*) FROM guard_sends WHERE scope = 'prefix'),
+		(SELECT count(*) FROM guard_sends WHERE scope = 'country'),
+		(SELECT count(*) FROM guard_verified)`).Scan(&prefixes, &countries, &verified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The last prune ran at the last send; later sends may have added
+	// rows since, none here.
+	if prefixes > 4 || countries > 73 || verified > 73 {
+		t.Errorf("after %d sends over %v: %d prefix buckets, %d country buckets, %d verifications; want at most 4, 73 and 73",
+			n, now.Sub(base), prefixes, countries, verified)
 	}
 }

@@ -1,7 +1,7 @@
-// Package sqlite is a coffeeshop.CustomerStore, CodeSendLedger and
-// APIKeyStore kept in a SQLite file, for running the service on one machine
-// without a database server. It uses the pure-Go modernc.org/sqlite driver,
-// so no C toolchain is needed.
+// Package sqlite is a coffeeshop.CustomerStore, CodeSendLedger,
+// APIKeyStore and GuardStore kept in a SQLite file, for running the service
+// on one machine without a database server. It uses the pure-Go
+// modernc.org/sqlite driver, so no C toolchain is needed.
 package sqlite
 
 import (
@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -31,7 +32,7 @@ var migrations embed.FS
 // Store), so this only matters when several processes share the file.
 const busyTimeoutMillis = 10_000
 
-// Store is a coffeeshop.CustomerStore, CodeSendLedger and APIKeyStore
+// Store is a coffeeshop.CustomerStore, CodeSendLedger, APIKeyStore and GuardStore
 // backed by a SQLite file. It is safe for concurrent use.
 //
 // It holds two connection pools on the file: a single writer connection, so
@@ -41,12 +42,17 @@ const busyTimeoutMillis = 10_000
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	// admits counts AdmitSend calls, which prune old guard rows now and
+	// then.
+	admits atomic.Int64
+	guard  guardStmts
 }
 
 var (
 	_ coffeeshop.CustomerStore  = (*Store)(nil)
 	_ coffeeshop.CodeSendLedger = (*Store)(nil)
 	_ coffeeshop.APIKeyStore    = (*Store)(nil)
+	_ coffeeshop.GuardStore     = (*Store)(nil)
 )
 
 // Open opens the SQLite database file at path, creating the file and its

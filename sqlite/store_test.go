@@ -46,6 +46,16 @@ func TestAPIKeyContract(t *testing.T) {
 	})
 }
 
+func TestGuardContract(t *testing.T) {
+	storetest.RunGuard(t, func(t *testing.T) coffeeshop.GuardStore {
+		return open(t, filepath.Join(t.TempDir(), "customers.db"))
+	})
+}
+
+func BenchmarkAdmitSend(b *testing.B) {
+	storetest.BenchmarkAdmitSend(b, open(b, filepath.Join(b.TempDir(), "customers.db")))
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	storetest.BenchmarkCreateGet(b, open(b, filepath.Join(b.TempDir(), "customers.db")))
 }

@@ -1,6 +1,7 @@
 // Package storetest holds the contract test suites of
-// coffeeshop.CustomerStore (Run), coffeeshop.CodeSendLedger (RunLedger)
-// and coffeeshop.APIKeyStore (RunAPIKeys).
+// coffeeshop.CustomerStore (Run), coffeeshop.CodeSendLedger (RunLedger),
+// coffeeshop.APIKeyStore (RunAPIKeys) and coffeeshop.GuardStore
+// (RunGuard, whose own rules are on it).
 // Every implementation runs them from its own tests, so that all stores
 // behave alike down to the error codes.
 //

@@ -14,23 +14,18 @@ import (
 	"github.com/coffeeshop/coffeeshop/postgres"
 )
 
-// keysTimeout bounds a keys command: opening the store (a PostgreSQL
-// server that does not answer, a SQLite file another process holds) and
-// its one or two statements.
+// keysTimeout bounds a keys or guard command: opening the store (a
+// PostgreSQL server that does not answer, a SQLite file another process
+// holds) and its few statements.
 const keysTimeout = time.Minute
 
 // runKeys runs keys create, list or revoke against the store the command's
 // flags name. It opens the store as the service does, so it works while
 // the service runs.
 func runKeys(ctx context.Context, cmd cli.Command, stdout io.Writer) error {
-	f := cmd.(interface{ KeyStore() *cli.KeyStoreFlags }).KeyStore()
-	kind, target, err := f.Store()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, keysTimeout)
 	defer cancel()
-	st, err := openStoreAt(ctx, kind, target)
+	st, kind, target, err := openCommandStore(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -122,6 +117,18 @@ func stamp(t time.Time, none string) string {
 		return none
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// openCommandStore opens the store that the flags of a keys or guard
+// command name, as the service opens it, so that it works while the
+// service runs; it also returns the store's kind and target.
+func openCommandStore(ctx context.Context, cmd cli.Command) (st store, kind, target string, err error) {
+	f := cmd.(interface{ Database() *cli.StoreFlags }).Database()
+	if kind, target, err = f.Store(); err != nil {
+		return nil, "", "", err
+	}
+	st, err = openStoreAt(ctx, kind, target)
+	return st, kind, target, err
 }
 
 // storeName says which database a store is, without a password.

@@ -67,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runCeiling(ctx, c, stdout)
 	case *cli.KeysCreate, *cli.KeysList, *cli.KeysRevoke:
 		err = runKeys(ctx, c, stdout)
+	case *cli.GuardList, *cli.GuardUnblock:
+		err = runGuard(ctx, c, stdout)
 	case *cli.Version:
 		_, err = fmt.Fprintln(stdout, buildinfo.Current(version))
 	}

@@ -26,12 +26,13 @@ import (
 	"google.golang.org/grpc"
 )
 
-// store is a customer store with its send ledger and API keys, that can be
-// closed.
+// store is a customer store with its send ledger, API keys and the SMS
+// pumping guard's counts and blocks, that can be closed.
 type store interface {
 	coffeeshop.CustomerStore
 	coffeeshop.CodeSendLedger
 	coffeeshop.APIKeyStore
+	coffeeshop.GuardStore
 	Close() error
 }
 
@@ -149,7 +150,8 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	tokens := coffeeshop.NewTokenIssuer(secret)
 	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion,
 		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics,
-		Numbers: f.NumberRules(), GuardMetrics: o.Metrics, TestNumbers: tests}
+		Numbers: f.NumberRules(), GuardMetrics: o.Metrics, TestNumbers: tests,
+		Guard: api.NewGuard(api.GuardConfig{Store: st, Policy: f.GuardPolicy(), Off: f.NoRateLimit, Logger: log, Metrics: o.Metrics})}
 	if r := srv.Numbers; r.GeoMonitor {
 		log.Warn("numbers of countries outside --allowed-countries are only counted and logged (--geo-monitor)", "allowed_countries", r.Countries.String())
 	}
@@ -162,7 +164,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	}
 	limiter := srv.NewLimiter(api.LimiterConfig{Limits: f.Limits(), NoPerIPLimits: f.NoRateLimit, ClientIPs: ips, Logger: log})
 	if f.NoRateLimit {
-		log.Warn("per-client-address rate limits are off (--no-rate-limit); per-phone limits stay on")
+		log.Warn("per-client-address rate limits, the SMS pumping guard and the SMS budget are off (--no-rate-limit); per-phone limits, countries and number types stay on")
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
 		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},

@@ -24,28 +24,29 @@ type Keys struct {
 	Revoke KeysRevoke `cmd:"" help:"Revokes the API key with the given ID: every api process refuses it within seconds. Revoking a revoked key changes nothing."`
 }
 
-// KeyStoreFlags name the database the keys are kept in: dev's SQLite file
-// in --data-dir, or the database of --database-url.
-type KeyStoreFlags struct {
-	DataDir     string `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"dev's data folder; the keys are kept in its customer store (customers.db) unless --database-url is given"`
+// StoreFlags name the database a command that works on the service's
+// store (keys, guard) opens: dev's SQLite file in --data-dir, or the
+// database of --database-url.
+type StoreFlags struct {
+	DataDir     string `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"dev's data folder; the command works on its customer store (customers.db) unless --database-url is given"`
 	DatabaseURL string `name:"database-url" env:"DATABASE_URL" doc-default:"dev's store in --data-dir" help:"the customer database of the worker and api processes, postgres://… or sqlite:…; given, it is used instead of --data-dir"`
 }
 
 // KeysCreate creates a key.
 type KeysCreate struct {
-	KeyStoreFlags
+	StoreFlags
 	Name   string    `name:"name" env:"COFFEESHOP_KEY_NAME" help:"who or what uses the key, shown by keys list (required; up to 100 characters of visible text)"`
 	Scopes scopeList `name:"scope" env:"COFFEESHOP_KEY_SCOPES" placeholder:"SCOPE[,SCOPE...]" doc-default:"every scope" help:"what the key may do; repeat the flag or separate with commas: customers:read (get, batchGet), customers:write (create), verifications:read (verification status), verifications:write (verify, resendCode)"`
 }
 
 // KeysList lists the keys.
 type KeysList struct {
-	KeyStoreFlags
+	StoreFlags
 }
 
 // KeysRevoke revokes a key.
 type KeysRevoke struct {
-	KeyStoreFlags
+	StoreFlags
 	ID string `arg:"" name:"id" help:"the key's ID, as keys list shows it (16 hex characters); never the key itself"`
 }
 
@@ -73,17 +74,17 @@ func (l *scopeList) Decode(ctx *kong.DecodeContext) error {
 }
 
 func (c *KeysCreate) validate() error {
-	errs := c.KeyStoreFlags.validate()
+	errs := c.StoreFlags.validate()
 	if err := CheckKeyName(c.Name); err != nil {
 		errs = append(errs, badSetting("name", c.Name, "%v", err))
 	}
 	return errors.Join(errs...)
 }
 
-func (c *KeysList) validate() error { return errors.Join(c.KeyStoreFlags.validate()...) }
+func (c *KeysList) validate() error { return errors.Join(c.StoreFlags.validate()...) }
 
 func (c *KeysRevoke) validate() error {
-	errs := c.KeyStoreFlags.validate()
+	errs := c.StoreFlags.validate()
 	// The argument is never echoed: it may be a key or a secret pasted by
 	// mistake.
 	switch {
@@ -95,7 +96,7 @@ func (c *KeysRevoke) validate() error {
 	return errors.Join(errs...)
 }
 
-func (f *KeyStoreFlags) validate() []error {
+func (f *StoreFlags) validate() []error {
 	if f.DatabaseURL == "" {
 		return nil
 	}
@@ -105,9 +106,9 @@ func (f *KeyStoreFlags) validate() []error {
 	return nil
 }
 
-// Store says which database the keys are in: ("postgres", url) or
-// ("sqlite", path), --database-url's or else dev's file in --data-dir.
-func (f *KeyStoreFlags) Store() (kind, target string, err error) {
+// Store says which database to open: ("postgres", url) or ("sqlite",
+// path), --database-url's or else dev's file in --data-dir.
+func (f *StoreFlags) Store() (kind, target string, err error) {
 	if f.DatabaseURL != "" {
 		return ParseDatabaseURL(f.DatabaseURL)
 	}
@@ -145,5 +146,5 @@ func CheckKeyName(name string) error {
 	return nil
 }
 
-// KeyStore gives the store flags of the keys subcommands.
-func (f *KeyStoreFlags) KeyStore() *KeyStoreFlags { return f }
+// Database gives the store flags of the keys and guard subcommands.
+func (f *StoreFlags) Database() *StoreFlags { return f }

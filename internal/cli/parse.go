@@ -20,7 +20,7 @@ import (
 
 // Command is the subcommand a command line selects, with its settings:
 // one of *Dev, *Temporal, *Worker, *API, *Bench, *Ceiling, *KeysCreate,
-// *KeysList, *KeysRevoke and *Version.
+// *KeysList, *KeysRevoke, *GuardList, *GuardUnblock and *Version.
 type Command interface {
 	// validate checks the settings, reading nothing; it names each bad
 	// one.
