@@ -10,18 +10,24 @@ import (
 	"github.com/coffeeshop/coffeeshop/internal/pgtest"
 )
 
-// keys runs `coffeeshop keys args...` to its end and returns its stdout;
-// a failure fails the test.
-func keys(t *testing.T, args ...string) string {
+// run runs `coffeeshop args...` to its end and returns its stdout; a
+// failure fails the test.
+func run(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(built(), append([]string{"keys"}, args...)...)
+	cmd := exec.Command(built(), args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("coffeeshop keys %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		t.Fatalf("coffeeshop %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return string(out)
+}
+
+// keys runs `coffeeshop keys args...` (run).
+func keys(t *testing.T, args ...string) string {
+	t.Helper()
+	return run(t, append([]string{"keys"}, args...)...)
 }
 
 // createKey creates an API key with every scope in the store that the

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/internal/pgtest"
+)
+
+// reason is the ErrorInfo reason of an error answer, "" if it has none.
+func (r reply) reason() string {
+	details, _ := r.body["details"].([]any)
+	for _, d := range details {
+		if m, ok := d.(map[string]any); ok {
+			if s, ok := m["reason"].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// TestSplitModeSharedGuard runs two api processes on one PostgreSQL
+// database behind a trusted proxy and attacks one number prefix through
+// both, from a new client address per request: the guard's counts are
+// shared, so the prefix is blocked after the same number of texts as on
+// one process, both processes refuse it, another prefix is unaffected, and
+// `coffeeshop guard unblock` lifts the block for both.
+func TestSplitModeSharedGuard(t *testing.T) {
+	db := pgtest.URL(t)
+	temporal, remote, env := startSplitTemporal(t, db)
+	worker := start(t, "coffeeshop worker", env, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
+	key, _ := createKey(t, "--database-url", db)
+	var apis [2]api
+	var procs [2]*process
+	for i := range apis {
+		addr := freeAddr(t)
+		procs[i] = start(t, fmt.Sprintf("coffeeshop api %d", i+1), env,
+			append([]string{"api", "--http-addr", addr, "--grpc-addr", freeAddr(t), "--trusted-proxy", "127.0.0.1"}, remote...)...)
+		apis[i] = api{t: t, base: "http://" + addr, key: key}
+		waitHTTP(t, procs[i], apis[i].base)
+	}
+
+	create := func(a api, n int, phone string) reply {
+		body := fmt.Sprintf(`{"customer":{"first_name":"Bot","last_name":"Net","email":"bot%d@example.com","phone_number":%q}}`, n, phone)
+		return a.send("POST", "/v1/customers", body, "X-Forwarded-For", fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
+	}
+	const attacked = "+4479111230"
+	texts, n := 0, 0
+	for ; n < 40; n++ {
+		r := create(apis[n%2], n, fmt.Sprintf("%s%02d", attacked, n))
+		if r.status == http.StatusOK {
+			texts++
+			continue
+		}
+		if r.status != http.StatusTooManyRequests || r.reason() != coffeeshop.ReasonPrefixBlocked || r.header.Get("Retry-After") == "" {
+			t.Fatalf("attack signup %d: %d %v (Retry-After %q), want 200 or 429 %s", n, r.status, r.body, r.header.Get("Retry-After"), coffeeshop.ReasonPrefixBlocked)
+		}
+		break
+	}
+	// The default policy blocks the send that would be the 10th without
+	// verifications: 9 texts, whichever process took them.
+	if texts != 9 {
+		t.Fatalf("the attacked prefix got %d texts through two processes, want 9", texts)
+	}
+	for i, a := range apis {
+		if r := create(a, 100+i, fmt.Sprintf("%s%02d", attacked, 90+i)); r.status != http.StatusTooManyRequests {
+			t.Errorf("api %d after the block: %d %v, want 429", i+1, r.status, r.body)
+		}
+	}
+	if r := create(apis[1], 200, "+447700123456"); r.status != http.StatusOK {
+		t.Errorf("another prefix during the block: %d %v", r.status, r.body)
+	}
+
+	list := run(t, "guard", "list", "--database-url", db)
+	if !strings.Contains(list, coffeeshop.NumberPrefix(attacked+"00")) {
+		t.Errorf("guard list does not show the block:\n%s", list)
+	}
+	run(t, "guard", "unblock", coffeeshop.NumberPrefix(attacked+"00"), "--database-url", db)
+	for i, a := range apis {
+		if r := create(a, 300+i, fmt.Sprintf("%s%02d", attacked, 95+i)); r.status != http.StatusOK {
+			t.Errorf("api %d after unblock: %d %v, want 200", i+1, r.status, r.body)
+		}
+	}
+	for _, p := range procs {
+		p.terminate()
+	}
+	worker.terminate()
+	temporal.terminate()
+}
