@@ -64,16 +64,26 @@ type GuardPolicy struct {
 type GuardSend struct {
 	Prefix  string // NumberPrefix of the number
 	Country string // ISO 3166 region of the number
+	// Key identifies the send when not empty: a send whose key was
+	// admitted before with the same Prefix (within the store's retention,
+	// at least the policy window) is allowed again without being counted
+	// or checked against blocks and the budget (a retried create). A key
+	// is remembered per prefix, so a key reused for another range is
+	// decided afresh.
+	Key string
 }
 
 // GuardDecision is the guard's answer to a send.
 type GuardDecision struct {
-	// Allowed: the send was counted and may go ahead. Otherwise Reason is
-	// ReasonPrefixBlocked or ReasonSMSBudgetExhausted and RetryAfter when
-	// to try again.
+	// Allowed: the send was counted, or was a repeat, and may go ahead.
+	// Otherwise Reason is ReasonPrefixBlocked or ReasonSMSBudgetExhausted
+	// and RetryAfter when to try again.
 	Allowed    bool
 	Reason     string
 	RetryAfter time.Duration
+	// Repeated: the send's Key had been admitted before; it was allowed
+	// and not counted again.
+	Repeated bool
 	// NewBlock is the block this very send caused, if it did.
 	NewBlock *GuardBlock
 	// BudgetLeft is how many sends the budget allows after this decision;
@@ -116,6 +126,13 @@ type GuardStore interface {
 	// and is refused with ReasonPrefixBlocked and NewBlock set. Otherwise
 	// the send is counted (for its prefix, its country and the budget)
 	// and allowed. A refused send is not counted.
+	//
+	// A send with a Key admitted before for its prefix, within the
+	// retention, is allowed with Repeated set and nothing counted, blocked
+	// prefix and spent budget notwithstanding: its text is the one already
+	// counted (BudgetLeft as for any decision). An allowed keyed send is
+	// remembered; a refused one is not, so its retry is decided afresh.
+	// Concurrent sends of one key count once.
 	AdmitSend(ctx context.Context, s GuardSend, p GuardPolicy, now time.Time) (GuardDecision, error)
 
 	// RecordVerified counts a successful verification of customerID's

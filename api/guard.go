@@ -105,15 +105,17 @@ func (g *Guard) active() bool { return g != nil && !g.cfg.Off && g.cfg.Store != 
 const guardUnavailable = "the SMS guard is unavailable; retry later"
 
 // admit asks the store to admit a text to the E.164 number phone of
-// country. It returns nil when the text may be sent; ETOOMANY with a
-// reason and RetryAfter when it is refused; EUNAVAILABLE when the store
-// fails (fail closed: without the guard's answer nothing is sent).
-func (g *Guard) admit(ctx context.Context, phone, country string) error {
+// country; key, when not empty, identifies the send (createKey), so that
+// its retries count once. It returns nil when the text may be sent;
+// ETOOMANY with a reason and RetryAfter when it is refused; EUNAVAILABLE
+// when the store fails (fail closed: without the guard's answer nothing is
+// sent).
+func (g *Guard) admit(ctx context.Context, phone, country, key string) error {
 	if !g.active() {
 		return nil
 	}
 	prefix := coffeeshop.NumberPrefix(phone)
-	d, err := g.cfg.Store.AdmitSend(ctx, coffeeshop.GuardSend{Prefix: prefix, Country: country}, g.cfg.Policy, g.cfg.Now())
+	d, err := g.cfg.Store.AdmitSend(ctx, coffeeshop.GuardSend{Prefix: prefix, Country: country, Key: key}, g.cfg.Policy, g.cfg.Now())
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the caller gave up; not the store's failure
@@ -138,7 +140,10 @@ func (g *Guard) admit(ctx context.Context, phone, country string) error {
 			slog.Int("verified", b.Verified))
 	}
 	if d.Allowed {
-		g.cfg.Metrics.GuardAdmitted(country)
+		// A repeat is the text already admitted, not another one.
+		if !d.Repeated {
+			g.cfg.Metrics.GuardAdmitted(country)
+		}
 		return nil
 	}
 	g.cfg.Metrics.GuardRefused(d.Reason, ModeEnforce)
@@ -153,6 +158,15 @@ func (g *Guard) admit(ctx context.Context, phone, country string) error {
 		msg = fmt.Sprintf("this service has sent as many verification codes as it may for now; retry after %ds (temporary)", retrySeconds(wait))
 	}
 	return &coffeeshop.Error{Code: coffeeshop.ETOOMANY, Message: msg, RetryAfter: wait, Reason: d.Reason}
+}
+
+// createKey is the guard's key of a create with request_id id: a retried
+// create (the same id) is the same send. Without an id there is none.
+func createKey(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "create:" + id
 }
 
 // recordVerified counts the successful verification of customer id, whose

@@ -19,6 +19,7 @@ type fakeGuardStore struct {
 	blocks    map[string]*coffeeshop.GuardBlock
 	budget    []time.Time // every counted send
 	countries map[string]*coffeeshop.GuardCount
+	keys      map[string]time.Time // when each key was admitted, by key and prefix
 
 	admits   int      // AdmitSend calls
 	recorded []string // customer IDs of RecordVerified calls
@@ -30,6 +31,7 @@ func newFakeGuardStore() *fakeGuardStore {
 		verified:  map[string]map[string]time.Time{},
 		blocks:    map[string]*coffeeshop.GuardBlock{},
 		countries: map[string]*coffeeshop.GuardCount{},
+		keys:      map[string]time.Time{},
 	}
 }
 
@@ -57,6 +59,11 @@ func (f *fakeGuardStore) AdmitSend(_ context.Context, s coffeeshop.GuardSend, p 
 			return -1
 		}
 		return max(p.Budget-len(since(f.budget, now.Add(-p.BudgetWindow)))-extra, 0)
+	}
+	// A key is remembered for a day, or the longest window.
+	key := s.Key + "\x00" + s.Prefix
+	if at, ok := f.keys[key]; ok && s.Key != "" && now.Sub(at) <= max(24*time.Hour, p.Window, p.BudgetWindow) {
+		return coffeeshop.GuardDecision{Allowed: true, Repeated: true, BudgetLeft: left(0)}, nil
 	}
 	if b := f.blocks[s.Prefix]; b != nil && now.Before(b.Until) {
 		return coffeeshop.GuardDecision{Reason: coffeeshop.ReasonPrefixBlocked, RetryAfter: b.Until.Sub(now), BudgetLeft: left(0)}, nil
@@ -96,6 +103,9 @@ func (f *fakeGuardStore) AdmitSend(_ context.Context, s coffeeshop.GuardSend, p 
 	f.sends[s.Prefix] = append(f.sends[s.Prefix], now)
 	f.budget = append(f.budget, now)
 	f.country(s.Country).Sends++
+	if s.Key != "" {
+		f.keys[key] = now
+	}
 	return coffeeshop.GuardDecision{Allowed: true, BudgetLeft: left(0)}, nil
 }
 

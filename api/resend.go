@@ -24,7 +24,7 @@ func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeReque
 	// The guard's refusal comes before the workflow is asked: no text.
 	if !s.TestNumbers.Contains(c.PhoneNumber) {
 		country, _ := regionOf(c.PhoneNumber)
-		if err := s.Guard.admit(ctx, c.PhoneNumber, country); err != nil {
+		if err := s.Guard.admit(ctx, c.PhoneNumber, country, ""); err != nil {
 			return nil, s.statusError(ctx, err)
 		}
 	}

@@ -26,9 +26,12 @@ const (
 )
 
 // AdmitSend decides a send as coffeeshop.GuardStore says, in one
-// transaction: the advisory locks above, a read of the prefix's block and
-// counts (and the budget's) in one statement, then either an upsert of the
-// send's buckets or of the prefix's block. Sends are counted in one-minute
+// transaction: the advisory locks above, a read of the send's key, the
+// prefix's block and counts (and the budget's) in one statement, then
+// nothing (a repeated key), an upsert of the send's buckets (and key) or
+// of the prefix's block. A key is remembered per prefix, so the prefix's
+// lock serializes the duplicates of a key too; keys are remembered since
+// guardrule.KeepSince. Sends are counted in one-minute
 // buckets (guardrule.Since); every guardrule.PruneEvery-th call also
 // deletes rows that no window needs any more, at most guardrule.PruneLimit
 // of each kind.
@@ -59,15 +62,17 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		}
 		var until *time.Time
 		var strikes *int
-		var sends, verified, spent int
+		var sends, verified, spent, repeated int
 		err := tx.QueryRow(ctx, `
 			SELECT b.until, b.strikes,
 				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'prefix' AND key = $1 AND minute >= $2),
 				(SELECT count(*) FROM guard_verified WHERE prefix = $1 AND at > $3),
-				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'all' AND key = '' AND minute >= $4)
+				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'all' AND key = '' AND minute >= $4),
+				(SELECT count(*) FROM guard_admitted WHERE key = $5 AND prefix = $1 AND at >= $6)
 			FROM (SELECT 1) AS one LEFT JOIN guard_blocks b ON b.prefix = $1`,
 			send.Prefix, guardrule.Since(now, p.Window), now.Add(-p.Window), budgetSince,
-		).Scan(&until, &strikes, &sends, &verified, &spent)
+			send.Key, guardrule.KeepSince(now, p),
+		).Scan(&until, &strikes, &sends, &verified, &spent, &repeated)
 		if err != nil {
 			return fmt.Errorf("read counts: %w", err)
 		}
@@ -76,6 +81,10 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		}
 
 		switch {
+		case repeated > 0:
+			// The retry of a send already counted: its text is that one.
+			d.Allowed, d.Repeated = true, true
+
 		case until != nil && until.After(now):
 			d.Reason, d.RetryAfter = coffeeshop.ReasonPrefixBlocked, until.Sub(now)
 
@@ -121,6 +130,15 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 			if _, err := tx.Exec(ctx, q, send.Prefix, send.Country, minute); err != nil {
 				return fmt.Errorf("count: %w", err)
 			}
+			if send.Key != "" {
+				// A key past the retention may still have its row: it
+				// starts again.
+				_, err := tx.Exec(ctx, `INSERT INTO guard_admitted (key, prefix, at) VALUES ($1, $2, $3)
+					ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at`, send.Key, send.Prefix, now)
+				if err != nil {
+					return fmt.Errorf("remember key: %w", err)
+				}
+			}
 			d.Allowed = true
 		}
 		if prune {
@@ -139,7 +157,7 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 // pruneGuard deletes, at most guardrule.PruneLimit rows of each kind at a
 // time and oldest first, prefix buckets that p.Window no longer covers and
 // country and budget buckets and verifications older than
-// guardrule.KeepSince. It takes no lock: the rows it deletes are outside
+// guardrule.KeepSince, and keys of admitted sends as old. It takes no lock: the rows it deletes are outside
 // every window that any send reads.
 func pruneGuard(ctx context.Context, tx pgx.Tx, now time.Time, p coffeeshop.GuardPolicy) error {
 	keep := guardrule.KeepSince(now, p)
@@ -158,6 +176,9 @@ func pruneGuard(ctx context.Context, tx pgx.Tx, now time.Time, p coffeeshop.Guar
 			[]any{keep, guardrule.PruneLimit}},
 		{`DELETE FROM guard_verified WHERE customer_id IN (
 			SELECT customer_id FROM guard_verified WHERE at < $1 ORDER BY at LIMIT $2)`,
+			[]any{keep, guardrule.PruneLimit}},
+		{`DELETE FROM guard_admitted WHERE (key, prefix) IN (
+			SELECT key, prefix FROM guard_admitted WHERE at < $1 ORDER BY at LIMIT $2)`,
 			[]any{keep, guardrule.PruneLimit}},
 	} {
 		if _, err := tx.Exec(ctx, d.q, d.args...); err != nil {

@@ -202,7 +202,7 @@ func countMigrations(t *testing.T) int {
 
 // Admitting sends prunes the guard's rows that no window needs: after a
 // day and more of sends, the prefix buckets left are the last window's and
-// the verifications and country buckets the last day's.
+// the verifications, keys and country buckets the last day's.
 func TestGuardPrunes(t *testing.T) {
 	url := pgtest.URL(t)
 	s := open(t, url)
@@ -213,7 +213,7 @@ func TestGuardPrunes(t *testing.T) {
 		// One send every 20 minutes, each of its own prefix and country,
 		// over 100 hours.
 		now := base.Add(time.Duration(i) * 20 * time.Minute)
-		send := coffeeshop.GuardSend{Prefix: fmt.Sprintf("+4477%05d", i), Country: fmt.Sprintf("C%d", i)}
+		send := coffeeshop.GuardSend{Prefix: fmt.Sprintf("+4477%05d", i), Country: fmt.Sprintf("C%d", i), Key: fmt.Sprint("create:", i)}
 		if _, err := s.AdmitSend(t.Context(), send, p, now); err != nil {
 			t.Fatal(err)
 		}
@@ -226,16 +226,17 @@ func TestGuardPrunes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var prefixes, countries, verified int
+	var prefixes, countries, verified, keys int
 	err = conn.QueryRow(t.Context(), `SELECT
 		(SELECT count(*) FROM guard_sends WHERE scope = 'prefix'),
 		(SELECT count(*) FROM guard_sends WHERE scope = 'country'),
-		(SELECT count(*) FROM guard_verified)`).Scan(&prefixes, &countries, &verified)
+		(SELECT count(*) FROM guard_verified),
+		(SELECT count(*) FROM guard_admitted)`).Scan(&prefixes, &countries, &verified, &keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if prefixes > 4 || countries > 73 || verified > 73 {
-		t.Errorf("after %d sends over 100h: %d prefix buckets, %d country buckets, %d verifications; want at most 4, 73 and 73",
-			n, prefixes, countries, verified)
+	if prefixes > 4 || countries > 73 || verified > 73 || keys > 73 || keys < 72 {
+		t.Errorf("after %d sends over 100h: %d prefix buckets, %d country buckets, %d verifications, %d keys; want at most 4, 73, 73 and 72 to 73",
+			n, prefixes, countries, verified, keys)
 	}
 }

@@ -16,11 +16,13 @@ import (
 // AdmitSend decides a send as coffeeshop.GuardStore says. It is one
 // transaction on the single writer connection, which BEGIN IMMEDIATE makes
 // the only writer of the file, so sends are decided one after another, also
-// across processes: a read of the prefix's block and counts (and the
-// budget's) in one statement, then either an upsert of the send's buckets
-// or of the prefix's block. Sends are counted in one-minute buckets
-// (guardrule.Since); every guardrule.PruneEvery-th call also deletes rows
-// that no window needs any more, at most guardrule.PruneLimit of each kind.
+// across processes: a read of the send's key, the prefix's block and counts
+// (and the budget's) in one statement, then nothing (a repeated key), an
+// upsert of the send's buckets (and key) or of the prefix's block. Keys are
+// remembered since guardrule.KeepSince. Sends are counted in one-minute
+// buckets (guardrule.Since); every guardrule.PruneEvery-th call also
+// deletes rows that no window needs any more, at most guardrule.PruneLimit
+// of each kind.
 func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coffeeshop.GuardPolicy, now time.Time) (coffeeshop.GuardDecision, error) {
 	if err := guardrule.CheckSend(send, p); err != nil {
 		return coffeeshop.GuardDecision{}, err
@@ -48,10 +50,12 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 
 	var until sql.NullString
 	var strikes sql.NullInt64
-	var sends, verified, spent int
+	var sends, verified, spent, repeated int
+	keep := guardStamp(guardrule.KeepSince(now, p))
 	err = tx.StmtContext(ctx, st.read).QueryRowContext(ctx,
 		send.Prefix, guardStamp(guardrule.Since(now, p.Window)), guardStamp(now.Add(-p.Window)), guardStamp(budgetSince),
-	).Scan(&until, &strikes, &sends, &verified, &spent)
+		send.Key, keep,
+	).Scan(&until, &strikes, &sends, &verified, &spent, &repeated)
 	if err != nil {
 		return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: read counts: %w", err)
 	}
@@ -61,6 +65,10 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 	}
 
 	switch {
+	case repeated > 0:
+		// The retry of a send already counted: its text is that one.
+		d.Allowed, d.Repeated = true, true
+
 	case until.Valid && until.String > guardStamp(now):
 		t, err := time.Parse(timeLayout, until.String)
 		if err != nil {
@@ -110,6 +118,11 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		if _, err := tx.StmtContext(ctx, count).ExecContext(ctx, send.Prefix, send.Country, guardStamp(minute)); err != nil {
 			return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: count: %w", err)
 		}
+		if send.Key != "" {
+			if _, err := tx.StmtContext(ctx, st.remember).ExecContext(ctx, send.Key, send.Prefix, guardStamp(now)); err != nil {
+				return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: remember key: %w", err)
+			}
+		}
 		d.Allowed = true
 	}
 
@@ -128,8 +141,8 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 // once on the writer connection: parsing them each time would cost as much
 // as running them.
 type guardStmts struct {
-	mu                       sync.Mutex
-	read, count, countBudget *sql.Stmt
+	mu                                 sync.Mutex
+	read, count, countBudget, remember *sql.Stmt
 }
 
 const countSend = `INSERT INTO guard_sends (scope, key, minute, n) VALUES ('prefix', $1, $3, 1), ('country', $2, $3, 1)`
@@ -140,7 +153,7 @@ func (s *Store) guardStatements() (*guardStmts, error) {
 	g := &s.guard
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.countBudget != nil {
+	if g.remember != nil {
 		return g, nil
 	}
 	for _, p := range []struct {
@@ -151,10 +164,14 @@ func (s *Store) guardStatements() (*guardStmts, error) {
 			SELECT b.until, b.strikes,
 				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'prefix' AND key = $1 AND minute >= $2),
 				(SELECT count(*) FROM guard_verified WHERE prefix = $1 AND at > $3),
-				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'all' AND key = '' AND minute >= $4)
+				(SELECT coalesce(sum(n), 0) FROM guard_sends WHERE scope = 'all' AND key = '' AND minute >= $4),
+				(SELECT count(*) FROM guard_admitted WHERE key = $5 AND prefix = $1 AND at >= $6)
 			FROM (SELECT 1) LEFT JOIN guard_blocks b ON b.prefix = $1`},
 		{&g.count, countSend + ` ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`},
 		{&g.countBudget, countSend + `, ('all', '', $3, 1) ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`},
+		// A key past the retention may still have its row: it starts again.
+		{&g.remember, `INSERT INTO guard_admitted (key, prefix, at) VALUES ($1, $2, $3)
+			ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at`},
 	} {
 		if *p.stmt != nil {
 			continue
@@ -172,7 +189,7 @@ func (s *Store) guardStatements() (*guardStmts, error) {
 // pruneGuard deletes, at most guardrule.PruneLimit rows of each kind at a
 // time and oldest first, prefix buckets that p.Window no longer covers and
 // country and budget buckets and verifications older than
-// guardrule.KeepSince.
+// guardrule.KeepSince, and keys of admitted sends as old.
 func pruneGuard(ctx context.Context, tx *sql.Tx, now time.Time, p coffeeshop.GuardPolicy) error {
 	keep := guardStamp(guardrule.KeepSince(now, p))
 	for _, d := range []struct {
@@ -190,6 +207,9 @@ func pruneGuard(ctx context.Context, tx *sql.Tx, now time.Time, p coffeeshop.Gua
 			[]any{keep, guardrule.PruneLimit}},
 		{`DELETE FROM guard_verified WHERE customer_id IN (
 			SELECT customer_id FROM guard_verified WHERE at < $1 ORDER BY at LIMIT $2)`,
+			[]any{keep, guardrule.PruneLimit}},
+		{`DELETE FROM guard_admitted WHERE (key, prefix) IN (
+			SELECT key, prefix FROM guard_admitted WHERE at < $1 ORDER BY at LIMIT $2)`,
 			[]any{keep, guardrule.PruneLimit}},
 	} {
 		if _, err := tx.ExecContext(ctx, d.q, d.args...); err != nil {

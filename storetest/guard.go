@@ -30,6 +30,9 @@ import (
 //     positive, a conversion outside [0, 1], a longest block shorter than
 //     the first, a negative budget or a budget without a window);
 //     RecordVerified to an empty customer ID or prefix.
+//   - A send's Key is remembered for a day, or the policy's longest window
+//     when longer (guardrule.KeepSince, whole minutes): a retry within that
+//     is a repeat, one after it is decided afresh.
 func RunGuard(t *testing.T, open func(t *testing.T) coffeeshop.GuardStore) {
 	runAll(t, open, []contractTest[coffeeshop.GuardStore]{
 		{"GuardBlocksLowConversion", testGuardBlocksLowConversion},
@@ -45,6 +48,11 @@ func RunGuard(t *testing.T, open func(t *testing.T) coffeeshop.GuardStore) {
 		{"GuardCountries", testGuardCountries},
 		{"GuardInvalid", testGuardInvalid},
 		{"GuardCanceledContext", testGuardCanceledContext},
+		{"GuardKeyCountsOnce", testGuardKeyCountsOnce},
+		{"GuardKeyDuringBlock", testGuardKeyDuringBlock},
+		{"GuardKeyDuringSpentBudget", testGuardKeyDuringSpentBudget},
+		{"GuardKeyConcurrent", testGuardKeyConcurrent},
+		{"GuardKeyRetention", testGuardKeyRetention},
 	})
 }
 
@@ -81,7 +89,7 @@ func admit(t *testing.T, g coffeeshop.GuardStore, s coffeeshop.GuardSend, p coff
 func admitN(t *testing.T, g coffeeshop.GuardStore, s coffeeshop.GuardSend, p coffeeshop.GuardPolicy, at time.Time, n int) {
 	t.Helper()
 	for i := range n {
-		if d := admit(t, g, s, p, at.Add(time.Duration(i)*time.Second)); !d.Allowed || d.NewBlock != nil || d.Reason != "" {
+		if d := admit(t, g, s, p, at.Add(time.Duration(i)*time.Second)); !d.Allowed || d.Repeated || d.NewBlock != nil || d.Reason != "" {
 			t.Fatalf("send %d of %s: %+v, want allowed", i+1, s.Prefix, d)
 		}
 	}
@@ -90,14 +98,22 @@ func admitN(t *testing.T, g coffeeshop.GuardStore, s coffeeshop.GuardSend, p cof
 // wantAllowed and wantRefused fail t unless d is such a decision.
 func wantAllowed(t *testing.T, d coffeeshop.GuardDecision, what string) {
 	t.Helper()
-	if !d.Allowed || d.Reason != "" || d.RetryAfter != 0 || d.NewBlock != nil {
+	if !d.Allowed || d.Repeated || d.Reason != "" || d.RetryAfter != 0 || d.NewBlock != nil {
 		t.Fatalf("%s: %+v, want allowed", what, d)
+	}
+}
+
+// wantRepeated fails t unless d allows a repeated send.
+func wantRepeated(t *testing.T, d coffeeshop.GuardDecision, what string) {
+	t.Helper()
+	if !d.Allowed || !d.Repeated || d.Reason != "" || d.RetryAfter != 0 || d.NewBlock != nil {
+		t.Fatalf("%s: %+v, want allowed as a repeat", what, d)
 	}
 }
 
 func wantRefused(t *testing.T, d coffeeshop.GuardDecision, reason string, retryAfter time.Duration, what string) {
 	t.Helper()
-	if d.Allowed || d.Reason != reason || d.RetryAfter != retryAfter {
+	if d.Allowed || d.Repeated || d.Reason != reason || d.RetryAfter != retryAfter {
 		t.Fatalf("%s: %+v, want refused with %s, RetryAfter %v", what, d, reason, retryAfter)
 	}
 }
@@ -537,4 +553,150 @@ func testGuardCanceledContext(t *testing.T, g coffeeshop.GuardStore) {
 	if d := admit(t, g, s, guardPolicy, base.Add(time.Minute)); d.NewBlock == nil || d.NewBlock.Verified != 0 {
 		t.Fatalf("send 10 after the canceled calls: %+v, want a new block with 0 verified", d)
 	}
+}
+
+// keyed returns s with a key no other test has used.
+func keyed(s coffeeshop.GuardSend) coffeeshop.GuardSend {
+	s.Key = "create:" + uuid.NewString()
+	return s
+}
+
+// wantBlockOn fails t unless the send at now blocks s's prefix on sends
+// sends in the window: the count the sends before it left.
+func wantBlockOn(t *testing.T, g coffeeshop.GuardStore, s coffeeshop.GuardSend, p coffeeshop.GuardPolicy, now time.Time, sends int, what string) {
+	t.Helper()
+	d := admit(t, g, s, p, now)
+	if d.Allowed || d.NewBlock == nil || d.NewBlock.Sends != sends {
+		t.Fatalf("%s: %+v, want a new block on %d sends", what, d, sends)
+	}
+}
+
+// testGuardKeyCountsOnce: a keyed send admitted again is a repeat, counted
+// once for its prefix and its country; the same key with another prefix is
+// another send.
+func testGuardKeyCountsOnce(t *testing.T, g coffeeshop.GuardStore) {
+	base := guardClock()
+	s := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()})
+	wantAllowed(t, admit(t, g, s, guardPolicy, base), "the first keyed send")
+	for i := range 3 {
+		wantRepeated(t, admit(t, g, s, guardPolicy, base.Add(time.Duration(i+1)*time.Second)), fmt.Sprintf("retry %d", i+1))
+	}
+	unkeyed := coffeeshop.GuardSend{Prefix: s.Prefix, Country: s.Country}
+	admitN(t, g, unkeyed, guardPolicy, base.Add(time.Minute), 8) // 9 sends counted
+	counts, err := g.GuardCountries(t.Context(), base)
+	if err != nil {
+		t.Fatalf("GuardCountries: %v", err)
+	}
+	for _, c := range counts {
+		if c.Country == s.Country && c.Sends != 9 {
+			t.Errorf("GuardCountries: %d sends, want 9", c.Sends)
+		}
+	}
+	other := coffeeshop.GuardSend{Prefix: guardPrefix(), Country: s.Country, Key: s.Key}
+	wantAllowed(t, admit(t, g, other, guardPolicy, base.Add(2*time.Minute)), "the key with another prefix")
+	wantBlockOn(t, g, unkeyed, guardPolicy, base.Add(2*time.Minute), 10, "send 10")
+}
+
+// testGuardKeyDuringBlock: a keyed send admitted before a block began is
+// allowed again during it, without a new block; a keyed send refused by
+// the block is not remembered, and its retry is refused too.
+func testGuardKeyDuringBlock(t *testing.T, g coffeeshop.GuardStore) {
+	base := guardClock()
+	s := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()})
+	wantAllowed(t, admit(t, g, s, guardPolicy, base), "the keyed send")
+	unkeyed := coffeeshop.GuardSend{Prefix: s.Prefix, Country: s.Country}
+	admitN(t, g, unkeyed, guardPolicy, base, 8)
+	at := base.Add(time.Minute)
+	wantBlockOn(t, g, unkeyed, guardPolicy, at, 10, "send 10")
+	wantRepeated(t, admit(t, g, s, guardPolicy, at.Add(time.Minute)), "the keyed send's retry during the block")
+
+	refused := keyed(unkeyed)
+	for i := range 2 {
+		wantRefused(t, admit(t, g, refused, guardPolicy, at.Add(time.Duration(2+i)*time.Minute)), coffeeshop.ReasonPrefixBlocked,
+			time.Duration(13-i)*time.Minute, fmt.Sprintf("a new keyed send during the block, try %d", i+1))
+	}
+	// Once the block is over the refused key is decided as any send: the
+	// window still holds 9 sends and no verification, so it blocks again.
+	wantBlockOn(t, g, refused, guardPolicy, at.Add(15*time.Minute), 10, "the refused key after the block")
+}
+
+// testGuardKeyDuringSpentBudget: a keyed send admitted before the budget
+// was spent is allowed again, spending nothing; a refused one is not
+// remembered.
+func testGuardKeyDuringSpentBudget(t *testing.T, g coffeeshop.GuardStore) {
+	base, country := guardClock(), guardCountry()
+	p := guardPolicy
+	p.Budget, p.BudgetWindow = 2, time.Hour
+	a := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: country})
+	b := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: country})
+	c := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: country})
+	wantAllowed(t, admit(t, g, a, p, base), "a")
+	d := admit(t, g, a, p, base.Add(time.Second))
+	wantRepeated(t, d, "a's retry")
+	if d.BudgetLeft != 1 {
+		t.Errorf("a's retry: BudgetLeft = %d, want 1 (nothing spent)", d.BudgetLeft)
+	}
+	wantAllowed(t, admit(t, g, b, p, base.Add(time.Minute)), "b")
+	wantRefused(t, admit(t, g, c, p, base.Add(2*time.Minute)), coffeeshop.ReasonSMSBudgetExhausted, 59*time.Minute, "c")
+	d = admit(t, g, a, p, base.Add(3*time.Minute))
+	wantRepeated(t, d, "a's retry with the budget spent")
+	if d.BudgetLeft != 0 {
+		t.Errorf("a's retry with the budget spent: BudgetLeft = %d, want 0", d.BudgetLeft)
+	}
+	wantRefused(t, admit(t, g, c, p, base.Add(4*time.Minute)), coffeeshop.ReasonSMSBudgetExhausted, 57*time.Minute, "c's retry")
+}
+
+// testGuardKeyConcurrent: of many concurrent sends of one key, one is
+// counted and the others are repeats.
+func testGuardKeyConcurrent(t *testing.T, g coffeeshop.GuardStore) {
+	base := guardClock()
+	s := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()})
+	const n = 20
+	ds := make([]coffeeshop.GuardDecision, n)
+	errs := parallel(n, func(i int) error {
+		var err error
+		ds[i], err = g.AdmitSend(t.Context(), s, guardPolicy, base.Add(time.Duration(i)*time.Millisecond))
+		return err
+	})
+	first := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		if !ds[i].Allowed || ds[i].Reason != "" || ds[i].NewBlock != nil {
+			t.Fatalf("send %d: %+v, want allowed", i, ds[i])
+		}
+		if !ds[i].Repeated {
+			first++
+		}
+	}
+	if first != 1 {
+		t.Fatalf("%d concurrent sends of one key: %d counted, want 1", n, first)
+	}
+	unkeyed := coffeeshop.GuardSend{Prefix: s.Prefix, Country: s.Country}
+	admitN(t, g, unkeyed, guardPolicy, base.Add(time.Second), 8)
+	wantBlockOn(t, g, unkeyed, guardPolicy, base.Add(time.Minute), 10, "send 10")
+}
+
+// testGuardKeyRetention: a key is a repeat for a day, or the policy's
+// longest window when longer, and decided afresh (and counted) after.
+func testGuardKeyRetention(t *testing.T, g coffeeshop.GuardStore) {
+	base := guardClock()
+	s := keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()})
+	wantAllowed(t, admit(t, g, s, guardPolicy, base), "the keyed send")
+	wantRepeated(t, admit(t, g, s, guardPolicy, base.Add(23*time.Hour)), "a retry after 23h")
+	wantAllowed(t, admit(t, g, s, guardPolicy, base.Add(25*time.Hour)), "a retry after 25h")
+	// That retry was counted: it is remembered again, and it counts.
+	at := base.Add(25*time.Hour + time.Minute)
+	wantRepeated(t, admit(t, g, s, guardPolicy, at), "a retry of the retry")
+	unkeyed := coffeeshop.GuardSend{Prefix: s.Prefix, Country: s.Country}
+	admitN(t, g, unkeyed, guardPolicy, at, 8)
+	wantBlockOn(t, g, unkeyed, guardPolicy, at.Add(time.Minute), 10, "send 10 of the later window")
+
+	p := guardPolicy
+	p.Window = 48 * time.Hour
+	s = keyed(coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()})
+	wantAllowed(t, admit(t, g, s, p, base), "the keyed send with a window of 48h")
+	wantRepeated(t, admit(t, g, s, p, base.Add(47*time.Hour)), "a retry after 47h with a window of 48h")
+	wantAllowed(t, admit(t, g, s, p, base.Add(49*time.Hour)), "a retry after 49h with a window of 48h")
 }

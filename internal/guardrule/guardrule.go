@@ -15,16 +15,16 @@ import (
 // per prefix, country and budget in buckets of one minute.
 const Bucket = time.Minute
 
-// Retention is how long the stores keep country counts and verifications
-// at least, so that GuardCountries can answer for the last day; longer
-// when a window of the policy is longer.
+// Retention is how long the stores keep country counts, verifications and
+// the keys of admitted sends at least, so that GuardCountries can answer
+// for the last day; longer when a window of the policy is longer.
 const Retention = 24 * time.Hour
 
 // PruneEvery is how many admitted or refused sends a store decides between
 // two prunes of old rows, and PruneLimit how many rows of each kind one
-// prune deletes at most: a send adds at most three bucket rows, a prune
-// may delete PruneLimit/PruneEvery = 10 per send, so pruning keeps up with
-// bounded work per call.
+// prune deletes at most: a send adds at most three bucket rows and a key,
+// a prune may delete PruneLimit/PruneEvery = 10 of each kind per send, so
+// pruning keeps up with bounded work per call.
 const (
 	PruneEvery = 100
 	PruneLimit = 1000
@@ -79,9 +79,10 @@ func BlockLength(strikes int, p coffeeshop.GuardPolicy) time.Duration {
 }
 
 // KeepSince returns the time before which a prune may delete country and
-// budget buckets and verifications: Retention, or the policy's longest
-// window when that is longer. Prefix buckets may go once Since(now,
-// p.Window) has passed them.
+// budget buckets, verifications and the keys of admitted sends: Retention,
+// or the policy's longest window when that is longer. A key admitted
+// before it is forgotten: its send is decided afresh. Prefix buckets may
+// go once Since(now, p.Window) has passed them.
 func KeepSince(now time.Time, p coffeeshop.GuardPolicy) time.Time {
 	return Since(now, max(Retention, p.Window, p.BudgetWindow))
 }

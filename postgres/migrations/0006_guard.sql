@@ -38,3 +38,15 @@ CREATE TABLE guard_blocks (
     verified integer     NOT NULL
 );
 CREATE INDEX guard_blocks_until ON guard_blocks (until);
+
+-- guard_admitted remembers the keys of the keyed sends the guard allowed
+-- (a create's request_id), per prefix, so that a retried send is allowed
+-- again without counting twice. Keys older than the guard's retention are
+-- ignored and deleted now and then as sends are admitted.
+CREATE TABLE guard_admitted (
+    key    text        NOT NULL CHECK (key <> ''),
+    prefix text        NOT NULL,
+    at     timestamptz NOT NULL,
+    PRIMARY KEY (key, prefix)
+);
+CREATE INDEX guard_admitted_at ON guard_admitted (at);

@@ -39,3 +39,15 @@ CREATE TABLE guard_blocks (
     verified INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX guard_blocks_until ON guard_blocks (until);
+
+-- guard_admitted remembers the keys of the keyed sends the guard allowed
+-- (a create's request_id), per prefix, so that a retried send is allowed
+-- again without counting twice. Keys older than the guard's retention are
+-- ignored and deleted now and then as sends are admitted.
+CREATE TABLE guard_admitted (
+    key    TEXT NOT NULL CHECK (key <> ''),
+    prefix TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    PRIMARY KEY (key, prefix)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX guard_admitted_at ON guard_admitted (at);
