@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -259,27 +257,7 @@ func (s *Store) GuardCountries(ctx context.Context, since time.Time) ([]coffeesh
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: guard countries: %w", err)
 	}
-	return sortCounts(byCountry), nil
-}
-
-// sortCounts lists the counts, the most sends first (then the most
-// verified, then by country).
-func sortCounts(m map[string]*coffeeshop.GuardCount) []coffeeshop.GuardCount {
-	out := make([]coffeeshop.GuardCount, 0, len(m))
-	for _, c := range m {
-		out = append(out, *c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Sends != b.Sends {
-			return a.Sends > b.Sends
-		}
-		if a.Verified != b.Verified {
-			return a.Verified > b.Verified
-		}
-		return strings.Compare(a.Country, b.Country) < 0
-	})
-	return out
+	return guardrule.SortCounts(byCountry), nil
 }
 
 // errNotBlocked ends Unblock's transaction when there is no block to lift.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -296,27 +294,7 @@ func (s *Store) GuardCountries(ctx context.Context, since time.Time) ([]coffeesh
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: guard countries: %w", err)
 	}
-	return sortCounts(byCountry), nil
-}
-
-// sortCounts lists the counts, the most sends first (then the most
-// verified, then by country).
-func sortCounts(m map[string]*coffeeshop.GuardCount) []coffeeshop.GuardCount {
-	out := make([]coffeeshop.GuardCount, 0, len(m))
-	for _, c := range m {
-		out = append(out, *c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Sends != b.Sends {
-			return a.Sends > b.Sends
-		}
-		if a.Verified != b.Verified {
-			return a.Verified > b.Verified
-		}
-		return strings.Compare(a.Country, b.Country) < 0
-	})
-	return out
+	return guardrule.SortCounts(byCountry), nil
 }
 
 // Unblock deletes the prefix's block, strikes and all, and forgets its

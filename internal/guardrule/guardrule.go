@@ -6,6 +6,7 @@ package guardrule
 
 import (
 	"math"
+	"sort"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -85,4 +86,24 @@ func BlockLength(strikes int, p coffeeshop.GuardPolicy) time.Duration {
 // go once Since(now, p.Window) has passed them.
 func KeepSince(now time.Time, p coffeeshop.GuardPolicy) time.Time {
 	return Since(now, max(Retention, p.Window, p.BudgetWindow))
+}
+
+// SortCounts lists the counts of GuardCountries, the most sends first (then
+// the most verified, then by country).
+func SortCounts(m map[string]*coffeeshop.GuardCount) []coffeeshop.GuardCount {
+	out := make([]coffeeshop.GuardCount, 0, len(m))
+	for _, c := range m {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Sends != b.Sends {
+			return a.Sends > b.Sends
+		}
+		if a.Verified != b.Verified {
+			return a.Verified > b.Verified
+		}
+		return a.Country < b.Country
+	})
+	return out
 }
