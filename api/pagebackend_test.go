@@ -266,3 +266,16 @@ func TestErrorFromStatus(t *testing.T) {
 		t.Errorf("nil: %v", err)
 	}
 }
+
+// The example of a region is a valid mobile number of that region.
+func TestExamplePhone(t *testing.T) {
+	if got := ExamplePhone("GB"); got != gbMobile {
+		t.Errorf("GB example %q, want %q", got, gbMobile)
+	}
+	if got, valid := parsePhone(ExamplePhone("US"), "US"); !valid || got == "" {
+		t.Errorf("US example %q not valid", ExamplePhone("US"))
+	}
+	if got := ExamplePhone("XX"); got != "" {
+		t.Errorf("unknown region: %q", got)
+	}
+}

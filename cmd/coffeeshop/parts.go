@@ -168,7 +168,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
 		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
-		WrapGateway:  apiHandler(o)})
+		WrapGateway:  apiHandler(o, nil, false)})
 	var le *api.ListenError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("listen on --%s-addr %s: %w", le.Listener, le.Addr, le.Err)
