@@ -103,6 +103,9 @@ const (
 	// CallerToken: a customer's verification token, for
 	// Caller.CustomerID.
 	CallerToken
+	// CallerPage: the signup page served by the same process (the
+	// package signup), which may only create customers.
+	CallerPage
 )
 
 // Caller is who made an API call, as authentication found it.
@@ -115,13 +118,15 @@ type Caller struct {
 }
 
 // String names the caller for logs and workflow memos without any secret:
-// "key <id>", "token" or "open".
+// "key <id>", "token", "page" or "open".
 func (c Caller) String() string {
 	switch c.Kind {
 	case CallerKey:
 		return "key " + c.KeyID
 	case CallerToken:
 		return "token"
+	case CallerPage:
+		return "page"
 	default:
 		return "open"
 	}

@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"strings"
@@ -11,6 +14,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 
 	"github.com/coffeeshop/coffeeshop"
 	customerv1 "github.com/coffeeshop/coffeeshop/proto/customer/v1"
@@ -101,6 +105,10 @@ type AuthConfig struct {
 // without a valid credential cannot spend the limits of a phone number.
 type Authenticator struct {
 	cfg AuthConfig
+	// page is the signup page's credential (pageCredentialPrefix and 32
+	// random bytes), made at start and known only to this process; it
+	// allows CreateCustomer only. Never logged.
+	page string
 	// log is cfg.Logger, or the logger of the first server that uses the
 	// Authenticator (useLogger), or slog.Default().
 	log atomic.Pointer[slog.Logger]
@@ -131,11 +139,31 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Authenticator{cfg: cfg, cache: map[string]cachedKey{}, fetching: map[string]*keyFetch{}, touched: map[string]time.Time{}}
+	a := &Authenticator{cfg: cfg, page: newPageCredential(), cache: map[string]cachedKey{}, fetching: map[string]*keyFetch{}, touched: map[string]time.Time{}}
 	if cfg.Logger != nil {
 		a.log.Store(coffeeshop.LogRequestIDs(cfg.Logger))
 	}
 	return a, nil
+}
+
+// pageCredentialPrefix starts the signup page's credential, so that it is
+// told from API keys and tokens without a store read.
+const pageCredentialPrefix = "csp_"
+
+// newPageCredential returns a fresh page credential.
+func newPageCredential() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return pageCredentialPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// pageCredential is the credential the signup page of this process sends
+// (PageBackend); "" for an open Authenticator, which needs none.
+func (a *Authenticator) pageCredential() string {
+	if a == nil || a.cfg.Open {
+		return ""
+	}
+	return a.page
 }
 
 // openAuthenticator allows every call; it serves a Server without Auth.
@@ -263,6 +291,18 @@ func (a *Authenticator) authorize(ctx context.Context, method string, req any) (
 		}
 		a.touch(k.ID)
 		return coffeeshop.Caller{Kind: coffeeshop.CallerKey, KeyID: k.ID}, nil
+	case credPage:
+		// The page's calls come over loopback from this process; the
+		// credential from anywhere else is refused even if it leaked.
+		p, _ := peer.FromContext(ctx)
+		if a.page == "" || subtle.ConstantTimeCompare([]byte(cred), []byte(a.page)) != 1 || p == nil || !sameHost(p) {
+			return coffeeshop.Caller{}, unauthenticated(true, "invalid credential")
+		}
+		page := coffeeshop.Caller{Kind: coffeeshop.CallerPage}
+		if method != customerv1.CustomerService_CreateCustomer_FullMethodName {
+			return page, forbidden(scope, "the signup page may only create customers")
+		}
+		return page, nil
 	default: // credToken
 		if a.cfg.Tokens == nil {
 			return coffeeshop.Caller{}, unauthenticated(true, "verification tokens are not accepted here")
@@ -300,6 +340,7 @@ type credKind int
 const (
 	credKey credKind = iota
 	credToken
+	credPage
 )
 
 // credential returns the call's credential: the one authorization
@@ -325,6 +366,8 @@ func credential(ctx context.Context) (credKind, string, *refusal) {
 		return credKey, cred, nil
 	case strings.HasPrefix(cred, coffeeshop.TokenPrefix):
 		return credToken, cred, nil
+	case strings.HasPrefix(cred, pageCredentialPrefix):
+		return credPage, cred, nil
 	}
 	return 0, "", unauthenticated(true, "the credential is neither an API key (%s…) nor a verification token (%s…)",
 		coffeeshop.APIKeyPrefix, coffeeshop.TokenPrefix)

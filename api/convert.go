@@ -42,6 +42,18 @@ func (t enumTable[D, W]) toWire(d D) (W, bool) {
 	return zero, false
 }
 
+// toDomain returns the domain value of w, and false when w is not in the
+// table.
+func (t enumTable[D, W]) toDomain(w W) (D, bool) {
+	for _, p := range t {
+		if p.wire == w {
+			return p.domain, true
+		}
+	}
+	var zero D
+	return zero, false
+}
+
 // results and statuses are the tables of the two enums of the API.
 var results = enumTable[coffeeshop.VerificationResult, customerv1.VerificationResult]{
 	{coffeeshop.VerificationUnspecified, customerv1.VerificationResult_VERIFICATION_RESULT_UNSPECIFIED},
@@ -104,4 +116,44 @@ func timestampOrNil(t time.Time) *timestamppb.Timestamp {
 		return nil
 	}
 	return timestamppb.New(t)
+}
+
+// resultFromProto is resultToProto read backwards, for a client of the
+// service's own server (page.go): an unspecified or unknown result is an
+// internal error.
+func resultFromProto(w customerv1.VerificationResult) (coffeeshop.VerificationResult, error) {
+	r, ok := results.toDomain(w)
+	if !ok || r == coffeeshop.VerificationUnspecified {
+		return r, fmt.Errorf("api: server answered verification result %v", w)
+	}
+	return r, nil
+}
+
+// verificationFromProto is verificationToProto read backwards: the domain
+// form of the server's answer. A verification without a known status is an
+// internal error.
+func verificationFromProto(pv *customerv1.Verification) (*coffeeshop.Verification, error) {
+	if pv == nil {
+		return nil, fmt.Errorf("api: server answered no verification")
+	}
+	st, ok := statuses.toDomain(pv.GetStatus())
+	if !ok || st == coffeeshop.VerificationStatusUnspecified {
+		return nil, fmt.Errorf("api: server answered verification status %v", pv.GetStatus())
+	}
+	return &coffeeshop.Verification{
+		CustomerID:    pv.GetCustomerId(),
+		Status:        st,
+		AttemptsLeft:  int(pv.GetAttemptsLeft()),
+		SendsLeft:     int(pv.GetSendsLeft()),
+		CodeExpiresAt: timeOrZero(pv.GetCodeExpiresAt()),
+		ExpiresAt:     timeOrZero(pv.GetExpiresAt()),
+	}, nil
+}
+
+// timeOrZero is timestampOrNil read backwards.
+func timeOrZero(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
 }

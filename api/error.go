@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -84,4 +85,46 @@ func (s *Server) statusError(ctx context.Context, err error) error {
 			slog.String("error", err.Error()))
 	}
 	return st.Err()
+}
+
+// domainCodes is grpcCodes read backwards.
+var domainCodes = func() map[codes.Code]string {
+	m := make(map[codes.Code]string, len(grpcCodes))
+	for c, g := range grpcCodes {
+		m[g] = c
+	}
+	return m
+}()
+
+// errorFromStatus is errorStatus read backwards, for a client of the
+// service's own gRPC server (the signup page, page.go): the coded error a
+// status error stands for, with its message, the reason of its ErrorInfo
+// and the delay of its RetryInfo. A canceled or timed-out call wraps the
+// context error; any other code is EINTERNAL with the generic message. An
+// error that is no status error is returned as it is.
+func errorFromStatus(err error) error {
+	st, ok := status.FromError(err)
+	if !ok || err == nil {
+		return err
+	}
+	switch st.Code() {
+	case codes.Canceled:
+		return fmt.Errorf("api: %s: %w", st.Message(), context.Canceled)
+	case codes.DeadlineExceeded:
+		return fmt.Errorf("api: %s: %w", st.Message(), context.DeadlineExceeded)
+	}
+	code, ok := domainCodes[st.Code()]
+	if !ok {
+		return coffeeshop.Errorf(coffeeshop.EINTERNAL, "%s", internalMessage)
+	}
+	e := &coffeeshop.Error{Code: code, Message: st.Message()}
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			e.Reason = d.GetReason()
+		case *errdetails.RetryInfo:
+			e.RetryAfter = d.GetRetryDelay().AsDuration()
+		}
+	}
+	return e
 }

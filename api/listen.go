@@ -30,6 +30,11 @@ type ListenConfig struct {
 	// gateway, to serve more endpoints or observe requests; nil serves the
 	// gateway alone.
 	WrapGateway func(gateway http.Handler) http.Handler
+	// Page, when set, is the signup page's backend (NewPageBackend without
+	// GRPCAddr), whose handler WrapGateway mounts: Listen points it at the
+	// gRPC listener, and Shutdown closes its connection once the HTTP
+	// requests have ended.
+	Page *PageBackend
 }
 
 // ListenError is the error of Listen when an address cannot be listened on.
@@ -56,6 +61,8 @@ type Listener struct {
 	// auth is the server's Authenticator, whose writes Shutdown waits
 	// for; nil if none.
 	auth *Authenticator
+	// page is ListenConfig.Page, nil if none.
+	page *PageBackend
 }
 
 // Listen listens on both addresses of cfg and serves the API on them: the
@@ -83,6 +90,9 @@ func Listen(ctx context.Context, cfg ListenConfig) (*Listener, error) {
 		hl.Close()
 		return nil, fmt.Errorf("build HTTP gateway: %w", err)
 	}
+	if cfg.Page != nil {
+		cfg.Page.listenOn(gl.Addr().String())
+	}
 	var h http.Handler = gw
 	if cfg.WrapGateway != nil {
 		h = cfg.WrapGateway(gw)
@@ -95,6 +105,7 @@ func Listen(ctx context.Context, cfg ListenConfig) (*Listener, error) {
 		errc:         make(chan error, 2),
 		closeGateway: closeGateway,
 		auth:         cfg.Server.Auth,
+		page:         cfg.Page,
 	}
 	go func() {
 		// nil after Shutdown.
@@ -122,7 +133,8 @@ func (l *Listener) Err() <-chan error { return l.errc }
 
 // Shutdown stops the API and returns once its requests have ended. The
 // HTTP listener closes first and its requests get to finish (they are
-// calls to the gRPC server); then the gRPC listener closes and its calls
+// calls to the gRPC server, the signup page's too); then the gateway's and
+// the page's connections close, then the gRPC listener closes and its calls
 // get to finish. What still runs after timeout is cut off: HTTP
 // connections are closed and gRPC calls canceled, and a gRPC handler that
 // ignores its context is waited for one more second. Last, it waits for
@@ -138,6 +150,9 @@ func (l *Listener) Shutdown(timeout time.Duration) {
 		_ = l.http.Close()
 	}
 	l.closeGateway()
+	if l.page != nil {
+		_ = l.page.Close()
+	}
 	done := make(chan struct{})
 	go func() { l.grpc.GracefulStop(); close(done) }()
 	select {

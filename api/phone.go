@@ -49,3 +49,14 @@ func (s *Server) phoneRegion() string {
 	}
 	return s.PhoneRegion
 }
+
+// ExamplePhone is a valid mobile number of region in E.164 form, to show
+// people what a number looks like (the signup page); "" for a region
+// without one.
+func ExamplePhone(region string) string {
+	n := phonenumbers.GetExampleNumberForType(region, phonenumbers.MOBILE)
+	if n == nil {
+		return ""
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
+}

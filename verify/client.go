@@ -71,7 +71,7 @@ func startOptions(ctx context.Context, customerID string, reuse enumspb.Workflow
 }
 
 // startMemo records who started a verification (the API call's caller,
-// coffeeshop.CallerFrom: "key <id>", "token" or "open") under
+// coffeeshop.CallerFrom: "key <id>", "token", "page" or "open") under
 // CreatedByMemo, so that the Web UI shows it. Never a secret.
 func startMemo(ctx context.Context) map[string]any {
 	c, ok := coffeeshop.CallerFrom(ctx)

@@ -25,14 +25,28 @@ func checkReady(o *opsserver.Ops, st coffeeshop.CustomerStore, tc client.Client)
 }
 
 // apiHandler serves the operations endpoints next to the API gateway on
-// the HTTP port, and counts every request.
-func apiHandler(o *opsserver.Ops) func(gateway http.Handler) http.Handler {
+// the HTTP port, and counts every request. With a signup page, /signup
+// and everything under it go to the page, and when home is set (dev) a
+// GET of / is sent there (303); everything else goes to the gateway.
+func apiHandler(o *opsserver.Ops, page http.Handler, home bool) func(gateway http.Handler) http.Handler {
 	return func(gateway http.Handler) http.Handler {
 		mux := o.Mux()
 		mux.Handle("/", gateway)
+		if page != nil {
+			mux.Handle(signupPath, page)
+			mux.Handle(signupPath+"/", page)
+			if home {
+				mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, signupPath, http.StatusSeeOther)
+				})
+			}
+		}
 		return api.ObserveHTTP(o.Metrics, mux)
 	}
 }
+
+// signupPath is where the signup page is served on the HTTP port.
+const signupPath = "/signup"
 
 // servePprof serves Go's runtime profiles on --pprof-addr, a listener of
 // their own, never reachable through the API's port. It returns a

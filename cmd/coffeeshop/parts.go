@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/internal/cli"
 	"github.com/coffeeshop/coffeeshop/opsserver"
 	"github.com/coffeeshop/coffeeshop/postgres"
+	"github.com/coffeeshop/coffeeshop/signup"
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/temporalclient"
@@ -135,12 +139,36 @@ func newVerifier(f *cli.APIFlags, secret []byte, tc client.Client) *verify.Clien
 		Window: f.VerificationWindow, ResendCooldown: f.ResendCooldown, MaxSends: f.MaxSends}
 }
 
-// startAPI listens on both API addresses and serves. Listening happens
-// before it returns, so a taken port fails the start. Every call needs an
-// API key in st or a customer's token, unless open (dev without --auth).
-// Test numbers pass every limit, rule and guard.
+// signupPage says whether the HTTP port serves the signup page (dev
+// always, api with --signup-page), and how.
+type signupPage struct {
+	on bool
+	// home sends / to the page (dev).
+	home          bool
+	returnOrigins []string
+}
+
+// newSignupPage is the signup page's handler over backend. Its CSRF key is
+// derived from the code secret, so that every api process behind one load
+// balancer accepts the forms the others rendered.
+func newSignupPage(f *cli.APIFlags, sp signupPage, secret []byte, backend signup.Backend, log *slog.Logger) (http.Handler, error) {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("coffeeshop signup page CSRF key"))
+	h, err := signup.New(signup.Config{Backend: backend, ReturnOrigins: sp.returnOrigins, CodeLength: f.CodeLength,
+		PhoneExample: api.ExamplePhone(f.PhoneRegion), Logger: log, Key: mac.Sum(nil)})
+	if err != nil {
+		return nil, fmt.Errorf("signup page: %w", err)
+	}
+	return h, nil
+}
+
+// startAPI listens on both API addresses and serves, with the signup page
+// when sp.on. Listening happens before it returns, so a taken port fails
+// the start. Every call needs an API key in st or a customer's token,
+// unless open (dev without --auth); the page's creates carry a credential
+// of the process's own. Test numbers pass every limit, rule and guard.
 func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc client.Client,
-	o *opsserver.Ops, log *slog.Logger, open bool, tests coffeeshop.TestNumbers) (*api.Listener, error) {
+	o *opsserver.Ops, log *slog.Logger, open bool, tests coffeeshop.TestNumbers, sp signupPage) (*api.Listener, error) {
 	verifier := newVerifier(f, secret, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
 	// One ClientIPs for both: its secret token is how the gRPC server tells
@@ -166,9 +194,21 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	if f.NoRateLimit {
 		log.Warn("per-client-address rate limits, the SMS pumping guard and the SMS budget are off (--no-rate-limit); per-phone limits, countries and number types stay on")
 	}
+	// The page calls the gRPC server as an API client does, with the
+	// HTTP client's address told the way the gateway tells it.
+	var page *api.PageBackend
+	var pageHandler http.Handler
+	if sp.on {
+		page = api.NewPageBackend(api.PageConfig{Auth: srv.Auth, ClientIPs: ips})
+		h, err := newSignupPage(f, sp, secret, page, log)
+		if err != nil {
+			return nil, err
+		}
+		pageHandler = h
+	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
 		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
-		WrapGateway:  apiHandler(o)})
+		WrapGateway:  apiHandler(o, pageHandler, sp.home), Page: page})
 	var le *api.ListenError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("listen on --%s-addr %s: %w", le.Listener, le.Addr, le.Err)

@@ -59,7 +59,8 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 		return err
 	}
 	defer w.Stop()
-	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, !c.Auth, c.TestNumberFlags.Numbers())
+	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, !c.Auth, c.TestNumberFlags.Numbers(),
+		signupPage{on: true, home: true, returnOrigins: c.ReturnOrigins()})
 	if err != nil {
 		return err
 	}
@@ -74,6 +75,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, `coffeeshop dev is ready (%d ms)
   HTTP API     http://%s
+  Signup page  http://%s%s
   gRPC API     %s
   Temporal     %s (namespace %s)
   Temporal UI  %s
@@ -82,7 +84,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
   Encryption   %s
   API access   %s
 Press Ctrl+C to stop.
-`, time.Since(start).Milliseconds(), a.HTTPAddr(), a.GRPCAddr(), srv.FrontendAddr(), devNamespace,
+`, time.Since(start).Milliseconds(), a.HTTPAddr(), a.HTTPAddr(), signupPath, a.GRPCAddr(), srv.FrontendAddr(), devNamespace,
 		orNone(srv.UIURL()), c.DataDir, codes, encryptionBanner(pc, c.PayloadKeyFile, cs), accessBanner(c))
 
 	select {
@@ -158,12 +160,13 @@ func runAPI(ctx context.Context, c *cli.API) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, false, c.TestNumberFlags.Numbers())
+	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, false, c.TestNumberFlags.Numbers(),
+		signupPage{on: c.SignupPage, returnOrigins: c.ReturnOrigins()})
 	if err != nil {
 		return err
 	}
 	defer a.Shutdown(c.ShutdownTimeout)
-	log.Info("api ready", "http", a.HTTPAddr(), "grpc", a.GRPCAddr(), "temporal", string(c.TemporalAddress), "temporal_auth", c.Security.Describe(),
+	log.Info("api ready", "http", a.HTTPAddr(), "grpc", a.GRPCAddr(), "signup_page", c.SignupPage, "temporal", string(c.TemporalAddress), "temporal_auth", c.Security.Describe(),
 		"encryption", encryptionLog(c.PayloadCodec, log))
 	select {
 	case <-ctx.Done():

@@ -26,7 +26,7 @@ import (
 // default that is not a plain value, for docs/operations.md. The min, max
 // and nonempty tags bound a value (checkBounds in validate.go).
 type commandLine struct {
-	Dev      Dev      `cmd:"" help:"Runs everything in one process: the embedded Temporal server and Web UI, the worker, the gRPC and HTTP/JSON API and a SQLite customer store in --data-dir (the default command)." kong:"set='fixedCode=1234',set='logFormat=text'"`
+	Dev      Dev      `cmd:"" help:"Runs everything in one process: the embedded Temporal server and Web UI, the worker, the gRPC and HTTP/JSON API with the signup page (/signup on --http-addr; / leads there) and a SQLite customer store in --data-dir (the default command)." kong:"set='fixedCode=1234',set='logFormat=text'"`
 	Temporal Temporal `cmd:"" help:"Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI. With --temporal-tls-cert and --temporal-tls-key its frontend serves TLS." set:"logFormat=text"`
 	Worker   Worker   `cmd:"" help:"Runs the verification worker against a Temporal frontend and the customer database. Codes are crypto-random unless --fixed-code is given." kong:"set='fixedCode=',set='logFormat=json'"`
 	API      API      `cmd:"" name:"api" help:"Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database." set:"logFormat=json"`
@@ -45,6 +45,7 @@ type Dev struct {
 	CodeFlags
 	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
 	Auth        bool `name:"auth" env:"COFFEESHOP_AUTH" help:"require an API key (coffeeshop keys create) or a customer's verification token on every API call, as api always does. Without it dev answers anyone who reaches its API, so its --grpc-addr and --http-addr must then be loopback addresses"`
+	SignupFlags
 	CodeSecretFlags
 	EncryptionFlags
 	CodecFlags
@@ -78,6 +79,8 @@ type Worker struct {
 type API struct {
 	RemoteFlags
 	APIFlags
+	SignupPage bool `name:"signup-page" env:"COFFEESHOP_SIGNUP_PAGE" help:"serve the signup page, where a person signs up and verifies their phone, at /signup on --http-addr (dev always serves it). Its create goes through the API's own handler, with the same validation, rate limits and SMS pumping guard, as caller \"page\""`
+	SignupFlags
 	CodeSecretFlags
 	EncryptionFlags
 	TestNumberFlags
@@ -163,6 +166,11 @@ type APIFlags struct {
 	ResendCooldown     time.Duration `name:"resend-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_RESEND_COOLDOWN" default:"${resendCooldown}" help:"a resend this soon after a text is refused with 429 (1s-1h)"`
 	MaxSends           int           `name:"max-sends" min:"1" max:"100" env:"COFFEESHOP_MAX_SENDS" default:"${maxSends}" help:"codes one verification may send on request, the first one included (1-100)"`
 	GuardFlags
+}
+
+// SignupFlags configure the signup page (dev, api).
+type SignupFlags struct {
+	SignupReturnOrigins origins `name:"signup-return-origins" env:"COFFEESHOP_SIGNUP_RETURN_ORIGINS" help:"origins (scheme://host[:port]) the signup page's return_to may send a verified person back to, comma-separated, such as https://shop.example.com; any other return_to is ignored"`
 }
 
 // GuardFlags are the API's defences against SMS pumping (dev, api): which

@@ -48,6 +48,9 @@ func (f *APIFlags) NumberRules() api.NumberRules {
 	return api.NumberRules{Countries: c, GeoMonitor: f.GeoMonitor, AllowVoIP: f.AllowVoIP}
 }
 
+// ReturnOrigins are the origins the signup page's return_to may point at.
+func (f *SignupFlags) ReturnOrigins() []string { return []string(f.SignupReturnOrigins) }
+
 // GuardPolicy is the SMS pumping guard's policy.
 func (f *GuardFlags) GuardPolicy() coffeeshop.GuardPolicy {
 	return coffeeshop.GuardPolicy{

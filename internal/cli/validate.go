@@ -66,6 +66,9 @@ func (c *API) validate() error {
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
+	if !c.SignupPage && len(c.SignupReturnOrigins) > 0 {
+		errs = append(errs, badSetting("signup-return-origins", strings.Join(c.SignupReturnOrigins, ","), "is for the signup page: add --signup-page"))
+	}
 	return errors.Join(errs...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -93,6 +94,52 @@ func (p *prefixes) UnmarshalText(b []byte) error {
 	}
 	*p = v
 	return nil
+}
+
+// origins are web origins, scheme://host[:port]: a comma-separated list,
+// each http or https with a host and nothing after it (a trailing / is
+// allowed), kept lower-case and without a default port, as browsers
+// write them in an Origin header.
+type origins []string
+
+func (o *origins) UnmarshalText(b []byte) error {
+	var out []string
+	for _, f := range strings.Split(string(b), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := parseOrigin(f)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	*o = out
+	return nil
+}
+
+// parseOrigin reads one origin.
+func parseOrigin(s string) (string, error) {
+	bad := fmt.Errorf("%q: must be an origin, scheme://host[:port] such as https://shop.example.com", s)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		return "", bad
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", bad
+		}
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") || port == "" {
+		return scheme + "://" + host, nil
+	}
+	return scheme + "://" + host + ":" + port, nil
 }
 
 // logLevel is a slog level by name.
