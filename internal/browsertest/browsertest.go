@@ -26,6 +26,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -329,6 +331,31 @@ func Run[T any](p *Page, a chromedp.Action[T]) T {
 func (p *Page) Navigate(url string) {
 	p.t.Helper()
 	p.Do(chromedp.Navigate(url))
+}
+
+// Load runs trigger (a click, the last digit typed) and waits for the page
+// it leads to to load: a form post and its redirect.
+func (p *Page) Load(trigger chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	Run(p, chromedp.WaitEvent(page.LoadEventFired, nil, trigger))
+}
+
+// Location is the page's URL.
+func (p *Page) Location() string {
+	p.t.Helper()
+	return Run(p, chromedp.Location())
+}
+
+// Cookies are the cookies the page would send, HttpOnly ones included.
+func (p *Page) Cookies() []*network.Cookie {
+	p.t.Helper()
+	return Run(p, func(ctx context.Context, tg *chromedp.Target) ([]*network.Cookie, error) {
+		r, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{})
+		if err != nil {
+			return nil, err
+		}
+		return r.Cookies, nil
+	})
 }
 
 // Text is the text of the first element selector matches, once it is there.

@@ -5,11 +5,14 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // The pages the harness is proven on: a correct one whose script writes into
@@ -53,6 +56,10 @@ func pages(t *testing.T) string {
 	// A 1×1 GIF, so the bad page's only faults are the ones axe should see.
 	mux.Handle("GET /pixel.gif", serve("image/gif", "GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
 	mux.Handle("GET /favicon.ico", http.NotFoundHandler())
+	mux.HandleFunc("POST /good", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "seen", Value: "yes", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		http.Redirect(w, r, "/good?posted="+url.QueryEscape(r.PostFormValue("name")), http.StatusSeeOther)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -181,5 +188,28 @@ func TestBrowserHarnessJavaScriptOff(t *testing.T) {
 	p.Navigate(base + "/good")
 	if got := p.Text("#js"); got != "off" {
 		t.Errorf("after a second load, #js = %q, want %q", got, "off")
+	}
+}
+
+// Load waits for the page a form post leads to; Cookies sees HttpOnly ones.
+func TestBrowserHarnessFormPost(t *testing.T) {
+	base := pages(t)
+	b := Start(t)
+	for _, opts := range [][]Option{nil, {NoJavaScript}} {
+		p := b.Page(t, Phone, opts...)
+		p.Navigate(base + "/good")
+		p.Do(chromedp.SendKeys(chromedp.CSS("#name"), "Ada"))
+		p.Load(chromedp.Click(chromedp.CSS("form button")))
+		if got := p.Location(); !strings.HasSuffix(got, "/good?posted=Ada") {
+			t.Errorf("JavaScript %v: after the post, at %s", p.JavaScript(), got)
+		}
+		var seen bool
+		for _, c := range p.Cookies() {
+			seen = seen || c.Name == "seen" && c.Value == "yes" && c.HTTPOnly
+		}
+		if !seen {
+			t.Errorf("JavaScript %v: the HttpOnly cookie of the post is not among %v", p.JavaScript(), p.Cookies())
+		}
+		p.CheckConsole("form post")
 	}
 }
