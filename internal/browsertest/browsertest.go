@@ -176,6 +176,8 @@ type Page struct {
 	ctx  context.Context
 	vp   Viewport
 	noJS bool
+	// scriptsOn: a NoJavaScript page has scripts on for an evaluation.
+	scriptsOn bool
 
 	mu       sync.Mutex
 	problems []string // console errors and uncaught exceptions not yet reported
@@ -365,11 +367,29 @@ func (p *Page) Text(selector string) string {
 }
 
 // Eval evaluates a JavaScript expression in the page and decodes its JSON
-// value into T. The page must run scripts (see Violations for a page that
-// does not).
+// value into T. On a page without JavaScript it works too (see withScripts).
 func Eval[T any](p *Page, expression string) T {
 	p.t.Helper()
+	defer p.withScripts()()
 	return Run(p, chromedp.Evaluate[T](expression, chromedp.EvalAwaitPromise))
+}
+
+// withScripts lets the test evaluate in a page opened with NoJavaScript, where
+// the browser evaluates nothing, until the func it returns is called. The
+// page's own scripts, skipped when it loaded, do not run meanwhile, and the
+// next page loads with scripts off again.
+func (p *Page) withScripts() (restore func()) {
+	p.t.Helper()
+	if !p.noJS || p.scriptsOn {
+		return func() {}
+	}
+	p.Do(scriptsDisabled(false))
+	p.scriptsOn = true
+	return func() {
+		p.t.Helper()
+		p.scriptsOn = false
+		p.Do(scriptsDisabled(true))
+	}
 }
 
 // Violation is one axe-core rule the page breaks.
@@ -395,13 +415,7 @@ const axeRun = `axe.run(document, {resultTypes: ['violations']}).then(r => JSON.
 // finds. axe.min.js is injected into the page when it is not there yet.
 func (p *Page) Violations() []Violation {
 	p.t.Helper()
-	if p.noJS {
-		// The browser evaluates nothing while scripts are off. Turn them on
-		// for the audit only: the page's own scripts, skipped when it loaded,
-		// do not run now, and the next page loads with them off again.
-		p.Do(scriptsDisabled(false))
-		defer p.Do(scriptsDisabled(true))
-	}
+	defer p.withScripts()()
 	if !Eval[bool](p, `typeof axe !== 'undefined'`) {
 		Run(p, chromedp.Evaluate[chromedp.Void](p.b.axe))
 	}

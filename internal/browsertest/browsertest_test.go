@@ -180,6 +180,9 @@ func TestBrowserHarnessJavaScriptOff(t *testing.T) {
 	if got := p.Text("#js"); got != "off" {
 		t.Errorf("with JavaScript off, #js = %q, want the page's own %q", got, "off")
 	}
+	if got := Eval[string](p, `document.getElementById('js').textContent`); got != "off" {
+		t.Errorf("Eval on a page without JavaScript: #js = %q, want %q", got, "off")
+	}
 	p.CheckConsole("good page, no script")
 	if vs := p.Violations(); len(vs) > 0 {
 		t.Errorf("axe violations on a clean page: %v", vs)
