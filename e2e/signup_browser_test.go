@@ -76,7 +76,8 @@ func signUp(t *testing.T, p *bt.Page, base, phone string, shot bool) {
 	p.Do(
 		chromedp.SendKeys(chromedp.CSS("#first_name"), "Ada"),
 		chromedp.SendKeys(chromedp.CSS("#last_name"), "Lovelace"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
+		// An email of each phone's own: an email belongs to one customer.
+		chromedp.SendKeys(chromedp.CSS("#email"), "ada"+strings.TrimPrefix(phone, "+")+"@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#phone"), phone),
 	)
 	p.Load(chromedp.Click(chromedp.CSS("#signup-form button[type=submit]")))

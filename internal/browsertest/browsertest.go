@@ -180,7 +180,7 @@ type Page struct {
 	scriptsOn bool
 
 	mu       sync.Mutex
-	problems []string // console errors and uncaught exceptions not yet reported
+	problems []problemEntry // console errors and uncaught exceptions not yet reported
 }
 
 // Page opens a tab in a browser context of its own (no cookies shared with
@@ -271,21 +271,47 @@ func (p *Page) listen(ev any) {
 		if e.URL != "" {
 			problem += " (" + e.URL + ")"
 		}
+		if e.Source == cdplog.EntrySourceNetwork {
+			// A page answered with a 4xx on purpose (422 for a wrong code)
+			// is logged too; Problems drops it when it is the page shown.
+			p.mu.Lock()
+			p.problems = append(p.problems, problemEntry{text: problem, url: e.URL})
+			p.mu.Unlock()
+			return
+		}
 	default:
 		return
 	}
 	p.mu.Lock()
-	p.problems = append(p.problems, problem)
+	p.problems = append(p.problems, problemEntry{text: problem})
 	p.mu.Unlock()
 }
 
+// problemEntry is a console problem; url is set for a failed load.
+type problemEntry struct{ text, url string }
+
 // Problems returns the console errors and uncaught exceptions seen since the
-// last call (or CheckConsole), and forgets them.
+// last call (or CheckConsole), and forgets them. A failed load of the
+// document the tab shows now is not one: its status is the page's answer.
 func (p *Page) Problems() []string {
+	p.t.Helper()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	got := p.problems
+	entries := p.problems
 	p.problems = nil
+	p.mu.Unlock()
+	var doc string
+	var got []string
+	for _, e := range entries {
+		if e.url != "" {
+			if doc == "" {
+				doc = p.Location()
+			}
+			if e.url == doc {
+				continue
+			}
+		}
+		got = append(got, e.text)
+	}
 	return got
 }
 
