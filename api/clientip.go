@@ -146,6 +146,17 @@ func (c *ClientIPs) fromRequest(r *http.Request) netip.Addr {
 	return conn
 }
 
+// ForwardedHTTPS reports whether r reached a trusted proxy over HTTPS: its
+// peer is a --trusted-proxy and the first X-Forwarded-Proto says https.
+func (c *ClientIPs) ForwardedHTTPS(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil || !c.trusted(ap.Addr().Unmap()) {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
 // annotate is the gateway's metadata for one proxied request: the token and
 // the HTTP client's address.
 func (c *ClientIPs) annotate(_ context.Context, r *http.Request) metadata.MD {

@@ -161,3 +161,27 @@ func TestIncomingHeaderDropsReservedKeys(t *testing.T) {
 		t.Errorf("X-Custom passed as %q", md)
 	}
 }
+
+// X-Forwarded-Proto is believed only from a trusted proxy.
+func TestForwardedHTTPS(t *testing.T) {
+	ips := NewClientIPs([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+	for _, tc := range []struct {
+		remote, proto string
+		want          bool
+	}{
+		{"10.0.0.2:5000", "https", true},
+		{"10.0.0.2:5000", "HTTPS, http", true},
+		{"10.0.0.2:5000", "http", false},
+		{"10.0.0.2:5000", "", false},
+		{"198.51.100.7:5000", "https", false},
+		{"not an address", "https", false},
+	} {
+		r := &http.Request{RemoteAddr: tc.remote, Header: http.Header{}}
+		if tc.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tc.proto)
+		}
+		if got := ips.ForwardedHTTPS(r); got != tc.want {
+			t.Errorf("from %s with X-Forwarded-Proto %q: %v, want %v", tc.remote, tc.proto, got, tc.want)
+		}
+	}
+}

@@ -40,7 +40,7 @@ type PageConfig struct {
 // client address the way the gateway passes an HTTP client's (ClientIPs);
 // a create carries the page's credential, which the Authenticator accepts
 // for CreateCustomer only, and the code steps the person's verification
-// token. Errors come back as coffeeshop coded errors, an EINVALID one that
+// token. Errors come back as coffeeshop coded errors, an EINVALID or ECONFLICT one that
 // names a field wrapped in a signup.FieldError.
 type PageBackend struct {
 	cfg PageConfig
@@ -185,11 +185,11 @@ var pageFields = []string{
 }
 
 // pageError is the coded error of a failed call (errorFromStatus); an
-// EINVALID one whose message starts with a field's name is wrapped in a
-// signup.FieldError naming it.
+// EINVALID or ECONFLICT one whose message starts with a field's name (a
+// value another customer has) is wrapped in a signup.FieldError naming it.
 func pageError(err error) error {
 	err = errorFromStatus(err)
-	if coffeeshop.ErrorCode(err) != coffeeshop.EINVALID {
+	if code := coffeeshop.ErrorCode(err); code != coffeeshop.EINVALID && code != coffeeshop.ECONFLICT {
 		return err
 	}
 	msg := coffeeshop.ErrorMessage(err)

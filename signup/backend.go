@@ -16,7 +16,7 @@ import (
 // rate limits and guard, for the person whose request r is (its client address as the API reads it).
 // Errors are coffeeshop coded errors (coffeeshop.ErrorCode, ErrorMessage, ErrorReason,
 // ErrorRetryAfter) as the API would answer them; Field, when set, names the request field an
-// EINVALID error concerns (coffeeshop.FieldFirstName, …, FieldPhoneNumber, FieldVerificationCode).
+// EINVALID or ECONFLICT error concerns (coffeeshop.FieldFirstName, …, FieldPhoneNumber, FieldVerificationCode).
 type Backend interface {
 	SignUp(ctx context.Context, r *http.Request, c NewCustomer) (customerID, token string, err error)
 	Verify(ctx context.Context, r *http.Request, token, customerID, code string) (coffeeshop.VerificationResult, error)
@@ -27,7 +27,7 @@ type Backend interface {
 // NewCustomer is the form's fields as the person typed them.
 type NewCustomer struct{ FirstName, LastName, Email, PhoneNumber, RequestID string }
 
-// FieldError is how a Backend says which field an EINVALID error concerns.
+// FieldError is how a Backend says which field an EINVALID or ECONFLICT error concerns.
 type FieldError struct {
 	Field string
 	Err   error

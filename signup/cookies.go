@@ -23,9 +23,12 @@ const csrfLabel = "coffeeshop signup csrf v1\x00"
 
 var b64 = base64.RawURLEncoding
 
-func (h *handler) cookie(name, value string, maxAge int) *http.Cookie {
+// cookie is a cookie of the page, for the request r: Secure when the page
+// is configured so or r came over TLS.
+func (h *handler) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	secure := h.secure || r.TLS != nil || (h.https != nil && h.https(r))
 	return &http.Cookie{Name: name, Value: value, Path: pathSignup, MaxAge: maxAge,
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteStrictMode}
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode}
 }
 
 // csrfSecret returns the browser's CSRF cookie value, setting a fresh one
@@ -35,7 +38,7 @@ func (h *handler) csrfSecret(w http.ResponseWriter, r *http.Request) string {
 		return c.Value
 	}
 	v := randomID()
-	http.SetCookie(w, h.cookie(cookieCSRF, v, 0))
+	http.SetCookie(w, h.cookie(r, cookieCSRF, v, 0))
 	return v
 }
 
@@ -82,14 +85,14 @@ type session struct {
 	CustomerID, Token, ReturnTo string
 }
 
-func (h *handler) setSession(w http.ResponseWriter, s session) {
+func (h *handler) setSession(w http.ResponseWriter, r *http.Request, s session) {
 	v := b64.EncodeToString([]byte(s.CustomerID)) + "." + b64.EncodeToString([]byte(s.Token)) + "." +
 		b64.EncodeToString([]byte(s.ReturnTo))
-	http.SetCookie(w, h.cookie(cookieSession, v, 24*60*60))
+	http.SetCookie(w, h.cookie(r, cookieSession, v, 24*60*60))
 }
 
-func (h *handler) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, h.cookie(cookieSession, "", -1))
+func (h *handler) clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, h.cookie(r, cookieSession, "", -1))
 }
 
 // readSession returns r's session, false when it has none or a malformed

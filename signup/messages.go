@@ -28,6 +28,7 @@ type messages struct {
 	ErrPrefixBlocked, ErrBudget            string // %s the wait
 	ErrTooMany                             string // %s the wait
 	ErrPhoneUndeliverable, ErrCheckForm    string
+	ErrEmailInUse, ErrPhoneInUse           string
 
 	CodeTitle, CodeIntro, CodeLabel, CodeHint string // CodeIntro, CodeHint: %d the length
 	CodeMinutes                               string // %s the time left
@@ -72,6 +73,8 @@ var english = &messages{
 	ErrTooMany:            "Too many tries. Try again in %s.",
 	ErrPhoneUndeliverable: "We could not send a text to this number. Check it, or use another mobile number.",
 	ErrCheckForm:          "Please check the details you entered and try again.",
+	ErrEmailInUse:         "This email address is already signed up. Use another one.",
+	ErrPhoneInUse:         "This phone number is already signed up. Use another one.",
 
 	CodeTitle:     "Check your phone",
 	CodeIntro:     "We have sent you a text message with a %d-digit code.",
@@ -131,6 +134,8 @@ var spanish = &messages{
 	ErrTooMany:            "Demasiados intentos. Inténtalo de nuevo dentro de %s.",
 	ErrPhoneUndeliverable: "No hemos podido enviar un SMS a este número. Revísalo o usa otro número de móvil.",
 	ErrCheckForm:          "Revisa los datos que has escrito e inténtalo de nuevo.",
+	ErrEmailInUse:         "Este correo electrónico ya está registrado. Usa otro.",
+	ErrPhoneInUse:         "Este número de teléfono ya está registrado. Usa otro.",
 
 	CodeTitle:     "Mira tu teléfono",
 	CodeIntro:     "Te hemos enviado un SMS con un código de %d cifras.",
@@ -187,7 +192,7 @@ func (h *handler) chooseLang(w http.ResponseWriter, r *http.Request) *messages {
 		p = r.PostForm.Get("lang")
 	}
 	if m := lookupLang(p); m != nil {
-		http.SetCookie(w, h.cookie(cookieLang, m.Lang, 365*24*60*60))
+		http.SetCookie(w, h.cookie(r, cookieLang, m.Lang, 365*24*60*60))
 		return m
 	}
 	if c, err := r.Cookie(cookieLang); err == nil {

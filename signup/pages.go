@@ -169,7 +169,7 @@ func (h *handler) postSignup(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("the backend answered no customer ID or token")
 	}
 	if err == nil {
-		h.setSession(w, session{CustomerID: customerID, Token: token, ReturnTo: returnTo})
+		h.setSession(w, r, session{CustomerID: customerID, Token: token, ReturnTo: returnTo})
 		http.Redirect(w, r, pathCode, http.StatusSeeOther)
 		return
 	}
@@ -237,6 +237,12 @@ func (h *handler) signupError(m *messages, f url.Values, err error) (int, string
 	case coffeeshop.ETOOMANY:
 		return http.StatusTooManyRequests, "", fmt.Sprintf(m.ErrTooMany, wait)
 	case coffeeshop.ECONFLICT:
+		switch name := fieldOfBackend[FieldOf(err)]; name {
+		case fEmail:
+			return http.StatusConflict, name, m.ErrEmailInUse
+		case fPhone:
+			return http.StatusConflict, name, m.ErrPhoneInUse
+		}
 		return http.StatusConflict, "", m.ErrCheckForm
 	case coffeeshop.EUNAVAILABLE:
 		return http.StatusServiceUnavailable, "", ""
@@ -285,7 +291,7 @@ func sessionGone(err error) bool {
 
 // startAgain forgets the session and sends the person back to the form.
 func (h *handler) startAgain(w http.ResponseWriter, r *http.Request) {
-	h.clearSession(w)
+	h.clearSession(w, r)
 	http.Redirect(w, r, pathSignup, http.StatusSeeOther)
 }
 
@@ -516,7 +522,7 @@ func (h *handler) getDone(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pathCode, http.StatusSeeOther)
 		return
 	}
-	h.clearSession(w)
+	h.clearSession(w, r)
 	v := h.view(w, r)
 	v.Title = v.T.DoneTitle
 	v.Message = v.T.DoneText

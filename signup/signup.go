@@ -28,9 +28,12 @@ type Config struct {
 	// ReturnOrigins are the origins (scheme://host[:port]) a return_to
 	// link may point at; any other return_to is ignored.
 	ReturnOrigins []string
-	// Secure marks the cookies Secure: set it when the page is served
-	// over TLS.
+	// Secure marks every cookie Secure. Without it a cookie is Secure
+	// when its request came over TLS: r.TLS is set, or HTTPS(r) says so
+	// (a TLS-terminating proxy's X-Forwarded-Proto, believed only from a
+	// trusted proxy).
 	Secure bool
+	HTTPS  func(r *http.Request) bool
 	// CodeLength is the number of digits in a code (DefaultCodeLength
 	// when zero).
 	CodeLength int
@@ -68,6 +71,7 @@ type handler struct {
 	backend      Backend
 	origins      map[string]bool
 	secure       bool
+	https        func(*http.Request) bool
 	codeLength   int
 	phoneExample string
 	log          *slog.Logger
@@ -92,6 +96,7 @@ func New(cfg Config) (http.Handler, error) {
 		backend:      cfg.Backend,
 		origins:      map[string]bool{},
 		secure:       cfg.Secure,
+		https:        cfg.HTTPS,
 		codeLength:   cfg.CodeLength,
 		phoneExample: cfg.PhoneExample,
 		log:          cfg.Logger,

@@ -256,6 +256,11 @@ func TestSignUpErrors(t *testing.T) {
 			"We are sending too many texts right now. Try again in 90 seconds.", "90"},
 		{"rate limited", tooMany(1500*time.Millisecond, ""), 429, "", "Too many tries. Try again in 2 seconds.", "2"},
 		{"undeliverable", coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "no"), 422, fPhone, "We could not send a text to this number.", ""},
+		{"email in use", &FieldError{Field: coffeeshop.FieldEmail, Err: coffeeshop.InUseError(coffeeshop.FieldEmail)}, 409, fEmail,
+			"This email address is already signed up.", ""},
+		{"phone in use", &FieldError{Field: coffeeshop.FieldPhoneNumber, Err: coffeeshop.InUseError(coffeeshop.FieldPhoneNumber)}, 409, fPhone,
+			"This phone number is already signed up.", ""},
+		{"conflict, field unknown", coffeeshop.Errorf(coffeeshop.ECONFLICT, "no"), 409, "", "Please check the details you entered", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake()
@@ -717,5 +722,46 @@ func TestFieldOf(t *testing.T) {
 	}
 	if err.Error() != inner.Error() || coffeeshop.ErrorCode(wrapped) != coffeeshop.EINVALID {
 		t.Fatal("FieldError hides its error")
+	}
+}
+
+// Without Config.Secure a cookie is Secure when its request came over TLS,
+// to the page or (HTTPS) to a proxy in front of it.
+func TestCookieSecureOverTLS(t *testing.T) {
+	f := newFake()
+	for _, tc := range []struct {
+		name   string
+		tls    bool
+		https  func(*http.Request) bool
+		secure bool
+	}{
+		{"plain http", false, nil, false},
+		{"TLS to the page", true, nil, true},
+		{"TLS to a proxy", false, func(r *http.Request) bool { return r.Header.Get("X-Forwarded-Proto") == "https" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := New(Config{Backend: f, HTTPS: tc.https, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var srv *httptest.Server
+			if tc.tls {
+				srv = httptest.NewTLSServer(h)
+			} else {
+				srv = httptest.NewServer(h)
+			}
+			defer srv.Close()
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/signup", nil)
+			req.Header.Set("X-Forwarded-Proto", "https")
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			c := cookieOf(answer{Response: resp}, cookieCSRF)
+			if c == nil || c.Secure != tc.secure {
+				t.Errorf("CSRF cookie %+v, want Secure %v", c, tc.secure)
+			}
+		})
 	}
 }

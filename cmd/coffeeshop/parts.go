@@ -151,11 +151,13 @@ type signupPage struct {
 // newSignupPage is the signup page's handler over backend. Its CSRF key is
 // derived from the code secret, so that every api process behind one load
 // balancer accepts the forms the others rendered.
-func newSignupPage(f *cli.APIFlags, sp signupPage, secret []byte, backend signup.Backend, log *slog.Logger) (http.Handler, error) {
+// Its cookies are Secure on requests that came over HTTPS to a trusted
+// proxy.
+func newSignupPage(f *cli.APIFlags, sp signupPage, secret []byte, backend signup.Backend, ips *api.ClientIPs, log *slog.Logger) (http.Handler, error) {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte("coffeeshop signup page CSRF key"))
 	h, err := signup.New(signup.Config{Backend: backend, ReturnOrigins: sp.returnOrigins, CodeLength: f.CodeLength,
-		PhoneExample: api.ExamplePhone(f.PhoneRegion), Logger: log, Key: mac.Sum(nil)})
+		PhoneExample: api.ExamplePhone(f.PhoneRegion), Logger: log, Key: mac.Sum(nil), HTTPS: ips.ForwardedHTTPS})
 	if err != nil {
 		return nil, fmt.Errorf("signup page: %w", err)
 	}
@@ -200,7 +202,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	var pageHandler http.Handler
 	if sp.on {
 		page = api.NewPageBackend(api.PageConfig{Auth: srv.Auth, ClientIPs: ips})
-		h, err := newSignupPage(f, sp, secret, page, log)
+		h, err := newSignupPage(f, sp, secret, page, ips, log)
 		if err != nil {
 			return nil, err
 		}
