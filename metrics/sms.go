@@ -9,8 +9,8 @@ import (
 
 // InstrumentSMS returns next with its sends counted under
 // provider (console, twilio, …): each call to SendSMS is one try, counted
-// as sent or as failed with reason "rejected" (an EINVALID error: the
-// message can never be sent) or "error" (anything else; the activity
+// as sent or as failed with reason "rejected" (an EINVALID or
+// EUNDELIVERABLE error: the message can never be sent) or "error" (anything else; the activity
 // retries it). The errors themselves pass through unchanged.
 func (r *Registry) InstrumentSMS(next coffeeshop.SMSSender, provider string) coffeeshop.SMSSender {
 	// The label values exist from the start, so a dashboard shows 0
@@ -34,7 +34,7 @@ func (s *countingSender) SendSMS(ctx context.Context, to, body string) error {
 	switch {
 	case err == nil:
 		s.r.smsSent.WithLabelValues(s.provider).Inc()
-	case coffeeshop.ErrorCode(err) == coffeeshop.EINVALID:
+	case coffeeshop.ErrorCode(err) == coffeeshop.EINVALID, coffeeshop.ErrorCode(err) == coffeeshop.EUNDELIVERABLE:
 		s.r.smsFailed.WithLabelValues(s.provider, "rejected").Inc()
 	default:
 		s.r.smsFailed.WithLabelValues(s.provider, "error").Inc()

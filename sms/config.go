@@ -3,12 +3,14 @@ package sms
 import (
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// The providers a Config chooses between.
+// The providers a Config chooses between (and ProviderWebhook).
 const (
 	ProviderConsole = "console"
 	ProviderTwilio  = "twilio"
@@ -16,30 +18,99 @@ const (
 
 // Config chooses and configures the sender of a worker's texts.
 type Config struct {
-	// Provider is ProviderConsole or ProviderTwilio.
+	// Provider is ProviderConsole, ProviderTwilio or ProviderWebhook, or
+	// an ordered, comma-separated list of them ("twilio,webhook"): the
+	// texts then go through a Failover over them.
 	Provider string
-	// Twilio is the Twilio sender, used when Provider is ProviderTwilio.
+	// Twilio is the Twilio sender, used when Provider names ProviderTwilio.
 	// New sets its Logger.
 	Twilio Twilio
+	// Webhook is the webhook sender, used when Provider names
+	// ProviderWebhook. New sets its Logger.
+	Webhook Webhook
+	// FailoverAfter and FailoverCooldown are the Failover's After and
+	// Cooldown when Provider is a list.
+	FailoverAfter    int
+	FailoverCooldown time.Duration
+	// Instrument, when set, wraps each provider's sender (metrics by
+	// provider name).
+	Instrument func(s coffeeshop.SMSSender, provider string) coffeeshop.SMSSender
 }
 
-// New returns the sender c chooses: Twilio's, or for any other provider
-// the console. log gets the senders' records.
-func New(c Config, log *slog.Logger) coffeeshop.SMSSender {
-	if c.Provider == ProviderTwilio {
-		t := c.Twilio
-		t.Logger = log
-		return &t
+// Providers lists the providers c names, in order.
+func (c Config) Providers() []string {
+	var out []string
+	for _, p := range strings.Split(c.Provider, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
 	}
-	return &Console{Logger: log}
+	return out
+}
+
+// Has reports whether c names provider p.
+func (c Config) Has(p string) bool { return slices.Contains(c.Providers(), p) }
+
+// New returns the sender c chooses: the one provider's, or a Failover over
+// several. An unknown name is the console. log gets the senders' records.
+func New(c Config, log *slog.Logger) coffeeshop.SMSSender {
+	names := c.Providers()
+	if len(names) == 0 {
+		names = []string{ProviderConsole}
+	}
+	providers := make([]Provider, 0, len(names))
+	for _, name := range names {
+		var s coffeeshop.SMSSender
+		switch name {
+		case ProviderTwilio:
+			t := c.Twilio
+			t.Logger = log
+			s = &t
+		case ProviderWebhook:
+			w := c.Webhook
+			w.Logger = log
+			s = &w
+		default:
+			s = &Console{Logger: log}
+		}
+		if c.Instrument != nil {
+			s = c.Instrument(s, name)
+		}
+		providers = append(providers, Provider{Name: name, Sender: s})
+	}
+	if len(providers) == 1 {
+		return providers[0].Sender
+	}
+	return &Failover{Providers: providers, After: c.FailoverAfter, Cooldown: c.FailoverCooldown, Logger: log}
 }
 
 // Describe says where the texts go, for a banner.
 func (c Config) Describe() string {
-	if c.Provider == ProviderTwilio {
-		return "texted through Twilio (" + c.Twilio.BaseURL + ")"
+	var parts []string
+	for _, p := range c.Providers() {
+		switch p {
+		case ProviderTwilio:
+			parts = append(parts, "texted through Twilio ("+c.Twilio.BaseURL+")")
+		case ProviderWebhook:
+			parts = append(parts, "posted to the SMS webhook ("+redactURL(c.Webhook.URL)+")")
+		default:
+			parts = append(parts, "each text is an \""+strings.TrimSpace(ConsolePrefix)+"\" line on stdout")
+		}
 	}
-	return "each text is an \"" + strings.TrimSpace(ConsolePrefix) + "\" line on stdout"
+	if len(parts) == 0 {
+		return "each text is an \"" + strings.TrimSpace(ConsolePrefix) + "\" line on stdout"
+	}
+	return strings.Join(parts, ", failing over to ")
+}
+
+// redactURL is u without its query, which may hold a token.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "an invalid URL"
+	}
+	p.RawQuery, p.User, p.Fragment = "", nil, ""
+	return p.String()
 }
 
 // ValidAccountSID reports whether s has the form of a Twilio account SID:
@@ -89,4 +160,12 @@ func ValidSender(s string) bool {
 		}
 	}
 	return letter && len(s) <= 11
+}
+
+// ValidWebhookURL reports whether s can be a Webhook's URL: an http or
+// https URL with a host and no user or fragment (a query is allowed).
+func ValidWebhookURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		u.Fragment == "" && u.User == nil
 }

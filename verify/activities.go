@@ -19,8 +19,11 @@ type Activities struct {
 	Store coffeeshop.CustomerStore
 	// Ledger counts the codes sent to each phone number, for the per-phone
 	// cap (PhoneCodeLimit).
-	Ledger  coffeeshop.CodeSendLedger
-	SMS     coffeeshop.SMSSender
+	Ledger coffeeshop.CodeSendLedger
+	SMS    coffeeshop.SMSSender
+	// Email sends the codes of the email channel; nil when the worker has
+	// no email sender.
+	Email   coffeeshop.EmailSender
 	NewCode CodeGenerator
 	// Secret keys the MACs of codes; the API's Client must use the same
 	// one. At least MinSecretBytes bytes.

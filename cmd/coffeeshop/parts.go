@@ -113,22 +113,26 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 }
 
 // startWorker starts the verification worker: random codes, or f's fixed
-// one unless random is set; tn's test numbers get tn's code, untexted. Its
-// Stop lets running activities finish for up to stop.
+// one unless random is set; tn's test numbers get tn's code, untexted;
+// emails go through mail (nil: no email channel). Its Stop lets running
+// activities finish for up to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
-	tn *cli.TestNumberFlags, secret []byte, stop time.Duration) (worker.Worker, error) {
+	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, secret []byte, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.RandomCode
+	smsConfig := f.SMS()
 	if f.FixedCode != "" && !random {
 		newCode = verify.FixedCode(f.FixedCode)
-		if f.SMSProvider == sms.ProviderTwilio {
-			log.Warn("texting the fixed code " + f.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
+		if smsConfig.Has(sms.ProviderTwilio) || smsConfig.Has(sms.ProviderWebhook) {
+			log.Warn("texting the fixed code " + f.FixedCode + " through a real SMS provider: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 		}
 	}
+	// Each provider counted under its own name, also in a failover list.
+	smsConfig.Instrument = o.Metrics.InstrumentSMS
 	if !tn.Numbers().Empty() {
 		log.Info("test numbers are never texted and get --test-code", "test_numbers", tn.Numbers().String())
 	}
 	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
-		SMS:            o.Metrics.InstrumentSMS(sms.New(f.SMS(), log), string(f.SMSProvider)),
+		SMS: sms.New(smsConfig, log), Email: mail,
 		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow,
 		TestNumbers: tn.Numbers(), TestCode: tn.TestCode}, stop)
 }

@@ -43,6 +43,7 @@ type Dev struct {
 	EmbeddedServerFlags
 	APIFlags
 	CodeFlags
+	EmailFlags
 	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
 	Auth        bool `name:"auth" env:"COFFEESHOP_AUTH" help:"require an API key (coffeeshop keys create) or a customer's verification token on every API call, as api always does. Without it dev answers anyone who reaches its API, so its --grpc-addr and --http-addr must then be loopback addresses"`
 	SignupFlags
@@ -67,6 +68,7 @@ type Temporal struct {
 type Worker struct {
 	RemoteFlags
 	CodeFlags
+	EmailFlags
 	CodeSecretFlags
 	EncryptionFlags
 	TestNumberFlags
@@ -211,17 +213,32 @@ type CodeFlags struct {
 	SMSFlags
 }
 
-// SMSFlags choose and configure the SMS sender. The Twilio auth token has
-// no flag: it is read from TWILIO_AUTH_TOKEN only, since a flag would show
-// in the process list.
+// SMSFlags choose and configure the SMS sender. The Twilio auth token and
+// the webhook's secret have no flag: they are read from TWILIO_AUTH_TOKEN
+// and COFFEESHOP_SMS_WEBHOOK_SECRET only, since a flag would show in the
+// process list.
 type SMSFlags struct {
-	SMSProvider            smsProvider `name:"sms-provider" env:"COFFEESHOP_SMS_PROVIDER" default:"console" help:"who texts the codes: console (print them on stdout; development only) or twilio"`
-	TwilioAccountSID       string      `name:"twilio-account-sid" env:"TWILIO_ACCOUNT_SID" help:"with --sms-provider twilio: the account SID (AC + 32 hex digits); the auth token is read from TWILIO_AUTH_TOKEN only"`
-	TwilioFrom             string      `name:"twilio-from" env:"TWILIO_FROM_NUMBER" help:"with --sms-provider twilio: the sender, a Twilio number in E.164 form or an alphanumeric sender ID; or give --twilio-messaging-service-sid"`
-	TwilioServiceSID       string      `name:"twilio-messaging-service-sid" env:"TWILIO_MESSAGING_SERVICE_SID" help:"with --sms-provider twilio: the Messaging Service (MG…) that picks the sender, instead of --twilio-from"`
-	TwilioBaseURL          string      `name:"twilio-base-url" env:"TWILIO_BASE_URL" default:"${twilioBaseURL}" help:"with --sms-provider twilio: base URL of Twilio's REST API (a proxy, or a fake in tests)"`
-	TwilioAuthToken        string      `kong:"-"`
+	SMSProvider            smsProvider   `name:"sms-provider" env:"COFFEESHOP_SMS_PROVIDER" default:"console" help:"who texts the codes: console (print them on stdout; development only), twilio or webhook (a signed JSON POST to --sms-webhook-url); or an ordered, comma-separated list of twilio and webhook (twilio,webhook): a provider that fails --sms-failover-after times in a row (5xx, timeouts) is skipped for --sms-failover-cooldown"`
+	TwilioAccountSID       string        `name:"twilio-account-sid" env:"TWILIO_ACCOUNT_SID" help:"with --sms-provider twilio: the account SID (AC + 32 hex digits); the auth token is read from TWILIO_AUTH_TOKEN only"`
+	TwilioFrom             string        `name:"twilio-from" env:"TWILIO_FROM_NUMBER" help:"with --sms-provider twilio: the sender, a Twilio number in E.164 form or an alphanumeric sender ID; or give --twilio-messaging-service-sid"`
+	TwilioServiceSID       string        `name:"twilio-messaging-service-sid" env:"TWILIO_MESSAGING_SERVICE_SID" help:"with --sms-provider twilio: the Messaging Service (MG…) that picks the sender, instead of --twilio-from"`
+	TwilioBaseURL          string        `name:"twilio-base-url" env:"TWILIO_BASE_URL" default:"${twilioBaseURL}" help:"with --sms-provider twilio: base URL of Twilio's REST API (a proxy, or a fake in tests)"`
+	SMSWebhookURL          string        `name:"sms-webhook-url" env:"COFFEESHOP_SMS_WEBHOOK_URL" help:"with --sms-provider webhook: the http(s) URL each text is POSTed to as JSON, signed with HMAC-SHA256 under the secret in COFFEESHOP_SMS_WEBHOOK_SECRET (environment only, at least 32 bytes)"`
+	SMSFailoverAfter       int           `name:"sms-failover-after" min:"1" max:"100" env:"COFFEESHOP_SMS_FAILOVER_AFTER" default:"${smsFailoverAfter}" help:"with a list of SMS providers: retryable failures in a row after which a provider is skipped (1-100)"`
+	SMSFailoverCooldown    time.Duration `name:"sms-failover-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_SMS_FAILOVER_COOLDOWN" default:"${smsFailoverCooldown}" help:"with a list of SMS providers: how long a failing provider is skipped before it is tried again (1s-1h)"`
+	TwilioAuthToken        string        `kong:"-"`
 	twilioAuthTokenPresent bool
+	SMSWebhookSecret       string `kong:"-"`
+}
+
+// EmailFlags configure the sender of the email channel (dev, worker). The
+// password has no flag: it is read from COFFEESHOP_SMTP_PASSWORD only.
+type EmailFlags struct {
+	SMTPAddr     HostPort `name:"smtp-addr" env:"COFFEESHOP_SMTP_ADDR" doc-default:"none (dev prints emails on stdout; worker sends none)" help:"the SMTP server (relay) that sends the emails, host:port (587 for submission)"`
+	SMTPFrom     string   `name:"smtp-from" env:"COFFEESHOP_SMTP_FROM" help:"with --smtp-addr: the sender address, optionally with a name (Coffeeshop <codes@example.com>)"`
+	SMTPUsername string   `name:"smtp-username" env:"COFFEESHOP_SMTP_USERNAME" help:"with --smtp-addr: log in with AUTH PLAIN as this user; the password is read from COFFEESHOP_SMTP_PASSWORD only"`
+	SMTPTLS      bool     `name:"smtp-tls" env:"COFFEESHOP_SMTP_TLS" negatable:"" default:"true" help:"require STARTTLS (the server's certificate verified with the system's roots); --smtp-tls=false still uses it when offered, and is refused with --smtp-username unless the server is on loopback"`
+	SMTPPassword string   `kong:"-"`
 }
 
 // CodeSecretFlags hold the key of the code HMACs (dev, worker, api).
@@ -268,29 +285,31 @@ func kongVars() kong.Vars {
 	limits := api.DefaultLimits()
 	guard := api.DefaultGuardPolicy()
 	return kong.Vars{
-		"guardWindow":        shortDuration(guard.Window),
-		"guardMinSends":      strconv.Itoa(guard.MinSends),
-		"guardMinConversion": strconv.FormatFloat(guard.MinConversion, 'g', -1, 64),
-		"guardBlock":         shortDuration(guard.BlockFor),
-		"guardMaxBlock":      shortDuration(guard.MaxBlock),
-		"codeTTL":            shortDuration(verify.DefaultCodeTTL),
-		"maxAttempts":        strconv.Itoa(verify.DefaultMaxAttempts),
-		"phoneRegion":        api.DefaultPhoneRegion,
-		"codeLength":         strconv.Itoa(verify.DefaultCodeLength),
-		"minCodeLength":      strconv.Itoa(verify.MinCodeLength),
-		"maxCodeLength":      strconv.Itoa(verify.MaxCodeLength),
-		"window":             shortDuration(verify.DefaultWindow),
-		"resendCooldown":     shortDuration(verify.DefaultResendCooldown),
-		"maxSends":           strconv.Itoa(verify.DefaultMaxSends),
-		"phoneCodeLimit":     strconv.Itoa(verify.DefaultPhoneCodeLimit),
-		"phoneCodeWindow":    shortDuration(verify.DefaultPhoneCodeWindow),
-		"twilioBaseURL":      sms.DefaultTwilioBaseURL,
-		"createIP":           limits[api.CreateMethod].PerIP.String(),
-		"createPhone":        limits[api.CreateMethod].PerPhone.String(),
-		"verifyIP":           limits[api.VerifyMethod].PerIP.String(),
-		"verifyPhone":        limits[api.VerifyMethod].PerPhone.String(),
-		"resendIP":           limits[api.ResendMethod].PerIP.String(),
-		"resendPhone":        limits[api.ResendMethod].PerPhone.String(),
+		"guardWindow":         shortDuration(guard.Window),
+		"guardMinSends":       strconv.Itoa(guard.MinSends),
+		"guardMinConversion":  strconv.FormatFloat(guard.MinConversion, 'g', -1, 64),
+		"guardBlock":          shortDuration(guard.BlockFor),
+		"guardMaxBlock":       shortDuration(guard.MaxBlock),
+		"codeTTL":             shortDuration(verify.DefaultCodeTTL),
+		"maxAttempts":         strconv.Itoa(verify.DefaultMaxAttempts),
+		"phoneRegion":         api.DefaultPhoneRegion,
+		"codeLength":          strconv.Itoa(verify.DefaultCodeLength),
+		"minCodeLength":       strconv.Itoa(verify.MinCodeLength),
+		"maxCodeLength":       strconv.Itoa(verify.MaxCodeLength),
+		"window":              shortDuration(verify.DefaultWindow),
+		"resendCooldown":      shortDuration(verify.DefaultResendCooldown),
+		"maxSends":            strconv.Itoa(verify.DefaultMaxSends),
+		"phoneCodeLimit":      strconv.Itoa(verify.DefaultPhoneCodeLimit),
+		"phoneCodeWindow":     shortDuration(verify.DefaultPhoneCodeWindow),
+		"twilioBaseURL":       sms.DefaultTwilioBaseURL,
+		"smsFailoverAfter":    strconv.Itoa(sms.DefaultFailoverAfter),
+		"smsFailoverCooldown": shortDuration(sms.DefaultFailoverCooldown),
+		"createIP":            limits[api.CreateMethod].PerIP.String(),
+		"createPhone":         limits[api.CreateMethod].PerPhone.String(),
+		"verifyIP":            limits[api.VerifyMethod].PerIP.String(),
+		"verifyPhone":         limits[api.VerifyMethod].PerPhone.String(),
+		"resendIP":            limits[api.ResendMethod].PerIP.String(),
+		"resendPhone":         limits[api.ResendMethod].PerPhone.String(),
 	}
 }
 

@@ -227,7 +227,7 @@ func TestUnparsableValuesStopTheStart(t *testing.T) {
 		{"COFFEESHOP_RATE_LIMIT_VERIFY_PHONE", "10/fortnight", []string{"--rate-limit-verify-phone"}},
 		{"COFFEESHOP_LOG_FORMAT", "xml", []string{"--log-format", "must be text or json"}},
 		{"COFFEESHOP_LOG_LEVEL", "loud", []string{"--log-level", "must be debug, info, warn or error"}},
-		{"COFFEESHOP_SMS_PROVIDER", "carrier-pigeon", []string{"--sms-provider", "must be console or twilio"}},
+		{"COFFEESHOP_SMS_PROVIDER", "carrier-pigeon", []string{"--sms-provider", "must be console, twilio or webhook"}},
 		{"COFFEESHOP_HTTP_ADDR", "8081", []string{"--http-addr", "must be host:port"}},
 		{"COFFEESHOP_UI_ADDR", "127.0.0.1:http", []string{"--ui-addr", "port must be a number"}},
 	} {

@@ -158,7 +158,18 @@ func (f *ServedTLSFlags) load() (*ServedCert, error) {
 // flag would show it in the process list.
 const envTwilioAuthToken = "TWILIO_AUTH_TOKEN"
 
-// readAuthToken reads the auth token from its variable.
+// The secrets of the SMS webhook and of SMTP, which have no flag either.
+const (
+	envSMSWebhookSecret = "COFFEESHOP_SMS_WEBHOOK_SECRET"
+	envSMTPPassword     = "COFFEESHOP_SMTP_PASSWORD"
+)
+
+// readAuthToken reads the auth token and the webhook's secret from their
+// variables.
 func (f *SMSFlags) readAuthToken() {
 	f.TwilioAuthToken, f.twilioAuthTokenPresent = os.LookupEnv(envTwilioAuthToken)
+	f.SMSWebhookSecret = os.Getenv(envSMSWebhookSecret)
 }
+
+// readSMTPPassword reads the SMTP password from its variable.
+func (f *EmailFlags) readSMTPPassword() { f.SMTPPassword = os.Getenv(envSMTPPassword) }

@@ -9,6 +9,7 @@ import (
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/email"
 	"github.com/coffeeshop/coffeeshop/postgres"
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
@@ -72,7 +73,21 @@ func (f *SMSFlags) SMS() sms.Config {
 		From:                f.TwilioFrom,
 		MessagingServiceSID: f.TwilioServiceSID,
 		BaseURL:             f.TwilioBaseURL,
-	}}
+	}, Webhook: sms.Webhook{URL: f.SMSWebhookURL, Secret: []byte(f.SMSWebhookSecret)},
+		FailoverAfter: f.SMSFailoverAfter, FailoverCooldown: f.SMSFailoverCooldown}
+}
+
+// Email is the sender of the email channel: SMTP with --smtp-addr, else
+// the console when console is set (dev), else nil (no email channel).
+func (f *EmailFlags) Email(console bool, log *slog.Logger) coffeeshop.EmailSender {
+	if f.SMTPAddr == "" {
+		if console {
+			return &email.Console{Logger: log}
+		}
+		return nil
+	}
+	return &email.SMTP{Addr: string(f.SMTPAddr), From: f.SMTPFrom, Username: f.SMTPUsername, Password: f.SMTPPassword,
+		RequireTLS: f.SMTPTLS, Logger: log}
 }
 
 // Codec returns the codec of the payload keys, or nil when payloads are

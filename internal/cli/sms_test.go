@@ -32,7 +32,9 @@ const (
 func clearSMSEnv(t *testing.T) {
 	t.Helper()
 	for _, env := range []string{"COFFEESHOP_SMS_PROVIDER", envTwilioAccountSID, envTwilioAuthToken, envTwilioFrom,
-		envTwilioService, envTwilioBaseURL} {
+		envTwilioService, envTwilioBaseURL, envSMSWebhookSecret, "COFFEESHOP_SMS_WEBHOOK_URL",
+		"COFFEESHOP_SMS_FAILOVER_AFTER", "COFFEESHOP_SMS_FAILOVER_COOLDOWN", "COFFEESHOP_SMTP_ADDR", "COFFEESHOP_SMTP_FROM",
+		"COFFEESHOP_SMTP_USERNAME", "COFFEESHOP_SMTP_TLS", envSMTPPassword} {
 		t.Setenv(env, "") // restores the old value after the test
 		os.Unsetenv(env)
 	}
@@ -110,7 +112,7 @@ func TestBadSMSSettingsNameTheSetting(t *testing.T) {
 		args  []string
 		want  []string
 	}{
-		{"unknown provider", "", []string{"dev", "--sms-provider", "pigeon"}, []string{"--sms-provider", "console or twilio"}},
+		{"unknown provider", "", []string{"dev", "--sms-provider", "pigeon"}, []string{"--sms-provider", "console, twilio or webhook"}},
 		{"nothing set", "", twilio, []string{envTwilioAccountSID, envTwilioAuthToken, "--twilio-from", envTwilioService}},
 		{"bad account SID", testAuthToken, with(twilio, "--twilio-account-sid", "SK123", "--twilio-from", "+15005550006"),
 			[]string{"--twilio-account-sid"}},

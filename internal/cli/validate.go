@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 func (c *Dev) validate() error {
 	errs := c.APIFlags.validate()
 	errs = append(errs, c.CodeFlags.validate(c.RandomCodes)...)
+	errs = append(errs, c.EmailFlags.validate()...)
 	if c.FixedCode != "" && !c.RandomCodes && len(c.FixedCode) != c.CodeLength {
 		errs = append(errs, badSetting("fixed-code", c.FixedCode, "must have --code-length (%d) digits", c.CodeLength))
 	}
@@ -54,6 +56,7 @@ func (c *Temporal) validate() error {
 func (c *Worker) validate() error {
 	errs := c.RemoteFlags.validate()
 	errs = append(errs, c.CodeFlags.validate(false)...)
+	errs = append(errs, c.EmailFlags.validate()...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	errs = append(errs, c.TestNumberFlags.validate(0)...)
@@ -158,12 +161,15 @@ func (f *CodeFlags) validate(random bool) []error {
 	return append(errs, f.SMSFlags.validate()...)
 }
 
-// validate checks the Twilio settings when Twilio sends the codes.
+// validate checks the settings of the providers that send the codes.
 func (f *SMSFlags) validate() []error {
-	if f.SMSProvider != smsTwilio {
-		return nil
-	}
 	var errs []error
+	if f.SMSProvider.has(sms.ProviderWebhook) {
+		errs = append(errs, f.validateWebhook()...)
+	}
+	if !f.SMSProvider.has(sms.ProviderTwilio) {
+		return errs
+	}
 	bad := func(err error) { errs = append(errs, err) }
 	switch {
 	case f.TwilioAccountSID == "":
@@ -189,6 +195,44 @@ func (f *SMSFlags) validate() []error {
 	}
 	if !sms.ValidBaseURL(f.TwilioBaseURL) {
 		bad(badSetting("twilio-base-url", f.TwilioBaseURL, "must be an http(s) URL such as %s, without user, query or fragment", sms.DefaultTwilioBaseURL))
+	}
+	return errs
+}
+
+// validateWebhook checks the webhook provider's URL and secret.
+func (f *SMSFlags) validateWebhook() []error {
+	var errs []error
+	switch {
+	case f.SMSWebhookURL == "":
+		errs = append(errs, errors.New("--sms-provider webhook needs --sms-webhook-url"))
+	case !sms.ValidWebhookURL(f.SMSWebhookURL):
+		// Not quoted: a query may hold a token.
+		errs = append(errs, badSetting("sms-webhook-url", nil, "must be an http(s) URL with a host, without user or fragment"))
+	}
+	if len(f.SMSWebhookSecret) < sms.MinWebhookSecretBytes {
+		errs = append(errs, fmt.Errorf("--sms-provider webhook needs %s (the signing secret; it has no flag) of at least %d bytes (openssl rand -hex 32)",
+			envSMSWebhookSecret, sms.MinWebhookSecretBytes))
+	}
+	return errs
+}
+
+// validate checks the SMTP settings.
+func (f *EmailFlags) validate() []error {
+	var errs []error
+	if f.SMTPAddr == "" {
+		if f.SMTPFrom != "" || f.SMTPUsername != "" {
+			errs = append(errs, errors.New("--smtp-from and --smtp-username need --smtp-addr"))
+		}
+		return errs
+	}
+	if a, err := mail.ParseAddress(f.SMTPFrom); f.SMTPFrom == "" || err != nil || !strings.Contains(a.Address, "@") {
+		errs = append(errs, badSetting("smtp-from", f.SMTPFrom, "must be an email address, such as codes@example.com or \"Coffeeshop <codes@example.com>\""))
+	}
+	if f.SMTPUsername != "" && f.SMTPPassword == "" {
+		errs = append(errs, errors.New("--smtp-username needs "+envSMTPPassword+" (the password; it has no flag)"))
+	}
+	if f.SMTPUsername != "" && !f.SMTPTLS && !f.SMTPAddr.Loopback() {
+		errs = append(errs, badSetting("smtp-tls", false, "--smtp-username would send the password in plain text to %s: keep TLS on, or use a server on loopback", f.SMTPAddr))
 	}
 	return errs
 }

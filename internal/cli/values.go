@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -166,7 +167,8 @@ func (f *logFormat) UnmarshalText(b []byte) error {
 	return fmt.Errorf("%q: must be text or json", b)
 }
 
-// smsProvider is who texts the codes.
+// smsProvider is who texts the codes: console, twilio or webhook, or an
+// ordered list of twilio and webhook, kept as "a,b".
 type smsProvider string
 
 const (
@@ -175,10 +177,25 @@ const (
 )
 
 func (p *smsProvider) UnmarshalText(b []byte) error {
-	switch v := smsProvider(b); v {
-	case smsConsole, smsTwilio:
-		*p = v
-		return nil
+	var names []string
+	for _, n := range strings.Split(string(b), ",") {
+		n = strings.TrimSpace(n)
+		switch {
+		case n != sms.ProviderConsole && n != sms.ProviderTwilio && n != sms.ProviderWebhook:
+			return fmt.Errorf("%q: must be console, twilio or webhook, or a comma-separated list of twilio and webhook", b)
+		case slices.Contains(names, n):
+			return fmt.Errorf("%q: names %s twice", b, n)
+		}
+		names = append(names, n)
 	}
-	return fmt.Errorf("%q: must be console or twilio", b)
+	if len(names) > 1 && slices.Contains(names, sms.ProviderConsole) {
+		return fmt.Errorf("%q: console texts nobody, so it cannot be in a list of providers", b)
+	}
+	*p = smsProvider(strings.Join(names, ","))
+	return nil
+}
+
+// has reports whether p names provider name.
+func (p smsProvider) has(name string) bool {
+	return slices.Contains(strings.Split(string(p), ","), name)
 }
