@@ -187,6 +187,9 @@ func render(t *template.Template, code string, ttl time.Duration) (string, error
 	return strings.TrimSpace(b.String()), nil
 }
 
+// WebOTPDomain is the domain of the WebOTP line; "" when there is none.
+func (t *Texts) WebOTPDomain() string { return t.webOTP }
+
 // Locales are the tags of the available texts, English first.
 func (t *Texts) Locales() []string {
 	out := make([]string, len(t.tags))

@@ -113,10 +113,11 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 }
 
 // startWorker starts the verification worker: random codes, or f's fixed
-// one unless random is set; tn's test numbers get tn's code, untexted. Its
-// Stop lets running activities finish for up to stop.
+// one unless random is set; tn's test numbers get tn's code, untexted;
+// codes are texted in texts. Its Stop lets running activities finish for up
+// to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
-	tn *cli.TestNumberFlags, secret []byte, stop time.Duration) (worker.Worker, error) {
+	tn *cli.TestNumberFlags, secret []byte, texts *verify.Texts, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.RandomCode
 	if f.FixedCode != "" && !random {
 		newCode = verify.FixedCode(f.FixedCode)
@@ -124,13 +125,17 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 			log.Warn("texting the fixed code " + f.FixedCode + " through Twilio: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 		}
 	}
+	if texts == nil {
+		texts = verify.DefaultTexts()
+	}
+	log.Info("code texts", "locales", texts.Locales(), "webotp_domain", texts.WebOTPDomain())
 	if !tn.Numbers().Empty() {
 		log.Info("test numbers are never texted and get --test-code", "test_numbers", tn.Numbers().String())
 	}
 	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
 		SMS:            o.Metrics.InstrumentSMS(sms.New(f.SMS(), log), string(f.SMSProvider)),
 		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow,
-		TestNumbers: tn.Numbers(), TestCode: tn.TestCode}, stop)
+		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts}, stop)
 }
 
 // newVerifier is the API's Verifier with the verification settings.
