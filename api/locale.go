@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"golang.org/x/text/language"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -25,4 +27,25 @@ func checkLocale(s string) error {
 		return invalid("%s must be a BCP 47 language tag such as es or de-AT", coffeeshop.FieldLocale)
 	}
 	return nil
+}
+
+// pageLocale is the locale of a signup page's create: the browser's most
+// preferred language (Accept-Language), when it names one that
+// checkLocale accepts; else "", and the number's country decides.
+func pageLocale(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return ""
+	}
+	// "*" reads as mul (several languages): no language at all.
+	if base, _ := tags[0].Base(); base.String() == "und" || base.String() == "mul" {
+		return ""
+	}
+	if s := tags[0].String(); checkLocale(s) == nil {
+		return s
+	}
+	return ""
 }

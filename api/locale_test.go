@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/signup"
 )
 
 // A create's locale is checked (400 naming the field, nothing started) and
@@ -36,5 +39,26 @@ func TestCreateCustomerLocale(t *testing.T) {
 	defer h.verifier.mu.Unlock()
 	if want := []string{"es", "es-MX", "de-AT", ""}; !slices.Equal(h.verifier.locales, want) {
 		t.Errorf("the Verifier got locales %q, want %q", h.verifier.locales, want)
+	}
+}
+
+// The signup page's create carries the browser's preferred language.
+func TestPageSignUpLocaleFromAcceptLanguage(t *testing.T) {
+	e := newPageEnv(t, nil, coffeeshop.GuardPolicy{})
+	for i, header := range []string{"es-MX,es;q=0.9,en;q=0.5", "en;q=0.2, de-AT", "", "*", "not a language, at all"} {
+		r := personAt("203.0.113.9")
+		if header != "" {
+			r.Header.Set("Accept-Language", header)
+		}
+		phone := "+44740012350" + string(rune('0'+i))
+		if _, _, err := e.page.SignUp(t.Context(), r, signup.NewCustomer{FirstName: "A", LastName: "B",
+			Email: "p" + strings.TrimPrefix(phone, "+") + "@example.com", PhoneNumber: phone}); err != nil {
+			t.Fatalf("sign-up with Accept-Language %q: %v", header, err)
+		}
+	}
+	e.verifier.mu.Lock()
+	defer e.verifier.mu.Unlock()
+	if want := []string{"es-MX", "de-AT", "", "", ""}; !slices.Equal(e.verifier.locales, want) {
+		t.Errorf("locales %q, want %q", e.verifier.locales, want)
 	}
 }
