@@ -27,6 +27,13 @@ type Customer struct {
 	PhoneVerified bool
 	// CreatedAt is set by the store when the customer is created.
 	CreatedAt time.Time
+	// Locale is the BCP 47 language tag a create asked the texts in; empty
+	// means the phone number's country decides. Not stored: it only
+	// travels from a create to the verification it starts, and it is not
+	// part of the create's identity (a retry with another locale is the
+	// same create, texted in the first one's language). Left out of JSON
+	// when empty, so that customers in workflow payloads read as before.
+	Locale string `json:",omitempty"`
 }
 
 // CustomerStore keeps customers. Implementations must be safe for concurrent

@@ -14,7 +14,9 @@ import (
 // phone_verified are ignored. The number must be of an allowed country and
 // type (Numbers), and the Guard must admit the text, before the Verifier is
 // asked; test numbers skip both. The Guard counts the creates of one
-// request_id once. With Tokens set, the answer carries the
+// request_id once. The optional locale (a BCP 47 tag) chooses the
+// language of the texts; it is not part of the request's identity. With
+// Tokens set, the answer carries the
 // customer's verification token.
 func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
 	c, err := s.newCustomer(req.GetCustomer())
@@ -28,6 +30,11 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 		return nil, s.statusError(ctx, invalid("%s must be at most %d printable ASCII characters without spaces",
 			coffeeshop.FieldRequestID, coffeeshop.MaxRequestIDLen))
 	}
+	locale := req.GetLocale()
+	if err := checkLocale(locale); err != nil {
+		return nil, s.statusError(ctx, err)
+	}
+	c.Locale = locale
 	// Nothing has started yet: a refused number leaves nothing behind.
 	if !s.TestNumbers.Contains(c.PhoneNumber) {
 		country, err := s.checkNumber(ctx, c.PhoneNumber)

@@ -26,12 +26,14 @@ type fakeVerifier struct {
 	mu         sync.Mutex
 	started    []string
 	requestIDs []string
+	locales    []string // of the customers SignUp was given
 }
 
 func (f *fakeVerifier) SignUp(ctx context.Context, c *coffeeshop.Customer, _ string) (*coffeeshop.Customer, error) {
 	c.ID = uuid.NewString()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.locales = append(f.locales, c.Locale)
 	if f.startErr != nil {
 		f.started = append(f.started, c.ID)
 		return nil, f.startErr

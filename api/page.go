@@ -120,7 +120,8 @@ func (p *PageBackend) outgoing(ctx context.Context, r *http.Request, credential 
 }
 
 // SignUp creates the customer through CreateCustomer with the page's
-// credential, and returns its ID and verification token.
+// credential, and returns its ID and verification token. The texts are in
+// the browser's preferred language (pageLocale).
 func (p *PageBackend) SignUp(ctx context.Context, r *http.Request, c signup.NewCustomer) (customerID, token string, err error) {
 	client, err := p.customers()
 	if err != nil {
@@ -129,6 +130,7 @@ func (p *PageBackend) SignUp(ctx context.Context, r *http.Request, c signup.NewC
 	resp, err := client.CreateCustomer(p.outgoing(ctx, r, p.cfg.Auth.pageCredential()), &customerv1.CreateCustomerRequest{
 		Customer:  &customerv1.Customer{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber},
 		RequestId: c.RequestID,
+		Locale:    pageLocale(r),
 	})
 	if err != nil {
 		return "", "", pageError(err)

@@ -41,6 +41,8 @@ type Activities struct {
 	// reviewers). TestCode must be set when TestNumbers is not empty.
 	TestNumbers coffeeshop.TestNumbers
 	TestCode    string
+	// Texts are the code messages by locale; DefaultTexts when nil.
+	Texts *Texts
 }
 
 // SendCode makes a new one-time code, texts it to the customer and returns
@@ -71,7 +73,10 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return SendCodeResult{}, err
 	}
 	expires := a.now().Add(in.CodeTTL)
-	body := fmt.Sprintf("Your coffeeshop verification code is %s. It expires in %s.", code, in.CodeTTL)
+	body, err := a.texts().SMS(in.Locale, in.PhoneNumber, code, in.CodeTTL)
+	if err != nil {
+		return SendCodeResult{}, err
+	}
 	if err := a.SMS.SendSMS(ctx, in.PhoneNumber, body); err != nil {
 		// The sender's error text goes to history (the SMSSender contract
 		// keeps the body and the full number out of it); the body is not
@@ -89,6 +94,13 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 // It is idempotent, so a retry after a crash is harmless.
 func (a *Activities) MarkVerified(ctx context.Context, customerID string) error {
 	return a.Store.MarkPhoneVerified(ctx, customerID)
+}
+
+func (a *Activities) texts() *Texts {
+	if a.Texts != nil {
+		return a.Texts
+	}
+	return DefaultTexts()
 }
 
 func (a *Activities) now() time.Time {

@@ -52,6 +52,7 @@ func (c *Client) params(cust *coffeeshop.Customer) Params {
 		CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber,
 		CodeTTL: c.CodeTTL, MaxAttempts: c.MaxAttempts, CodeLength: c.CodeLength,
 		Window: c.Window, ResendCooldown: c.ResendCooldown, MaxSends: c.MaxSends,
+		Locale: cust.Locale,
 	}.withDefaults()
 }
 

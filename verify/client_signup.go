@@ -41,9 +41,17 @@ func CustomerID(requestID string) string {
 // ECONFLICT when the phone number or email was in use. A repeated
 // requestID with different fields fails with ECONFLICT. A phone number or
 // email already used by another customer is ECONFLICT naming the field.
+//
+// cust.Locale, when set, is the language of the texts (Params.Locale). It
+// is not in the BodyHash: a retry with another locale is the same create,
+// and its texts stay in the first call's language.
 func (c *Client) SignUp(ctx context.Context, cust *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
 	if msg := checkRequestID(requestID); msg != "" {
 		return nil, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", msg)
+	}
+	if cust.Locale != "" && !ValidLocale(cust.Locale) {
+		return nil, coffeeshop.Errorf(coffeeshop.EINVALID, "%s must be a BCP 47 language tag of at most %d characters",
+			coffeeshop.FieldLocale, MaxLocaleLen)
 	}
 	nc := *cust
 	nc.PhoneVerified = false

@@ -21,5 +21,6 @@
 // them (the workflow's Params and Status, the Updates' arguments, the
 // activities' inputs and results); code.go and secret.go the one-time codes
 // and their MACs; requestid.go the request ID carried through all three;
-// worker.go the registration.
+// worker.go the registration; texts.go (with texts/*.tmpl) the code
+// messages per locale that SendCode renders.
 package verify

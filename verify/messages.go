@@ -53,6 +53,9 @@ type Params struct {
 	// customer cannot be stored the verification fails without sending
 	// one. CreateUpdate answers with the outcome.
 	Create *NewCustomer
+	// Locale is the BCP 47 tag of the language the customer asked the
+	// texts in; empty: the phone number's country decides (see Texts).
+	Locale string `json:",omitempty"`
 }
 
 // withDefaults returns p with each zero (or negative) setting replaced by
@@ -131,6 +134,8 @@ type SendCodeInput struct {
 	PhoneNumber string
 	CodeTTL     time.Duration
 	CodeLength  int
+	// Locale is Params.Locale: the language of the text.
+	Locale string `json:",omitempty"`
 }
 
 // SendCodeResult is all the workflow keeps of a sent code: its MAC and when

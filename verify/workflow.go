@@ -113,7 +113,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 			break
 		}
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
-			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength}
+			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength, Locale: v.params.Locale}
 		var sent SendCodeResult
 		sctx := actx
 		if v.codeFor != "" {

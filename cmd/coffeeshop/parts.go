@@ -114,10 +114,10 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 
 // startWorker starts the verification worker: random codes, or f's fixed
 // one unless random is set; tn's test numbers get tn's code, untexted;
-// emails go through mail (nil: no email channel). Its Stop lets running
-// activities finish for up to stop.
+// emails go through mail (nil: no email channel), codes are worded by texts.
+// Its Stop lets running activities finish for up to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
-	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, secret []byte, stop time.Duration) (worker.Worker, error) {
+	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, secret []byte, texts *verify.Texts, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.RandomCode
 	smsConfig := f.SMS()
 	if f.FixedCode != "" && !random {
@@ -128,13 +128,17 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 	}
 	// Each provider counted under its own name, also in a failover list.
 	smsConfig.Instrument = o.Metrics.InstrumentSMS
+	if texts == nil {
+		texts = verify.DefaultTexts()
+	}
+	log.Info("code texts", "locales", texts.Locales(), "webotp_domain", texts.WebOTPDomain())
 	if !tn.Numbers().Empty() {
 		log.Info("test numbers are never texted and get --test-code", "test_numbers", tn.Numbers().String())
 	}
 	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
 		SMS: sms.New(smsConfig, log), Email: mail,
 		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow,
-		TestNumbers: tn.Numbers(), TestCode: tn.TestCode}, stop)
+		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts}, stop)
 }
 
 // newVerifier is the API's Verifier with the verification settings.

@@ -54,7 +54,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), c.Secret, c.ShutdownTimeout)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), c.Secret, c.Texts, c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	if err := o.Serve(string(c.HealthAddr)); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), c.Secret, c.ShutdownTimeout)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), c.Secret, c.Texts, c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,8 @@ type Files struct {
 	// PayloadKeyFile is the file of the payload key dev generated and
 	// keeps in its data dir; "" when the keys came from the settings.
 	PayloadKeyFile string
+	// Texts are the worker's code texts (dev, worker).
+	Texts *verify.Texts
 }
 
 // ServedCert is the certificate of a TLS server and, when it asks for
@@ -40,6 +42,9 @@ type ServedCert struct {
 }
 
 func (c *Dev) load() (err error) {
+	if c.Texts, err = c.TextFlags.load(); err != nil {
+		return err
+	}
 	if c.PayloadCodec, c.PayloadKeyFile, err = c.EncryptionFlags.load(c.DataDir); err != nil {
 		return err
 	}
@@ -55,7 +60,10 @@ func (c *Temporal) load() (err error) {
 	return err
 }
 
-func (c *Worker) load() error {
+func (c *Worker) load() (err error) {
+	if c.Texts, err = c.TextFlags.load(); err != nil {
+		return err
+	}
 	return c.RemoteFlags.load(&c.Files, &c.EncryptionFlags, &c.CodeSecretFlags)
 }
 

@@ -28,6 +28,7 @@ func (c *Dev) validate() error {
 	errs := c.APIFlags.validate()
 	errs = append(errs, c.CodeFlags.validate(c.RandomCodes)...)
 	errs = append(errs, c.EmailFlags.validate()...)
+	errs = append(errs, c.TextFlags.validate()...)
 	if c.FixedCode != "" && !c.RandomCodes && len(c.FixedCode) != c.CodeLength {
 		errs = append(errs, badSetting("fixed-code", c.FixedCode, "must have --code-length (%d) digits", c.CodeLength))
 	}
@@ -57,6 +58,7 @@ func (c *Worker) validate() error {
 	errs := c.RemoteFlags.validate()
 	errs = append(errs, c.CodeFlags.validate(false)...)
 	errs = append(errs, c.EmailFlags.validate()...)
+	errs = append(errs, c.TextFlags.validate()...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	errs = append(errs, c.TestNumberFlags.validate(0)...)

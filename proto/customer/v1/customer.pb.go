@@ -268,7 +268,12 @@ type CreateCustomerRequest struct {
 	// A client-chosen ID for this request, meant to let a client retry safely.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The customer to create.
-	Customer      *Customer `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	Customer *Customer `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// BCP 47 language tag for the texts, e.g. es or de-AT; optional. Without
+	// it the texts are in the main language of the phone number's country,
+	// else in English. Not stored, and not part of the request's identity: a
+	// retry with another locale is the same create.
+	Locale        string `protobuf:"bytes,3,opt,name=locale,proto3" json:"locale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -315,6 +320,13 @@ func (x *CreateCustomerRequest) GetCustomer() *Customer {
 		return x.Customer
 	}
 	return nil
+}
+
+func (x *CreateCustomerRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
 }
 
 // CreateCustomerResponse carries the customer as stored.
@@ -999,11 +1011,12 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"\tlast_name\x18\x03 \x01(\tR\blastName\x12\x14\n" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12!\n" +
 	"\fphone_number\x18\x05 \x01(\tR\vphoneNumber\x12%\n" +
-	"\x0ephone_verified\x18\x06 \x01(\bR\rphoneVerified\"i\n" +
+	"\x0ephone_verified\x18\x06 \x01(\bR\rphoneVerified\"\x81\x01\n" +
 	"\x15CreateCustomerRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x121\n" +
-	"\bcustomer\x18\x02 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\"z\n" +
+	"\bcustomer\x18\x02 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\x12\x16\n" +
+	"\x06locale\x18\x03 \x01(\tR\x06locale\"z\n" +
 	"\x16CreateCustomerResponse\x121\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\x12-\n" +
 	"\x12verification_token\x18\x02 \x01(\tR\x11verificationToken\"\x84\x01\n" +
