@@ -26,6 +26,9 @@ const (
 	DefaultResendCooldown = 30 * time.Second
 	// DefaultMaxSends counts the first code and the resends.
 	DefaultMaxSends = 5
+	// DefaultDeliveryTimeout: most messages are delivered within seconds;
+	// one not reported delivered in two minutes most likely will not be.
+	DefaultDeliveryTimeout = 2 * time.Minute
 )
 
 // Params configures one verification. Zero values mean the defaults.
@@ -53,6 +56,13 @@ type Params struct {
 	// customer cannot be stored the verification fails without sending
 	// one. CreateUpdate answers with the outcome.
 	Create *NewCustomer
+	// Channels are the channels codes may go out on, in fallback order;
+	// empty means SMS only. The first one is used first.
+	Channels []coffeeshop.Channel `json:",omitempty"`
+	// DeliveryTimeout is how long a message on a channel with receipts
+	// may go without being reported delivered before the code goes out
+	// on the next channel.
+	DeliveryTimeout time.Duration
 }
 
 // withDefaults returns p with each zero (or negative) setting replaced by
@@ -64,6 +74,7 @@ func (p Params) withDefaults() Params {
 	orDefault(&p.Window, DefaultWindow)
 	orDefault(&p.ResendCooldown, DefaultResendCooldown)
 	orDefault(&p.MaxSends, DefaultMaxSends)
+	orDefault(&p.DeliveryTimeout, DefaultDeliveryTimeout)
 	return p
 }
 
@@ -92,6 +103,9 @@ type Status struct {
 	CodeExpiresAt time.Time
 	// ExpiresAt is when the verification window closes.
 	ExpiresAt time.Time
+	// Delivery is what is known of the current code's message; nil in
+	// runs started before receipts and before the first send.
+	Delivery *coffeeshop.Delivery `json:",omitempty"`
 }
 
 // NewCustomer is what a verification that creates its customer (see
@@ -131,6 +145,16 @@ type SendCodeInput struct {
 	PhoneNumber string
 	CodeTTL     time.Duration
 	CodeLength  int
+	// Channel is the channel to send on; empty (builds before channels)
+	// means SMS.
+	Channel coffeeshop.Channel `json:",omitempty"`
+	// Send numbers the verification's sends from 1; receipts name it.
+	// Zero (builds before receipts) asks for no receipts.
+	Send int `json:",omitempty"`
+	// Email is the customer's address when the workflow knows it (a
+	// verification that created its customer); the email channel reads
+	// the customer otherwise.
+	Email string `json:",omitempty"`
 }
 
 // SendCodeResult is all the workflow keeps of a sent code: its MAC and when
@@ -139,4 +163,11 @@ type SendCodeInput struct {
 type SendCodeResult struct {
 	CodeMAC   string
 	ExpiresAt time.Time
+	// Channel is the channel the code went out on; MessageID the
+	// provider's ID of its message, when it has one (Twilio's SID).
+	Channel   coffeeshop.Channel `json:",omitempty"`
+	MessageID string             `json:",omitempty"`
+	// Receipts: the provider reports the message's delivery to the
+	// status callback, so the workflow waits for a receipt.
+	Receipts bool `json:",omitempty"`
 }
