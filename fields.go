@@ -12,4 +12,5 @@ const (
 	FieldCustomerIDs      = "customer_ids"
 	FieldVerificationCode = "verification_code"
 	FieldRequestID        = "request_id"
+	FieldChannel          = "channel"
 )
