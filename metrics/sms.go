@@ -41,3 +41,31 @@ func (s *countingSender) SendSMS(ctx context.Context, to, body string) error {
 	}
 	return err
 }
+
+// InstrumentMessages is InstrumentSMS for a sender of messages with
+// receipts (Twilio's SMS and WhatsApp), counted under the same names.
+func (r *Registry) InstrumentMessages(next coffeeshop.MessageSender, provider string) coffeeshop.MessageSender {
+	r.InstrumentSMS(nil, provider) // the label values, at 0
+	return &countingMessages{next: next, provider: provider, r: r}
+}
+
+type countingMessages struct {
+	next     coffeeshop.MessageSender
+	provider string
+	r        *Registry
+}
+
+func (s *countingMessages) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	start := time.Now()
+	id, err := s.next.SendMessage(ctx, m)
+	s.r.smsLatency.WithLabelValues(s.provider).Observe(time.Since(start).Seconds())
+	switch {
+	case err == nil:
+		s.r.smsSent.WithLabelValues(s.provider).Inc()
+	case coffeeshop.ErrorCode(err) == coffeeshop.EINVALID:
+		s.r.smsFailed.WithLabelValues(s.provider, "rejected").Inc()
+	default:
+		s.r.smsFailed.WithLabelValues(s.provider, "error").Inc()
+	}
+	return id, err
+}

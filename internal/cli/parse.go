@@ -106,6 +106,9 @@ func parseCommand(k *kong.Kong, args []string) (*kong.Node, Command, error) {
 	if t, ok := cmd.(interface{ readAuthToken() }); ok {
 		t.readAuthToken() // a variable without a flag
 	}
+	if t, ok := cmd.(interface{ readReceiptToken() }); ok {
+		t.readReceiptToken()
+	}
 	return kctx.Selected(), cmd, nil
 }
 

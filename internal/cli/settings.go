@@ -71,6 +71,7 @@ func (f *SMSFlags) SMS() sms.Config {
 		AuthToken:           f.TwilioAuthToken,
 		From:                f.TwilioFrom,
 		MessagingServiceSID: f.TwilioServiceSID,
+		WhatsAppFrom:        f.TwilioWhatsAppFrom,
 		BaseURL:             f.TwilioBaseURL,
 	}}
 }
