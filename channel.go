@@ -41,3 +41,18 @@ type EmailSender interface {
 	// text never holds the body or the full address.
 	SendEmail(ctx context.Context, to, subject, body string) error
 }
+
+type channelKey struct{}
+
+// WithChannel returns ctx asking that a new verification's first code go
+// out on c (a create's "channel"); the verifier refuses a channel that is
+// not enabled.
+func WithChannel(ctx context.Context, c Channel) context.Context {
+	return context.WithValue(ctx, channelKey{}, c)
+}
+
+// ChannelFrom returns the channel WithChannel put in ctx, or "".
+func ChannelFrom(ctx context.Context) Channel {
+	c, _ := ctx.Value(channelKey{}).(Channel)
+	return c
+}

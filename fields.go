@@ -13,4 +13,5 @@ const (
 	FieldVerificationCode = "verification_code"
 	FieldRequestID        = "request_id"
 	FieldLocale           = "locale"
+	FieldChannel          = "channel"
 )

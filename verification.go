@@ -158,6 +158,10 @@ type Verification struct {
 	CodeExpiresAt time.Time
 	// ExpiresAt is when the verification window closes.
 	ExpiresAt time.Time
+	// Delivery is what is known of the current code's message; nil
+	// before the first code is handed to a provider, and for
+	// verifications started by builds without receipts.
+	Delivery *Delivery
 }
 
 // Verifier runs phone verifications: it sends a customer a one-time code and

@@ -107,7 +107,26 @@ func verificationToProto(v *coffeeshop.Verification, err error) (*customerv1.Ver
 		SendsLeft:     uint32(max(v.SendsLeft, 0)),
 		CodeExpiresAt: timestampOrNil(v.CodeExpiresAt),
 		ExpiresAt:     timestampOrNil(v.ExpiresAt),
+		Delivery:      deliveryToProto(v.Delivery),
 	}, nil
+}
+
+// deliveryToProto returns the wire form of d; nil stays absent.
+func deliveryToProto(d *coffeeshop.Delivery) *customerv1.Delivery {
+	if d == nil {
+		return nil
+	}
+	return &customerv1.Delivery{Channel: string(d.Channel), Status: string(d.Status), ErrorCode: d.ErrorCode,
+		UpdatedAt: timestampOrNil(d.UpdatedAt), NoFallback: d.NoFallback}
+}
+
+// deliveryFromProto is deliveryToProto read backwards.
+func deliveryFromProto(d *customerv1.Delivery) *coffeeshop.Delivery {
+	if d == nil {
+		return nil
+	}
+	return &coffeeshop.Delivery{Channel: coffeeshop.Channel(d.GetChannel()), Status: coffeeshop.DeliveryStatus(d.GetStatus()),
+		ErrorCode: d.GetErrorCode(), UpdatedAt: timeOrZero(d.GetUpdatedAt()), NoFallback: d.GetNoFallback()}
 }
 
 // timestampOrNil leaves an unknown time out of the message (JSON null).
@@ -147,6 +166,7 @@ func verificationFromProto(pv *customerv1.Verification) (*coffeeshop.Verificatio
 		SendsLeft:     int(pv.GetSendsLeft()),
 		CodeExpiresAt: timeOrZero(pv.GetCodeExpiresAt()),
 		ExpiresAt:     timeOrZero(pv.GetExpiresAt()),
+		Delivery:      deliveryFromProto(pv.GetDelivery()),
 	}, nil
 }
 

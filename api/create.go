@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/coffeeshop/coffeeshop"
 
@@ -35,6 +37,11 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 		return nil, s.statusError(ctx, err)
 	}
 	c.Locale = locale
+	if ch := req.GetChannel(); ch != "" {
+		if ctx, err = s.withChannel(ctx, ch); err != nil {
+			return nil, s.statusError(ctx, err)
+		}
+	}
 	// Nothing has started yet: a refused number leaves nothing behind.
 	if !s.TestNumbers.Contains(c.PhoneNumber) {
 		country, err := s.checkNumber(ctx, c.PhoneNumber)
@@ -56,4 +63,27 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 		resp.VerificationToken = s.Tokens.Issue(created.ID, created.CreatedAt.Add(s.TokenTTL))
 	}
 	return resp, nil
+}
+
+// withChannel returns ctx asking for the create's channel name, or
+// EINVALID when it is no channel or not one Channels enables (checked here
+// too, before the guard counts the create).
+func (s *Server) withChannel(ctx context.Context, name string) (context.Context, error) {
+	ch, err := coffeeshop.ParseChannel(name)
+	if err != nil {
+		return ctx, invalid("%s: %s", coffeeshop.FieldChannel, coffeeshop.ErrorMessage(err))
+	}
+	enabled := s.Channels
+	if len(enabled) == 0 {
+		enabled = []coffeeshop.Channel{coffeeshop.ChannelSMS}
+	}
+	if !slices.Contains(enabled, ch) {
+		names := make([]string, len(enabled))
+		for i, c := range enabled {
+			names[i] = string(c)
+		}
+		return ctx, invalid("%s %q is not enabled on this server: one of %s", coffeeshop.FieldChannel, name,
+			strings.Join(names, ", "))
+	}
+	return coffeeshop.WithChannel(ctx, ch), nil
 }

@@ -31,6 +31,9 @@ type Server struct {
 	Store    coffeeshop.CustomerStore
 	Verifier coffeeshop.Verifier
 	Logger   *slog.Logger
+	// Channels are the channels a create may ask for (its "channel"),
+	// as the Verifier enables them; empty means SMS only.
+	Channels []coffeeshop.Channel
 	// PhoneRegion is the ISO 3166 region whose national format a phone
 	// number without a leading + is read in; DefaultPhoneRegion if empty.
 	PhoneRegion string

@@ -72,7 +72,7 @@ func TestResendCode(t *testing.T) {
 	}
 	r := h.do(t, "POST", "/v1/customers/"+id+":resendCode", `{}`)
 	r.want(t, 200, `{"verification":{"customerId":"`+id+`","status":"VERIFICATION_STATUS_IN_PROGRESS",`+
-		`"attemptsLeft":3,"sendsLeft":3,"codeExpiresAt":"2026-11-25T10:02:00Z","expiresAt":"2026-11-26T10:00:00Z"}}`)
+		`"attemptsLeft":3,"sendsLeft":3,"codeExpiresAt":"2026-11-25T10:02:00Z","expiresAt":"2026-11-26T10:00:00Z","delivery":null}}`)
 	// An empty body is fine: the path names the customer.
 	h.do(t, "POST", "/v1/customers/"+id+":resendCode", ``).want(t, 200, r.body)
 	if len(asked) != 2 || asked[0].ID != id || asked[0].PhoneNumber != phoneFor("Ann") {
@@ -130,7 +130,7 @@ func TestGetVerification(t *testing.T) {
 	}
 	h.do(t, "GET", "/v1/customers/"+strings.ToUpper(id)+"/verification", "").
 		want(t, 200, `{"verification":{"customerId":"`+id+`","status":"VERIFICATION_STATUS_EXPIRED",`+
-			`"attemptsLeft":2,"sendsLeft":5,"codeExpiresAt":null,"expiresAt":"2026-11-26T10:00:00Z"}}`)
+			`"attemptsLeft":2,"sendsLeft":5,"codeExpiresAt":null,"expiresAt":"2026-11-26T10:00:00Z","delivery":null}}`)
 	h.do(t, "GET", "/v1/customers/"+unknown+"/verification", "").
 		want(t, 404, `{"code":5,"message":"customer `+unknown+` has no verification","details":[]}`)
 	h.do(t, "GET", "/v1/customers/x/verification", "").

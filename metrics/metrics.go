@@ -46,6 +46,7 @@ type Registry struct {
 	smsFailed    *prometheus.CounterVec
 	smsLatency   *prometheus.HistogramVec
 	guard        *guardMetrics
+	receipts     *prometheus.CounterVec
 
 	sdk       client.MetricsHandler
 	sdkCloser io.Closer
@@ -93,9 +94,10 @@ func New(log *slog.Logger) *Registry {
 		Buckets: latencyBuckets,
 	}, []string{"provider"})
 	r.guard = newGuardMetrics()
+	r.receipts = newReceipts()
 	reg.MustRegister(r.guard.collectors()...)
 	reg.MustRegister(r.httpRequests, r.httpLatency, r.grpcRequests, r.grpcLatency,
-		r.smsSent, r.smsFailed, r.smsLatency,
+		r.smsSent, r.smsFailed, r.smsLatency, r.receipts,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 

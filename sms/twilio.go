@@ -54,6 +54,10 @@ type Twilio struct {
 	// MessagingServiceSID ("MG…"), when set, lets the Messaging Service
 	// pick the sender.
 	MessagingServiceSID string
+	// WhatsAppFrom is the WhatsApp sender, a number in E.164 form enabled
+	// for WhatsApp on the account; WhatsApp messages go from
+	// "whatsapp:<WhatsAppFrom>". Without it, WhatsApp messages are refused.
+	WhatsAppFrom string
 	// BaseURL is DefaultTwilioBaseURL when empty; tests point it at a fake.
 	BaseURL string
 	// HTTPClient sends the requests; nil means a client with
@@ -63,7 +67,10 @@ type Twilio struct {
 	Logger *slog.Logger
 }
 
-var _ coffeeshop.SMSSender = (*Twilio)(nil)
+var (
+	_ coffeeshop.SMSSender     = (*Twilio)(nil)
+	_ coffeeshop.MessageSender = (*Twilio)(nil)
+)
 
 // twilioError is the JSON body of a Twilio error answer.
 type twilioError struct {
@@ -96,12 +103,33 @@ var twilioReasons = map[int]string{
 
 // SendSMS sends body to the E.164 number to.
 func (t *Twilio) SendSMS(ctx context.Context, to, body string) error {
-	masked := coffeeshop.MaskPhone(to)
-	form := url.Values{"To": {to}, "Body": {body}}
-	if t.MessagingServiceSID != "" {
-		form.Set("MessagingServiceSid", t.MessagingServiceSID)
-	} else {
-		form.Set("From", t.From)
+	_, err := t.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: to, Body: body})
+	return err
+}
+
+// SendMessage sends m as an SMS or a WhatsApp message and returns the
+// message's SID, which Twilio's status callbacks to m.StatusCallback name.
+func (t *Twilio) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	masked := coffeeshop.MaskPhone(m.To)
+	form := url.Values{"To": {m.To}, "Body": {m.Body}}
+	switch m.Channel {
+	case coffeeshop.ChannelSMS, "":
+		if t.MessagingServiceSID != "" {
+			form.Set("MessagingServiceSid", t.MessagingServiceSID)
+		} else {
+			form.Set("From", t.From)
+		}
+	case coffeeshop.ChannelWhatsApp:
+		if t.WhatsAppFrom == "" {
+			return "", fmt.Errorf("twilio: no WhatsApp sender configured: %w", ErrUndeliverable)
+		}
+		form.Set("To", "whatsapp:"+m.To)
+		form.Set("From", "whatsapp:"+t.WhatsAppFrom)
+	default:
+		return "", fmt.Errorf("twilio: cannot send on channel %q: %w", m.Channel, ErrUndeliverable)
+	}
+	if m.StatusCallback != "" {
+		form.Set("StatusCallback", m.StatusCallback)
 	}
 	base := t.BaseURL
 	if base == "" {
@@ -111,7 +139,7 @@ func (t *Twilio) SendSMS(ctx context.Context, to, body string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		// Only a malformed base URL gets here, which no retry repairs.
-		return fmt.Errorf("twilio: build request: %w: %w", err, ErrUndeliverable)
+		return "", fmt.Errorf("twilio: build request: %w: %w", err, ErrUndeliverable)
 	}
 	req.SetBasicAuth(t.AccountSID, t.AuthToken)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -125,20 +153,27 @@ func (t *Twilio) SendSMS(ctx context.Context, to, body string) error {
 	if err != nil {
 		// The error names the URL (the account SID, no token) and the
 		// cause; the form, with the number and text, is not in it.
-		return fmt.Errorf("twilio: send to %s: %w: %w", masked, err,
+		return "", fmt.Errorf("twilio: send to %s: %w: %w", masked, err,
 			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the SMS provider cannot be reached"))
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxTwilioAnswer))
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		var m twilioMessage
-		_ = json.Unmarshal(answer, &m)
-		t.logger().InfoContext(ctx, "sms sent", "provider", "twilio", "to", masked,
-			"message_sid", m.SID, "twilio_status", m.Status)
-		return nil
+		var tm twilioMessage
+		_ = json.Unmarshal(answer, &tm)
+		t.logger().InfoContext(ctx, string(channelOr(m.Channel))+" sent", "provider", "twilio",
+			"to", masked, "message_sid", tm.SID, "twilio_status", tm.Status)
+		return tm.SID, nil
 	}
-	return classifyTwilio(resp.StatusCode, answer, masked)
+	return "", classifyTwilio(resp.StatusCode, answer, masked)
+}
+
+func channelOr(c coffeeshop.Channel) coffeeshop.Channel {
+	if c == "" {
+		return coffeeshop.ChannelSMS
+	}
+	return c
 }
 
 // classifyTwilio turns a Twilio error answer into an error: EUNDELIVERABLE

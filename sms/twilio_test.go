@@ -208,3 +208,48 @@ func TestTwilioTimeoutIsRetryable(t *testing.T) {
 		t.Fatalf("err %v (code %q), want EUNAVAILABLE", err, coffeeshop.ErrorCode(err))
 	}
 }
+
+func TestTwilioSendMessageWhatsAppWithCallback(t *testing.T) {
+	f, srv := newFake(t, http.StatusCreated, `{"sid":"SMaaaa","status":"queued"}`)
+	tw := twilioSender(srv.URL, io.Discard)
+	tw.WhatsAppFrom = "+14155238886"
+	cb := "https://verify.example/v1/webhooks/twilio/status?c=abc&n=2"
+	sid, err := tw.SendMessage(context.Background(), coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp,
+		To: "+447400123456", Body: "code", StatusCallback: cb})
+	if err != nil || sid != "SMaaaa" {
+		t.Fatalf("SendMessage = %q, %v; want SMaaaa, nil", sid, err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	form := reqs[0].form
+	if form.Get("To") != "whatsapp:+447400123456" || form.Get("From") != "whatsapp:+14155238886" ||
+		form.Get("StatusCallback") != cb || form.Get("Body") != "code" {
+		t.Errorf("form = %v", form)
+	}
+}
+
+func TestTwilioSendMessageWhatsAppWithoutSender(t *testing.T) {
+	f, srv := newFake(t, http.StatusCreated, `{"sid":"SMaaaa"}`)
+	_, err := twilioSender(srv.URL, io.Discard).SendMessage(context.Background(),
+		coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp, To: "+447400123456", Body: "code"})
+	if coffeeshop.ErrorCode(err) != coffeeshop.EUNDELIVERABLE {
+		t.Fatalf("err = %v, want EUNDELIVERABLE", err)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+func TestTwilioSMSWithoutCallbackHasNone(t *testing.T) {
+	f, srv := newFake(t, http.StatusCreated, `{"sid":"SMbbbb"}`)
+	sid, err := twilioSender(srv.URL, io.Discard).SendMessage(context.Background(),
+		coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: "+447400123456", Body: "code"})
+	if err != nil || sid != "SMbbbb" {
+		t.Fatalf("SendMessage = %q, %v", sid, err)
+	}
+	if form := f.requests()[0].form; form.Has("StatusCallback") || form.Get("To") != "+447400123456" || form.Get("From") != testFrom {
+		t.Errorf("form = %v", form)
+	}
+}

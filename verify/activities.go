@@ -43,6 +43,13 @@ type Activities struct {
 	TestCode    string
 	// Texts are the code messages by locale; DefaultTexts when nil.
 	Texts *Texts
+	// Messages, when set, sends SMS and WhatsApp codes instead of SMS, and
+	// returns the provider's message ID (Twilio). WhatsApp needs it.
+	Messages coffeeshop.MessageSender
+	// ReceiptURL, when set, returns the status-callback URL of a
+	// customer's send number n; messages sent through Messages then
+	// report receipts there (see twiliohook).
+	ReceiptURL func(customerID string, n int) string
 }
 
 // SendCode makes a new one-time code, texts it to the customer and returns
@@ -65,29 +72,103 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	if a.TestNumbers.Contains(in.PhoneNumber) {
 		return a.sendTestCode(ctx, in)
 	}
-	if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {
-		return SendCodeResult{}, err
+	// The cap guards the phone number; an email costs it nothing.
+	if channelOf(in) != coffeeshop.ChannelEmail {
+		if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {
+			return SendCodeResult{}, err
+		}
 	}
 	code, err := a.NewCode(in.CodeLength)
 	if err != nil {
 		return SendCodeResult{}, err
 	}
 	expires := a.now().Add(in.CodeTTL)
-	body, err := a.texts().SMS(in.Locale, in.PhoneNumber, code, in.CodeTTL)
+	// SMS texts carry the WebOTP line; the other channels' messages do not.
+	texts := a.texts()
+	render := texts.SMS
+	if in.Channel != "" && in.Channel != coffeeshop.ChannelSMS {
+		render = texts.Body
+	}
+	body, err := render(in.Locale, in.PhoneNumber, code, in.CodeTTL)
 	if err != nil {
 		return SendCodeResult{}, err
 	}
-	if err := a.SMS.SendSMS(ctx, in.PhoneNumber, body); err != nil {
-		// The sender's error text goes to history (the SMSSender contract
-		// keeps the body and the full number out of it); the body is not
-		// added to it.
+	res, err := a.deliver(ctx, in, body)
+	if err != nil {
+		// The sender's error text goes to history (the senders' contract
+		// keeps the body and the full number or address out of it); the
+		// body is not added to it.
 		if code := coffeeshop.ErrorCode(err); code == coffeeshop.EUNDELIVERABLE || code == coffeeshop.EINVALID {
 			return SendCodeResult{}, temporal.NewNonRetryableApplicationError(
-				"send sms: "+err.Error(), errTypeSMSRejected, nil)
+				"send "+string(channelOf(in))+": "+err.Error(), errTypeSMSRejected, nil)
 		}
-		return SendCodeResult{}, fmt.Errorf("send sms: %w", err)
+		return SendCodeResult{}, fmt.Errorf("send %s: %w", channelOf(in), err)
 	}
-	return SendCodeResult{CodeMAC: CodeMAC(a.Secret, in.CustomerID, code), ExpiresAt: expires}, nil
+	res.CodeMAC, res.ExpiresAt = CodeMAC(a.Secret, in.CustomerID, code), expires
+	return res, nil
+}
+
+// channelOf is the channel of a send; inputs of builds before channels
+// have none, which is SMS.
+func channelOf(in SendCodeInput) coffeeshop.Channel {
+	if in.Channel == "" {
+		return coffeeshop.ChannelSMS
+	}
+	return in.Channel
+}
+
+// deliver hands body to the sender of the send's channel. The result's
+// Channel, MessageID and Receipts are set; the caller adds the code's.
+func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body string) (SendCodeResult, error) {
+	ch := channelOf(in)
+	res := SendCodeResult{Channel: ch}
+	switch ch {
+	case coffeeshop.ChannelEmail:
+		if a.Email == nil {
+			return res, coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the worker has no email sender")
+		}
+		to, err := a.emailOf(ctx, in)
+		if err != nil {
+			return res, err
+		}
+		return res, a.Email.SendEmail(ctx, to, emailSubject, body)
+	case coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp:
+		if a.Messages == nil {
+			if ch == coffeeshop.ChannelWhatsApp {
+				return res, coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the worker has no WhatsApp sender")
+			}
+			return res, a.SMS.SendSMS(ctx, in.PhoneNumber, body)
+		}
+		m := coffeeshop.Message{Channel: ch, To: in.PhoneNumber, Body: body}
+		if a.ReceiptURL != nil && in.Send > 0 {
+			m.StatusCallback = a.ReceiptURL(in.CustomerID, in.Send)
+			res.Receipts = true
+		}
+		id, err := a.Messages.SendMessage(ctx, m)
+		res.MessageID = id
+		return res, err
+	}
+	return res, coffeeshop.Errorf(coffeeshop.EINVALID, "unknown channel %q", ch)
+}
+
+// emailSubject is the subject of a code's email.
+const emailSubject = "Your coffeeshop verification code"
+
+// emailOf returns the address the send's email goes to: the input's
+// (a verification that created its customer has it), else the stored
+// customer's.
+func (a *Activities) emailOf(ctx context.Context, in SendCodeInput) (string, error) {
+	if in.Email != "" {
+		return in.Email, nil
+	}
+	c, err := a.Store.GetCustomer(ctx, in.CustomerID)
+	if err != nil {
+		return "", fmt.Errorf("read the customer's email: %w", err)
+	}
+	if c.Email == "" {
+		return "", coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "the customer has no email address")
+	}
+	return c.Email, nil
 }
 
 // MarkVerified records in the store that the customer's phone is verified.

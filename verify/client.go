@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -28,6 +30,10 @@ type Client struct {
 	Window         time.Duration
 	ResendCooldown time.Duration
 	MaxSends       int
+	// Channels are the enabled channels in fallback order (empty: SMS);
+	// DeliveryTimeout is Params.DeliveryTimeout.
+	Channels        []coffeeshop.Channel
+	DeliveryTimeout time.Duration
 	// Store answers a repeated sign-up whose verification has closed
 	// already (see SignUp); the worker's Activities must use the same one.
 	Store coffeeshop.CustomerStore
@@ -52,8 +58,46 @@ func (c *Client) params(cust *coffeeshop.Customer) Params {
 		CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber,
 		CodeTTL: c.CodeTTL, MaxAttempts: c.MaxAttempts, CodeLength: c.CodeLength,
 		Window: c.Window, ResendCooldown: c.ResendCooldown, MaxSends: c.MaxSends,
-		Locale: cust.Locale,
+		Locale:   cust.Locale,
+		Channels: slices.Clone(c.Channels), DeliveryTimeout: c.DeliveryTimeout,
 	}.withDefaults()
+}
+
+// channels returns the channels of a new verification: the enabled ones,
+// the one ctx asks for (coffeeshop.WithChannel) moved first. A channel
+// that is not enabled is EINVALID.
+func (c *Client) channels(ctx context.Context) ([]coffeeshop.Channel, error) {
+	enabled := c.Channels
+	if len(enabled) == 0 {
+		enabled = []coffeeshop.Channel{coffeeshop.ChannelSMS}
+	}
+	want := coffeeshop.ChannelFrom(ctx)
+	if want == "" {
+		return slices.Clone(enabled), nil
+	}
+	i := slices.Index(enabled, want)
+	if i < 0 {
+		names := make([]string, len(enabled))
+		for j, ch := range enabled {
+			names[j] = string(ch)
+		}
+		return nil, coffeeshop.Errorf(coffeeshop.EINVALID, "%s %q is not enabled: one of %s",
+			coffeeshop.FieldChannel, want, strings.Join(names, ", "))
+	}
+	return append([]coffeeshop.Channel{want}, slices.Delete(slices.Clone(enabled), i, i+1)...), nil
+}
+
+// Receipt brings a provider's delivery receipt to the customer's running
+// verification (DeliverySignal). A customer without a running
+// verification is no error: the receipt is of no use any more, and the
+// provider must not retry it.
+func (c *Client) Receipt(ctx context.Context, customerID string, r coffeeshop.Receipt) error {
+	err := c.Temporal.SignalWorkflow(ctx, WorkflowID(customerID), "", DeliverySignal, r)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	return temporalError(err, "delivery receipt")
 }
 
 func (c *Client) codeLength() int {

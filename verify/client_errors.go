@@ -19,6 +19,7 @@ func toVerification(customerID string, st Status) *coffeeshop.Verification {
 		SendsLeft:     st.SendsLeft,
 		CodeExpiresAt: st.CodeExpiresAt,
 		ExpiresAt:     st.ExpiresAt,
+		Delivery:      st.Delivery,
 	}
 	switch st.Result {
 	case coffeeshop.VerificationInProgress:

@@ -64,8 +64,13 @@ func (c *Client) SignUp(ctx context.Context, cust *coffeeshop.Customer, requestI
 		}
 		nc.ID = id.String()
 	}
+	chs, err := c.channels(ctx)
+	if err != nil {
+		return nil, err
+	}
 	hash := BodyHash(&nc)
 	params := c.params(&nc)
+	params.Channels = chs
 	params.Create = &NewCustomer{FirstName: nc.FirstName, LastName: nc.LastName, Email: nc.Email, BodyHash: hash}
 
 	// A closed run of this ID is a create that has settled (or a later

@@ -26,6 +26,9 @@ const (
 	DefaultResendCooldown = 30 * time.Second
 	// DefaultMaxSends counts the first code and the resends.
 	DefaultMaxSends = 5
+	// DefaultDeliveryTimeout: most messages are delivered within seconds;
+	// one not reported delivered in two minutes most likely will not be.
+	DefaultDeliveryTimeout = 2 * time.Minute
 )
 
 // Params configures one verification. Zero values mean the defaults.
@@ -56,6 +59,13 @@ type Params struct {
 	// Locale is the BCP 47 tag of the language the customer asked the
 	// texts in; empty: the phone number's country decides (see Texts).
 	Locale string `json:",omitempty"`
+	// Channels are the channels codes may go out on, in fallback order;
+	// empty means SMS only. The first one is used first.
+	Channels []coffeeshop.Channel `json:",omitempty"`
+	// DeliveryTimeout is how long a message on a channel with receipts
+	// may go without being reported delivered before the code goes out
+	// on the next channel.
+	DeliveryTimeout time.Duration
 }
 
 // withDefaults returns p with each zero (or negative) setting replaced by
@@ -67,6 +77,7 @@ func (p Params) withDefaults() Params {
 	orDefault(&p.Window, DefaultWindow)
 	orDefault(&p.ResendCooldown, DefaultResendCooldown)
 	orDefault(&p.MaxSends, DefaultMaxSends)
+	orDefault(&p.DeliveryTimeout, DefaultDeliveryTimeout)
 	return p
 }
 
@@ -95,6 +106,9 @@ type Status struct {
 	CodeExpiresAt time.Time
 	// ExpiresAt is when the verification window closes.
 	ExpiresAt time.Time
+	// Delivery is what is known of the current code's message; nil in
+	// runs started before receipts and before the first send.
+	Delivery *coffeeshop.Delivery `json:",omitempty"`
 }
 
 // NewCustomer is what a verification that creates its customer (see
@@ -136,6 +150,16 @@ type SendCodeInput struct {
 	CodeLength  int
 	// Locale is Params.Locale: the language of the text.
 	Locale string `json:",omitempty"`
+	// Channel is the channel to send on; empty (builds before channels)
+	// means SMS.
+	Channel coffeeshop.Channel `json:",omitempty"`
+	// Send numbers the verification's sends from 1; receipts name it.
+	// Zero (builds before receipts) asks for no receipts.
+	Send int `json:",omitempty"`
+	// Email is the customer's address when the workflow knows it (a
+	// verification that created its customer); the email channel reads
+	// the customer otherwise.
+	Email string `json:",omitempty"`
 }
 
 // SendCodeResult is all the workflow keeps of a sent code: its MAC and when
@@ -144,4 +168,11 @@ type SendCodeInput struct {
 type SendCodeResult struct {
 	CodeMAC   string
 	ExpiresAt time.Time
+	// Channel is the channel the code went out on; MessageID the
+	// provider's ID of its message, when it has one (Twilio's SID).
+	Channel   coffeeshop.Channel `json:",omitempty"`
+	MessageID string             `json:",omitempty"`
+	// Receipts: the provider reports the message's delivery to the
+	// status callback, so the workflow waits for a receipt.
+	Receipts bool `json:",omitempty"`
 }

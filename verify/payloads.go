@@ -55,10 +55,14 @@ type paramsJSON struct {
 	CodeTTL        duration
 	Window         duration
 	ResendCooldown duration
+	// DeliveryTimeout is omitted when zero, so that inputs read as
+	// before receipts in runs that do not use it.
+	DeliveryTimeout duration `json:",omitempty"`
 }
 
 func (p Params) MarshalJSON() ([]byte, error) {
-	return json.Marshal(paramsJSON{paramsFields(p), duration(p.CodeTTL), duration(p.Window), duration(p.ResendCooldown)})
+	return json.Marshal(paramsJSON{paramsFields(p), duration(p.CodeTTL), duration(p.Window), duration(p.ResendCooldown),
+		duration(p.DeliveryTimeout)})
 }
 
 func (p *Params) UnmarshalJSON(b []byte) error {
@@ -68,6 +72,7 @@ func (p *Params) UnmarshalJSON(b []byte) error {
 	}
 	*p = Params(j.paramsFields)
 	p.CodeTTL, p.Window, p.ResendCooldown = time.Duration(j.CodeTTL), time.Duration(j.Window), time.Duration(j.ResendCooldown)
+	p.DeliveryTimeout = time.Duration(j.DeliveryTimeout)
 	return nil
 }
 

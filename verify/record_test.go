@@ -52,6 +52,15 @@ func (s rejectingSMS) SendSMS(_ context.Context, to, _ string) error {
 	return nil
 }
 
+// SendMessage is SendSMS for SMS and WhatsApp messages with receipts; the
+// message ID is the number's last digits.
+func (s rejectingSMS) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	if err := s.SendSMS(ctx, m.To, m.Body); err != nil {
+		return "", err
+	}
+	return "SM" + string(m.Channel) + m.To[len(m.To)-4:], nil
+}
+
 // recorder is an embedded server with a worker and a verify.Client, wired
 // as cmd/coffeeshop wires them.
 type recorder struct {
@@ -99,7 +108,17 @@ func TestRecordHistories(t *testing.T) {
 		}},
 		// The SMS provider refuses the first code for good: the run fails
 		// (builds before the SMSRejected path) or completes UNDELIVERABLE.
+		// (With receipts: on SMS, then on WhatsApp.)
 		{name: "undeliverable", phone: undeliverablePhone, run: func(r *recorder, c *coffeeshop.Customer) {}},
+		// The SMS is reported undelivered: the code goes out on WhatsApp.
+		{name: "fallback-waiting", open: true, run: func(r *recorder, c *coffeeshop.Customer) {
+			for _, st := range []coffeeshop.DeliveryStatus{coffeeshop.DeliverySent, coffeeshop.DeliveryUndelivered} {
+				if err := r.client.Receipt(r.ctx(""), c.ID, coffeeshop.Receipt{Send: 1, Status: st, ErrorCode: "30003",
+					At: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+					r.t.Fatalf("receipt: %v", err)
+				}
+			}
+		}},
 	}
 
 	r := newRecorder(t, rejectingSMS{reject: map[string]bool{undeliverablePhone: true}})
@@ -149,6 +168,7 @@ func newRecorder(t *testing.T, sms coffeeshop.SMSSender) *recorder {
 	}
 	t.Cleanup(w.Stop)
 	vc := &verify.Client{Temporal: tc, Secret: testSecret, Store: store, CodeTTL: time.Minute, ResendCooldown: time.Second}
+	recordClient(vc)
 	dir := filepath.Join("testdata", "histories")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -255,14 +275,30 @@ func (r *recorder) write(c *coffeeshop.Customer, scenario string, status enumspb
 //     the interceptors: there recordClientOptions, recordWorkerOptions and
 //     withRecordRequestID are no-ops;
 //   - builds before the CodeSendLedger have no Activities.Ledger (the store
-//     is the ledger), and their Client's SignUp is called CreateCustomer.
+//     is the ledger), and their Client's SignUp is called CreateCustomer;
+//   - builds before receipts (before the delivery-receipts version) have
+//     no channels, no message sender and no Client.Receipt: there
+//     recordClient is a no-op, recordActivities sets no Messages, and the
+//     fallback scenario is left out.
 
 func recordSignUp(ctx context.Context, c *verify.Client, in *coffeeshop.Customer, requestID string) (*coffeeshop.Customer, error) {
 	return c.SignUp(ctx, in, requestID)
 }
 
 func recordActivities(store *sqlite.Store, sms coffeeshop.SMSSender) *verify.Activities {
-	return &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: verify.FixedCode(recordCode), Secret: testSecret}
+	a := &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: verify.FixedCode(recordCode), Secret: testSecret}
+	if m, ok := sms.(coffeeshop.MessageSender); ok {
+		a.Messages = m
+		a.ReceiptURL = func(c string, n int) string { return fmt.Sprintf("https://record.test/status?c=%s&n=%d", c, n) }
+	}
+	return a
+}
+
+// recordClient enables SMS then WhatsApp, with a delivery timeout no
+// recording reaches.
+func recordClient(c *verify.Client) {
+	c.Channels = []coffeeshop.Channel{coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp}
+	c.DeliveryTimeout = time.Hour
 }
 
 func recordClientOptions(o *client.Options) {

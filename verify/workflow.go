@@ -64,6 +64,16 @@ type verification struct {
 	// the next code is sent for (requestid.go); "" sends it with the
 	// start's.
 	codeFor string
+
+	// version is the run's receiptsChange version: receipts, channels and
+	// fallback from receiptsVersion on (workflow_delivery.go).
+	version workflow.Version
+	// channelAt indexes the channel codes go out on (params.Channels).
+	channelAt int
+	// sendNo counts the SendCode activities run, fallbacks included.
+	sendNo int
+	// delivery is the current code's message.
+	delivery delivery
 }
 
 // VerifyPhone texts the customer a one-time code and answers VerifyUpdate
@@ -80,6 +90,10 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		v.phase = phaseCreating
 	}
 	v.expiresAt = workflow.Now(ctx).Add(v.params.Window)
+	// Before any other command, so that a run's version is known from its
+	// first workflow task; histories without the marker take the
+	// behaviour from before receipts.
+	v.version = workflow.GetVersion(ctx, receiptsChange, workflow.DefaultVersion, receiptsVersion)
 	v.logStarted(ctx)
 
 	// Handlers are registered before anything else: an Update or Query
@@ -88,6 +102,9 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		return Status{}, err
 	}
 	workflow.Go(ctx, v.closeWindow)
+	if v.receiptsOn() {
+		workflow.Go(ctx, v.listenReceipts)
+	}
 
 	// The customer's row is written by its own verification, so neither
 	// can exist without the other whatever crashes where: once this
@@ -106,14 +123,25 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 	countStarted(ctx)
 	actx := workflow.WithActivityOptions(ctx, sendOptions)
 	for {
-		if err := workflow.Await(ctx, func() bool { return v.phase == phaseSending || v.ended() }); err != nil {
+		if err := v.awaitWork(ctx); err != nil {
 			return Status{}, err
 		}
 		if v.ended() {
 			break
 		}
+		if v.phase != phaseSending {
+			v.fallBack(ctx)
+		}
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
 			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength, Locale: v.params.Locale}
+		var prev delivery
+		if v.receiptsOn() {
+			prev = v.startSend()
+			in.Channel, in.Send = v.channelNow(), v.sendNo
+			if v.params.Create != nil {
+				in.Email = v.params.Create.Email
+			}
+		}
 		var sent SendCodeResult
 		sctx := actx
 		if v.codeFor != "" {
@@ -121,6 +149,11 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		}
 		err := workflow.ExecuteActivity(sctx, SendCodeActivity, in).Get(ctx, &sent)
 		if v.sendRefused(err) {
+			if v.receiptsOn() {
+				v.delivery = prev
+			}
+			continue
+		} else if v.rejectedFallBack(ctx, err) {
 			continue
 		} else if v.undeliverable(err) {
 			break
@@ -129,6 +162,9 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		}
 		v.codeMAC, v.codeExpiresAt, v.lastSentAt = sent.CodeMAC, sent.ExpiresAt, workflow.Now(ctx)
 		v.refused = nil
+		if v.receiptsOn() {
+			v.sent(ctx, sent)
+		}
 		v.sendDone()
 		v.logSent(sctx, sent)
 	}
@@ -257,5 +293,6 @@ func (v *verification) status() Status {
 	case phaseWaiting, phaseMarking:
 		s.CodeExpiresAt = v.codeExpiresAt
 	}
+	s.Delivery = v.deliveryStatus()
 	return s
 }

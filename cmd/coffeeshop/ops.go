@@ -10,6 +10,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/health"
 	"github.com/coffeeshop/coffeeshop/opsserver"
+	"github.com/coffeeshop/coffeeshop/twiliohook"
 	"go.temporal.io/sdk/client"
 )
 
@@ -25,13 +26,18 @@ func checkReady(o *opsserver.Ops, st coffeeshop.CustomerStore, tc client.Client)
 }
 
 // apiHandler serves the operations endpoints next to the API gateway on
-// the HTTP port, and counts every request. With a signup page, /signup
+// the HTTP port, and counts every request. With receipts, Twilio's status
+// callbacks are served at twiliohook.Path. With a signup page, /signup
 // and everything under it go to the page, and when home is set (dev) a
 // GET of / is sent there (303); everything else goes to the gateway.
-func apiHandler(o *opsserver.Ops, page http.Handler, home bool) func(gateway http.Handler) http.Handler {
+func apiHandler(o *opsserver.Ops, page http.Handler, home bool, receipts http.Handler) func(gateway http.Handler) http.Handler {
 	return func(gateway http.Handler) http.Handler {
 		mux := o.Mux()
 		mux.Handle("/", gateway)
+		if receipts != nil {
+			// Twilio's status callbacks: signed, so no API key.
+			mux.Handle(twiliohook.Path, receipts)
+		}
 		if page != nil {
 			mux.Handle(signupPath, page)
 			mux.Handle(signupPath+"/", page)

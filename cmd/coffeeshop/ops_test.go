@@ -316,7 +316,7 @@ func TestReadyzNamesWhatFailed(t *testing.T) {
 	o := opsserver.New("", discardLogger())
 	defer o.Close()
 	checkReady(o, st, tc)
-	srv := &http.Server{Handler: apiHandler(o, nil, false)(http.NotFoundHandler())}
+	srv := &http.Server{Handler: apiHandler(o, nil, false, nil)(http.NotFoundHandler())}
 	hl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/temporalclient"
+	"github.com/coffeeshop/coffeeshop/twiliohook"
 	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -117,7 +118,7 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 // emails go through mail (nil: no email channel), codes are worded by texts.
 // Its Stop lets running activities finish for up to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
-	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, secret []byte, texts *verify.Texts, stop time.Duration) (worker.Worker, error) {
+	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, rf *cli.ReceiptFlags, secret []byte, texts *verify.Texts, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.RandomCode
 	smsConfig := f.SMS()
 	if f.FixedCode != "" && !random {
@@ -135,16 +136,43 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 	if !tn.Numbers().Empty() {
 		log.Info("test numbers are never texted and get --test-code", "test_numbers", tn.Numbers().String())
 	}
-	return verify.StartWorker(tc, &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
-		SMS: sms.New(smsConfig, log), Email: mail,
+	sender := sms.New(smsConfig, log)
+	a := &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
+		SMS: sender, Email: mail,
 		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow,
-		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts}, stop)
+		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts}
+	// Twilio, as the one SMS provider, sends SMS and WhatsApp with their
+	// message SIDs, and with --public-url asks for receipts.
+	if p := smsConfig.Providers(); len(p) == 1 && p[0] == sms.ProviderTwilio {
+		t := smsConfig.Twilio
+		t.Logger = log
+		a.Messages = o.Metrics.InstrumentMessages(&t, sms.ProviderTwilio)
+		a.ReceiptURL = rf.ReceiptURL()
+	}
+	return verify.StartWorker(tc, a, stop)
 }
 
 // newVerifier is the API's Verifier with the verification settings.
-func newVerifier(f *cli.APIFlags, secret []byte, tc client.Client) *verify.Client {
+func newVerifier(f *cli.APIFlags, ch *cli.ChannelFlags, secret []byte, tc client.Client) *verify.Client {
 	return &verify.Client{Temporal: tc, Secret: secret, CodeLength: f.CodeLength, CodeTTL: f.CodeTTL, MaxAttempts: f.MaxAttempts,
-		Window: f.VerificationWindow, ResendCooldown: f.ResendCooldown, MaxSends: f.MaxSends}
+		Window: f.VerificationWindow, ResendCooldown: f.ResendCooldown, MaxSends: f.MaxSends,
+		Channels: ch.ChannelList(), DeliveryTimeout: ch.DeliveryTimeout}
+}
+
+// delivery are the API's channel and receipt settings.
+type delivery struct {
+	channels *cli.ChannelFlags
+	receipts *cli.ReceiptFlags
+}
+
+// receiptHandler is the endpoint of Twilio's status callbacks, or nil
+// without --public-url.
+func (d delivery) receiptHandler(v *verify.Client, o *opsserver.Ops, log *slog.Logger) http.Handler {
+	if d.receipts.PublicURL == "" {
+		return nil
+	}
+	return &twiliohook.Handler{PublicURL: d.receipts.PublicURL, AuthToken: d.receipts.ReceiptAuthToken, Receiver: v,
+		Count: o.Metrics.CountReceipt, Logger: log}
 }
 
 // signupPage says whether the HTTP port serves the signup page (dev
@@ -178,15 +206,15 @@ func newSignupPage(f *cli.APIFlags, sp signupPage, secret []byte, backend signup
 // unless open (dev without --auth); the page's creates carry a credential
 // of the process's own. Test numbers pass every limit, rule and guard.
 func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc client.Client,
-	o *opsserver.Ops, log *slog.Logger, open bool, tests coffeeshop.TestNumbers, sp signupPage) (*api.Listener, error) {
-	verifier := newVerifier(f, secret, tc)
+	o *opsserver.Ops, log *slog.Logger, open bool, tests coffeeshop.TestNumbers, sp signupPage, d delivery) (*api.Listener, error) {
+	verifier := newVerifier(f, d.channels, secret, tc)
 	verifier.Store = st // answers repeated creates whose workflow has closed
 	// One ClientIPs for both: its secret token is how the gRPC server tells
 	// the gateway's calls (which carry the HTTP client's address) from
 	// those of a gRPC client that claims an address.
 	ips := api.NewClientIPs(f.TrustedProxies)
 	tokens := coffeeshop.NewTokenIssuer(secret)
-	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion,
+	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion, Channels: verifier.Channels,
 		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics,
 		Numbers: f.NumberRules(), GuardMetrics: o.Metrics, TestNumbers: tests,
 		Guard: api.NewGuard(api.GuardConfig{Store: st, Policy: f.GuardPolicy(), Off: f.NoRateLimit, Logger: log, Metrics: o.Metrics})}
@@ -218,7 +246,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
 		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
-		WrapGateway:  apiHandler(o, pageHandler, sp.home), Page: page})
+		WrapGateway:  apiHandler(o, pageHandler, sp.home, d.receiptHandler(verifier, o, log)), Page: page})
 	var le *api.ListenError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("listen on --%s-addr %s: %w", le.Listener, le.Addr, le.Err)

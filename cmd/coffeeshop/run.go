@@ -54,13 +54,13 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), c.Secret, c.Texts, c.ShutdownTimeout)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), &c.ReceiptFlags, c.Secret, c.Texts, c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
 	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, !c.Auth, c.TestNumberFlags.Numbers(),
-		signupPage{on: true, home: true, returnOrigins: c.ReturnOrigins()})
+		signupPage{on: true, home: true, returnOrigins: c.ReturnOrigins()}, delivery{&c.ChannelFlags, &c.ReceiptFlags})
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	if err := o.Serve(string(c.HealthAddr)); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), c.Secret, c.Texts, c.ShutdownTimeout)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), &c.ReceiptFlags, c.Secret, c.Texts, c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func runAPI(ctx context.Context, c *cli.API) error {
 		return err
 	}
 	a, err := startAPI(ctx, &c.APIFlags, c.Secret, st, tc, o, log, false, c.TestNumberFlags.Numbers(),
-		signupPage{on: c.SignupPage, returnOrigins: c.ReturnOrigins()})
+		signupPage{on: c.SignupPage, returnOrigins: c.ReturnOrigins()}, delivery{&c.ChannelFlags, &c.ReceiptFlags})
 	if err != nil {
 		return err
 	}

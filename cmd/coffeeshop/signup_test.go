@@ -40,7 +40,7 @@ func TestAPIHandlerRoutesTheSignupPage(t *testing.T) {
 		if tc.page {
 			page = named("page")
 		}
-		h := apiHandler(o, page, tc.home)(named("gateway"))
+		h := apiHandler(o, page, tc.home, nil)(named("gateway"))
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
 		got := w.Body.String()

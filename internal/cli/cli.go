@@ -9,6 +9,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/twiliohook"
 	"github.com/coffeeshop/coffeeshop/verify"
 )
 
@@ -45,6 +46,8 @@ type Dev struct {
 	CodeFlags
 	EmailFlags
 	TextFlags
+	ReceiptFlags
+	ChannelFlags
 	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
 	Auth        bool `name:"auth" env:"COFFEESHOP_AUTH" help:"require an API key (coffeeshop keys create) or a customer's verification token on every API call, as api always does. Without it dev answers anyone who reaches its API, so its --grpc-addr and --http-addr must then be loopback addresses"`
 	SignupFlags
@@ -71,6 +74,7 @@ type Worker struct {
 	CodeFlags
 	EmailFlags
 	TextFlags
+	ReceiptFlags
 	CodeSecretFlags
 	EncryptionFlags
 	TestNumberFlags
@@ -83,6 +87,8 @@ type Worker struct {
 type API struct {
 	RemoteFlags
 	APIFlags
+	ReceiptFlags
+	ChannelFlags
 	SignupPage bool `name:"signup-page" env:"COFFEESHOP_SIGNUP_PAGE" help:"serve the signup page, where a person signs up and verifies their phone, at /signup on --http-addr (dev always serves it). Its create goes through the API's own handler, with the same validation, rate limits and SMS pumping guard, as caller \"page\""`
 	SignupFlags
 	CodeSecretFlags
@@ -224,6 +230,7 @@ type SMSFlags struct {
 	TwilioAccountSID       string        `name:"twilio-account-sid" env:"TWILIO_ACCOUNT_SID" help:"with --sms-provider twilio: the account SID (AC + 32 hex digits); the auth token is read from TWILIO_AUTH_TOKEN only"`
 	TwilioFrom             string        `name:"twilio-from" env:"TWILIO_FROM_NUMBER" help:"with --sms-provider twilio: the sender, a Twilio number in E.164 form or an alphanumeric sender ID; or give --twilio-messaging-service-sid"`
 	TwilioServiceSID       string        `name:"twilio-messaging-service-sid" env:"TWILIO_MESSAGING_SERVICE_SID" help:"with --sms-provider twilio: the Messaging Service (MG…) that picks the sender, instead of --twilio-from"`
+	TwilioWhatsAppFrom     string        `name:"twilio-whatsapp-from" env:"TWILIO_WHATSAPP_FROM" help:"with --sms-provider twilio: the WhatsApp sender, a number in E.164 form enabled for WhatsApp on the account (messages go from whatsapp:<number>); needed for the whatsapp channel"`
 	TwilioBaseURL          string        `name:"twilio-base-url" env:"TWILIO_BASE_URL" default:"${twilioBaseURL}" help:"with --sms-provider twilio: base URL of Twilio's REST API (a proxy, or a fake in tests)"`
 	SMSWebhookURL          string        `name:"sms-webhook-url" env:"COFFEESHOP_SMS_WEBHOOK_URL" help:"with --sms-provider webhook: the http(s) URL each text is POSTed to as JSON, signed with HMAC-SHA256 under the secret in COFFEESHOP_SMS_WEBHOOK_SECRET (environment only, at least 32 bytes)"`
 	SMSFailoverAfter       int           `name:"sms-failover-after" min:"1" max:"100" env:"COFFEESHOP_SMS_FAILOVER_AFTER" default:"${smsFailoverAfter}" help:"with a list of SMS providers: retryable failures in a row after which a provider is skipped (1-100)"`
@@ -304,6 +311,7 @@ func kongVars() kong.Vars {
 		"phoneCodeLimit":      strconv.Itoa(verify.DefaultPhoneCodeLimit),
 		"phoneCodeWindow":     shortDuration(verify.DefaultPhoneCodeWindow),
 		"twilioBaseURL":       sms.DefaultTwilioBaseURL,
+		"receiptPath":         twiliohook.Path,
 		"smsFailoverAfter":    strconv.Itoa(sms.DefaultFailoverAfter),
 		"smsFailoverCooldown": shortDuration(sms.DefaultFailoverCooldown),
 		"createIP":            limits[api.CreateMethod].PerIP.String(),

@@ -109,6 +109,9 @@ func parseCommand(k *kong.Kong, args []string) (*kong.Node, Command, error) {
 	if t, ok := cmd.(interface{ readSMTPPassword() }); ok {
 		t.readSMTPPassword()
 	}
+	if t, ok := cmd.(interface{ readReceiptToken() }); ok {
+		t.readReceiptToken()
+	}
 	return kctx.Selected(), cmd, nil
 }
 

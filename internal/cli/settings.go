@@ -72,6 +72,7 @@ func (f *SMSFlags) SMS() sms.Config {
 		AuthToken:           f.TwilioAuthToken,
 		From:                f.TwilioFrom,
 		MessagingServiceSID: f.TwilioServiceSID,
+		WhatsAppFrom:        f.TwilioWhatsAppFrom,
 		BaseURL:             f.TwilioBaseURL,
 	}, Webhook: sms.Webhook{URL: f.SMSWebhookURL, Secret: []byte(f.SMSWebhookSecret)},
 		FailoverAfter: f.SMSFailoverAfter, FailoverCooldown: f.SMSFailoverCooldown}

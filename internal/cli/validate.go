@@ -35,6 +35,9 @@ func (c *Dev) validate() error {
 	errs = append(errs, c.CodeSecretFlags.validate(false)...)
 	errs = append(errs, c.EncryptionFlags.validate(false)...)
 	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
+	errs = append(errs, c.ReceiptFlags.validate(true)...)
+	errs = append(errs, c.ChannelFlags.validate()...)
+	errs = append(errs, checkWhatsApp(&c.ChannelFlags, &c.SMSFlags)...)
 	if !c.Auth {
 		for _, l := range []struct {
 			flag string
@@ -62,6 +65,7 @@ func (c *Worker) validate() error {
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	errs = append(errs, c.TestNumberFlags.validate(0)...)
+	errs = append(errs, c.ReceiptFlags.validate(false)...)
 	return errors.Join(errs...)
 }
 
@@ -71,6 +75,8 @@ func (c *API) validate() error {
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
+	errs = append(errs, c.ReceiptFlags.validate(true)...)
+	errs = append(errs, c.ChannelFlags.validate()...)
 	if !c.SignupPage && len(c.SignupReturnOrigins) > 0 {
 		errs = append(errs, badSetting("signup-return-origins", strings.Join(c.SignupReturnOrigins, ","), "is for the signup page: add --signup-page"))
 	}

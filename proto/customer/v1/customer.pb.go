@@ -273,7 +273,11 @@ type CreateCustomerRequest struct {
 	// it the texts are in the main language of the phone number's country,
 	// else in English. Not stored, and not part of the request's identity: a
 	// retry with another locale is the same create.
-	Locale        string `protobuf:"bytes,3,opt,name=locale,proto3" json:"locale,omitempty"`
+	Locale string `protobuf:"bytes,3,opt,name=locale,proto3" json:"locale,omitempty"`
+	// The channel the first code goes out on: "sms", "whatsapp" or "email",
+	// one of those the server enables; the others follow in the server's
+	// order when a message is not delivered. Empty: the server's first.
+	Channel       string `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -325,6 +329,13 @@ func (x *CreateCustomerRequest) GetCustomer() *Customer {
 func (x *CreateCustomerRequest) GetLocale() string {
 	if x != nil {
 		return x.Locale
+	}
+	return ""
+}
+
+func (x *CreateCustomerRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
 	}
 	return ""
 }
@@ -711,7 +722,10 @@ type Verification struct {
 	// When the current code stops working; absent when no code is valid.
 	CodeExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=code_expires_at,json=codeExpiresAt,proto3" json:"code_expires_at,omitempty"`
 	// When the verification window closes.
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// What is known of the current code's message; absent before the first
+	// code is handed to a provider.
+	Delivery      *Delivery `protobuf:"bytes,7,opt,name=delivery,proto3" json:"delivery,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -788,6 +802,99 @@ func (x *Verification) GetExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Verification) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
+// Delivery is where the current code's message stands.
+type Delivery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The channel it went out on: "sms", "whatsapp" or "email".
+	Channel string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	// "queued", "sent", "delivered", "undelivered" or "failed"; empty while
+	// it is being handed to the provider. Channels without receipts stay
+	// "queued".
+	Status string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// The provider's error code of an undelivered or failed message (for
+	// Twilio, e.g. "30003"); empty otherwise.
+	ErrorCode string `protobuf:"bytes,3,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	// When the status last changed.
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// The message did not arrive and no channel is left to fall back to:
+	// the code stays the current one; ask for a resend or start over.
+	NoFallback    bool `protobuf:"varint,5,opt,name=no_fallback,json=noFallback,proto3" json:"no_fallback,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Delivery) Reset() {
+	*x = Delivery{}
+	mi := &file_customer_v1_customer_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Delivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Delivery) ProtoMessage() {}
+
+func (x *Delivery) ProtoReflect() protoreflect.Message {
+	mi := &file_customer_v1_customer_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
+func (*Delivery) Descriptor() ([]byte, []int) {
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Delivery) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *Delivery) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Delivery) GetErrorCode() string {
+	if x != nil {
+		return x.ErrorCode
+	}
+	return ""
+}
+
+func (x *Delivery) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Delivery) GetNoFallback() bool {
+	if x != nil {
+		return x.NoFallback
+	}
+	return false
+}
+
 // GetCustomerRequest names the customer to return.
 type GetCustomerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -799,7 +906,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_customer_v1_customer_proto_msgTypes[10]
+	mi := &file_customer_v1_customer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -811,7 +918,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[10]
+	mi := &file_customer_v1_customer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -824,7 +931,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{10}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetCustomerRequest) GetCustomerId() string {
@@ -845,7 +952,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_customer_v1_customer_proto_msgTypes[11]
+	mi := &file_customer_v1_customer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +964,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[11]
+	mi := &file_customer_v1_customer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +977,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{11}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -895,7 +1002,7 @@ type BatchGetCustomersRequest struct {
 
 func (x *BatchGetCustomersRequest) Reset() {
 	*x = BatchGetCustomersRequest{}
-	mi := &file_customer_v1_customer_proto_msgTypes[12]
+	mi := &file_customer_v1_customer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1014,7 @@ func (x *BatchGetCustomersRequest) String() string {
 func (*BatchGetCustomersRequest) ProtoMessage() {}
 
 func (x *BatchGetCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[12]
+	mi := &file_customer_v1_customer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1027,7 @@ func (x *BatchGetCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetCustomersRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{12}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchGetCustomersRequest) GetCustomerIds() []string {
@@ -957,7 +1064,7 @@ type BatchGetCustomersResponse struct {
 
 func (x *BatchGetCustomersResponse) Reset() {
 	*x = BatchGetCustomersResponse{}
-	mi := &file_customer_v1_customer_proto_msgTypes[13]
+	mi := &file_customer_v1_customer_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -969,7 +1076,7 @@ func (x *BatchGetCustomersResponse) String() string {
 func (*BatchGetCustomersResponse) ProtoMessage() {}
 
 func (x *BatchGetCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_customer_v1_customer_proto_msgTypes[13]
+	mi := &file_customer_v1_customer_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -982,7 +1089,7 @@ func (x *BatchGetCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetCustomersResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_customer_v1_customer_proto_rawDescGZIP(), []int{13}
+	return file_customer_v1_customer_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BatchGetCustomersResponse) GetCustomers() []*Customer {
@@ -1011,12 +1118,13 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"\tlast_name\x18\x03 \x01(\tR\blastName\x12\x14\n" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12!\n" +
 	"\fphone_number\x18\x05 \x01(\tR\vphoneNumber\x12%\n" +
-	"\x0ephone_verified\x18\x06 \x01(\bR\rphoneVerified\"\x81\x01\n" +
+	"\x0ephone_verified\x18\x06 \x01(\bR\rphoneVerified\"\x9b\x01\n" +
 	"\x15CreateCustomerRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x121\n" +
 	"\bcustomer\x18\x02 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\x12\x16\n" +
-	"\x06locale\x18\x03 \x01(\tR\x06locale\"z\n" +
+	"\x06locale\x18\x03 \x01(\tR\x06locale\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\tR\achannel\"z\n" +
 	"\x16CreateCustomerResponse\x121\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x15.customer.v1.CustomerR\bcustomer\x12-\n" +
 	"\x12verification_token\x18\x02 \x01(\tR\x11verificationToken\"\x84\x01\n" +
@@ -1039,7 +1147,7 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\"X\n" +
 	"\x17GetVerificationResponse\x12=\n" +
-	"\fverification\x18\x01 \x01(\v2\x19.customer.v1.VerificationR\fverification\"\xab\x02\n" +
+	"\fverification\x18\x01 \x01(\v2\x19.customer.v1.VerificationR\fverification\"\xde\x02\n" +
 	"\fVerification\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x127\n" +
@@ -1049,7 +1157,17 @@ const file_customer_v1_customer_proto_rawDesc = "" +
 	"sends_left\x18\x04 \x01(\rR\tsendsLeft\x12B\n" +
 	"\x0fcode_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rcodeExpiresAt\x129\n" +
 	"\n" +
-	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"5\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x121\n" +
+	"\bdelivery\x18\a \x01(\v2\x15.customer.v1.DeliveryR\bdelivery\"\xb7\x01\n" +
+	"\bDelivery\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"error_code\x18\x03 \x01(\tR\terrorCode\x129\n" +
+	"\n" +
+	"updated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1f\n" +
+	"\vno_fallback\x18\x05 \x01(\bR\n" +
+	"noFallback\"5\n" +
 	"\x12GetCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\"H\n" +
@@ -1101,7 +1219,7 @@ func file_customer_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_customer_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_customer_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_customer_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_customer_v1_customer_proto_goTypes = []any{
 	(VerificationResult)(0),           // 0: customer.v1.VerificationResult
 	(VerificationStatus)(0),           // 1: customer.v1.VerificationStatus
@@ -1115,11 +1233,12 @@ var file_customer_v1_customer_proto_goTypes = []any{
 	(*GetVerificationRequest)(nil),    // 9: customer.v1.GetVerificationRequest
 	(*GetVerificationResponse)(nil),   // 10: customer.v1.GetVerificationResponse
 	(*Verification)(nil),              // 11: customer.v1.Verification
-	(*GetCustomerRequest)(nil),        // 12: customer.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),       // 13: customer.v1.GetCustomerResponse
-	(*BatchGetCustomersRequest)(nil),  // 14: customer.v1.BatchGetCustomersRequest
-	(*BatchGetCustomersResponse)(nil), // 15: customer.v1.BatchGetCustomersResponse
-	(*timestamppb.Timestamp)(nil),     // 16: google.protobuf.Timestamp
+	(*Delivery)(nil),                  // 12: customer.v1.Delivery
+	(*GetCustomerRequest)(nil),        // 13: customer.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),       // 14: customer.v1.GetCustomerResponse
+	(*BatchGetCustomersRequest)(nil),  // 15: customer.v1.BatchGetCustomersRequest
+	(*BatchGetCustomersResponse)(nil), // 16: customer.v1.BatchGetCustomersResponse
+	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
 }
 var file_customer_v1_customer_proto_depIdxs = []int32{
 	2,  // 0: customer.v1.CreateCustomerRequest.customer:type_name -> customer.v1.Customer
@@ -1128,27 +1247,29 @@ var file_customer_v1_customer_proto_depIdxs = []int32{
 	11, // 3: customer.v1.ResendCodeResponse.verification:type_name -> customer.v1.Verification
 	11, // 4: customer.v1.GetVerificationResponse.verification:type_name -> customer.v1.Verification
 	1,  // 5: customer.v1.Verification.status:type_name -> customer.v1.VerificationStatus
-	16, // 6: customer.v1.Verification.code_expires_at:type_name -> google.protobuf.Timestamp
-	16, // 7: customer.v1.Verification.expires_at:type_name -> google.protobuf.Timestamp
-	2,  // 8: customer.v1.GetCustomerResponse.customer:type_name -> customer.v1.Customer
-	2,  // 9: customer.v1.BatchGetCustomersResponse.customers:type_name -> customer.v1.Customer
-	3,  // 10: customer.v1.CustomerService.CreateCustomer:input_type -> customer.v1.CreateCustomerRequest
-	5,  // 11: customer.v1.CustomerService.VerifyCustomer:input_type -> customer.v1.VerifyCustomerRequest
-	7,  // 12: customer.v1.CustomerService.ResendCode:input_type -> customer.v1.ResendCodeRequest
-	9,  // 13: customer.v1.CustomerService.GetVerification:input_type -> customer.v1.GetVerificationRequest
-	12, // 14: customer.v1.CustomerService.GetCustomer:input_type -> customer.v1.GetCustomerRequest
-	14, // 15: customer.v1.CustomerService.BatchGetCustomers:input_type -> customer.v1.BatchGetCustomersRequest
-	4,  // 16: customer.v1.CustomerService.CreateCustomer:output_type -> customer.v1.CreateCustomerResponse
-	6,  // 17: customer.v1.CustomerService.VerifyCustomer:output_type -> customer.v1.VerifyCustomerResponse
-	8,  // 18: customer.v1.CustomerService.ResendCode:output_type -> customer.v1.ResendCodeResponse
-	10, // 19: customer.v1.CustomerService.GetVerification:output_type -> customer.v1.GetVerificationResponse
-	13, // 20: customer.v1.CustomerService.GetCustomer:output_type -> customer.v1.GetCustomerResponse
-	15, // 21: customer.v1.CustomerService.BatchGetCustomers:output_type -> customer.v1.BatchGetCustomersResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	17, // 6: customer.v1.Verification.code_expires_at:type_name -> google.protobuf.Timestamp
+	17, // 7: customer.v1.Verification.expires_at:type_name -> google.protobuf.Timestamp
+	12, // 8: customer.v1.Verification.delivery:type_name -> customer.v1.Delivery
+	17, // 9: customer.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 10: customer.v1.GetCustomerResponse.customer:type_name -> customer.v1.Customer
+	2,  // 11: customer.v1.BatchGetCustomersResponse.customers:type_name -> customer.v1.Customer
+	3,  // 12: customer.v1.CustomerService.CreateCustomer:input_type -> customer.v1.CreateCustomerRequest
+	5,  // 13: customer.v1.CustomerService.VerifyCustomer:input_type -> customer.v1.VerifyCustomerRequest
+	7,  // 14: customer.v1.CustomerService.ResendCode:input_type -> customer.v1.ResendCodeRequest
+	9,  // 15: customer.v1.CustomerService.GetVerification:input_type -> customer.v1.GetVerificationRequest
+	13, // 16: customer.v1.CustomerService.GetCustomer:input_type -> customer.v1.GetCustomerRequest
+	15, // 17: customer.v1.CustomerService.BatchGetCustomers:input_type -> customer.v1.BatchGetCustomersRequest
+	4,  // 18: customer.v1.CustomerService.CreateCustomer:output_type -> customer.v1.CreateCustomerResponse
+	6,  // 19: customer.v1.CustomerService.VerifyCustomer:output_type -> customer.v1.VerifyCustomerResponse
+	8,  // 20: customer.v1.CustomerService.ResendCode:output_type -> customer.v1.ResendCodeResponse
+	10, // 21: customer.v1.CustomerService.GetVerification:output_type -> customer.v1.GetVerificationResponse
+	14, // 22: customer.v1.CustomerService.GetCustomer:output_type -> customer.v1.GetCustomerResponse
+	16, // 23: customer.v1.CustomerService.BatchGetCustomers:output_type -> customer.v1.BatchGetCustomersResponse
+	18, // [18:24] is the sub-list for method output_type
+	12, // [12:18] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_customer_v1_customer_proto_init() }
@@ -1162,7 +1283,7 @@ func file_customer_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_customer_v1_customer_proto_rawDesc), len(file_customer_v1_customer_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

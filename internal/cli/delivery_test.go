@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+)
+
+func TestBadDeliverySettingsNameTheFlag(t *testing.T) {
+	clearSMSEnv(t)
+	secret := "--code-secret=" + testSecretHex
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dev", "--channels", "sms,pigeon"}, "--channels"},
+		{[]string{"dev", "--channels", "sms,sms"}, "listed twice"},
+		{[]string{"dev", "--channels", "sms,whatsapp"}, "--twilio-whatsapp-from"},
+		{[]string{"api", secret, "--delivery-timeout", "1s"}, "--delivery-timeout"},
+		{[]string{"api", secret, "--public-url", "http://verify.example.com"}, "--public-url"},
+		{[]string{"api", secret, "--public-url", "https://verify.example.com"}, envTwilioAuthToken},
+		{[]string{"worker", secret, "--public-url", "verify.example.com"}, "--public-url"},
+	} {
+		refused(t, tc.want, tc.args...)
+	}
+}
+
+func TestDeliverySettings(t *testing.T) {
+	clearSMSEnv(t)
+	t.Setenv(envTwilioAuthToken, testAuthToken)
+	t.Setenv("COFFEESHOP_CHANNELS", "whatsapp,sms")
+	api := parsed[*API](t, "api", "--public-url", "https://verify.example.com/coffee", "--delivery-timeout", "90s")
+	if want := []coffeeshop.Channel{coffeeshop.ChannelWhatsApp, coffeeshop.ChannelSMS}; !slices.Equal(api.ChannelList(), want) {
+		t.Errorf("channels %v, want %v", api.ChannelList(), want)
+	}
+	if api.DeliveryTimeout != 90*time.Second || api.ReceiptAuthToken != testAuthToken {
+		t.Errorf("timeout %s, token read %v", api.DeliveryTimeout, api.ReceiptAuthToken == testAuthToken)
+	}
+	if got := api.ReceiptURL()("c1", 3); got != "https://verify.example.com/coffee/v1/webhooks/twilio/status?c=c1&n=3" {
+		t.Errorf("receipt URL %s", got)
+	}
+	if errs := api.ReceiptFlags.validate(true); len(errs) != 0 {
+		t.Errorf("valid settings refused: %v", errs)
+	}
+	if dev := parsed[*Dev](t, "dev"); dev.ReceiptURL() != nil {
+		t.Error("a receipt URL without --public-url")
+	}
+}

@@ -1,0 +1,186 @@
+package verify_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/sqlite"
+	"github.com/coffeeshop/coffeeshop/verify"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// recordingMessages stands in for Twilio's Messages API: it remembers each
+// message as "<channel>:<body's code>" and answers with a message ID.
+type recordingMessages struct {
+	mu     sync.Mutex
+	sent   []string
+	reject map[coffeeshop.Channel]bool
+}
+
+func (r *recordingMessages) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reject[m.Channel] {
+		return "", coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "refused")
+	}
+	if m.StatusCallback == "" {
+		return "", fmt.Errorf("message without a status callback")
+	}
+	code := strings.Fields(strings.TrimPrefix(m.Body, "Your coffeeshop verification code is "))[0]
+	r.sent = append(r.sent, string(m.Channel)+":"+strings.TrimSuffix(code, "."))
+	return fmt.Sprintf("SM%d", len(r.sent)), nil
+}
+
+func (r *recordingMessages) messages() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.sent...)
+}
+
+// newReceiptHarness is newHarness with a message sender that reports
+// receipts, and the channels SMS then WhatsApp.
+func newReceiptHarness(t *testing.T, msgs *recordingMessages) *harness {
+	t.Helper()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	cust := &coffeeshop.Customer{ID: "6f1c1f5e-4b8e-4d3a-9a57-2f1f0f0b6c11", FirstName: "Ada", LastName: "Lovelace",
+		Email: "ada@example.com", PhoneNumber: "+447400123456"}
+	if err := store.InsertCustomer(context.Background(), cust); err != nil {
+		t.Fatalf("create customer: %v", err)
+	}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	sms := &recordingSMS{}
+	verify.Register(env, &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: sequentialCodes(),
+		Secret: testSecret, Now: env.Now, Messages: msgs,
+		ReceiptURL: func(c string, n int) string { return fmt.Sprintf("https://example.test/status?c=%s&n=%d", c, n) }})
+	return &harness{t: t, env: env, store: store, sms: sms, cust: cust,
+		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber, DeliveryTimeout: time.Minute, CodeTTL: time.Hour,
+			Channels: []coffeeshop.Channel{coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp}}}
+}
+
+// receipt signals a receipt of send n after delay.
+func (h *harness) receipt(delay time.Duration, n int, id string, status coffeeshop.DeliveryStatus) {
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(verify.DeliverySignal, coffeeshop.Receipt{Send: n, MessageID: id, Status: status,
+			ErrorCode: map[bool]string{true: "30003"}[status.Failed()], At: h.env.Now()})
+	}, delay)
+}
+
+// wantDelivery checks the status's delivery at delay.
+func (h *harness) wantDelivery(delay time.Duration, ch coffeeshop.Channel, status coffeeshop.DeliveryStatus, noFallback bool) {
+	h.query(delay, func(_ time.Time, st verify.Status) {
+		d := st.Delivery
+		if d == nil || d.Channel != ch || d.Status != status || d.NoFallback != noFallback {
+			h.t.Errorf("at %s: delivery %+v, want %s %s noFallback=%v", delay, d, ch, status, noFallback)
+		}
+	})
+}
+
+func wantMessages(t *testing.T, msgs *recordingMessages, want ...string) {
+	t.Helper()
+	if got := msgs.messages(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("messages %v, want %v", got, want)
+	}
+}
+
+func TestUndeliveredFallsBackToWhatsApp(t *testing.T) {
+	msgs := &recordingMessages{}
+	h := newReceiptHarness(t, msgs)
+	h.receipt(2*time.Second, 1, "SM1", coffeeshop.DeliverySent)
+	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryUndelivered)
+	// A late, out-of-order receipt of the SMS changes nothing.
+	h.receipt(8*time.Second, 1, "SM1", coffeeshop.DeliveryDelivered)
+	h.query(10*time.Second, func(_ time.Time, st verify.Status) {
+		if st.SendsLeft != verify.DefaultMaxSends-1 || st.AttemptsLeft != verify.DefaultMaxAttempts {
+			h.t.Errorf("the fallback consumed a send or attempt: %+v", st)
+		}
+	})
+	h.wantDelivery(10*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+	h.attempt(20*time.Second, "1111") // the SMS's code no longer works; "3333" goes out on WhatsApp
+	h.attempt(30*time.Second, "3333")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	h.wantAnswers("verify:INCORRECT_CODE", "verify:SUCCESS")
+	wantMessages(t, msgs, "sms:1111", "whatsapp:2222", "whatsapp:3333")
+	h.wantTexts(0)
+}
+
+func TestNoReceiptInTimeFallsBack(t *testing.T) {
+	msgs := &recordingMessages{}
+	h := newReceiptHarness(t, msgs)
+	h.receipt(10*time.Second, 1, "SM1", coffeeshop.DeliverySent) // sent, never delivered
+	h.wantDelivery(50*time.Second, coffeeshop.ChannelSMS, coffeeshop.DeliverySent, false)
+	h.wantDelivery(70*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+	// WhatsApp is the last channel: its silence sends nothing more.
+	h.query(30*time.Minute, func(_ time.Time, st verify.Status) {
+		if n := len(msgs.messages()); n != 2 {
+			h.t.Errorf("%d messages after 30 minutes, want 2", n)
+		}
+	})
+	h.attempt(31*time.Minute, "2222")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	wantMessages(t, msgs, "sms:1111", "whatsapp:2222")
+}
+
+func TestDeliveredDoesNotFallBack(t *testing.T) {
+	msgs := &recordingMessages{}
+	h := newReceiptHarness(t, msgs)
+	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryDelivered)
+	h.receipt(6*time.Second, 1, "SM1", coffeeshop.DeliverySent)        // out of order: ignored
+	h.receipt(7*time.Second, 1, "SM9", coffeeshop.DeliveryUndelivered) // another message: ignored
+	h.receipt(8*time.Second, 2, "SM1", coffeeshop.DeliveryUndelivered) // another send: ignored
+	h.wantDelivery(10*time.Minute, coffeeshop.ChannelSMS, coffeeshop.DeliveryDelivered, false)
+	h.attempt(11*time.Minute, "1111")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	wantMessages(t, msgs, "sms:1111")
+}
+
+func TestLastChannelUndeliveredStays(t *testing.T) {
+	msgs := &recordingMessages{}
+	h := newReceiptHarness(t, msgs)
+	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryFailed)
+	h.receipt(10*time.Second, 2, "SM2", coffeeshop.DeliveryUndelivered)
+	h.wantDelivery(20*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryUndelivered, true)
+	h.attempt(30*time.Second, "2222") // the last code stays valid
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	wantMessages(t, msgs, "sms:1111", "whatsapp:2222")
+}
+
+func TestRejectedChannelFallsBack(t *testing.T) {
+	msgs := &recordingMessages{reject: map[coffeeshop.Channel]bool{coffeeshop.ChannelSMS: true}}
+	h := newReceiptHarness(t, msgs)
+	h.wantDelivery(5*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+	h.attempt(10*time.Second, "2222")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	wantMessages(t, msgs, "whatsapp:2222")
+}
+
+func TestChannelsStartWithTheFirst(t *testing.T) {
+	msgs := &recordingMessages{}
+	h := newReceiptHarness(t, msgs)
+	h.params.Channels = []coffeeshop.Channel{coffeeshop.ChannelWhatsApp, coffeeshop.ChannelSMS}
+	h.attempt(10*time.Second, "1111")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	wantMessages(t, msgs, "whatsapp:1111")
+}
