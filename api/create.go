@@ -28,6 +28,9 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 	// Checked before the guard remembers it as a key (the Verifier checks
 	// it too).
 	requestID := req.GetRequestId()
+	if p := checkText(requestID); p != "" {
+		return nil, s.statusError(ctx, invalid("%s %s", coffeeshop.FieldRequestID, p))
+	}
 	if requestID != "" && !coffeeshop.ValidRequestID(requestID) {
 		return nil, s.statusError(ctx, invalid("%s must be at most %d printable ASCII characters without spaces",
 			coffeeshop.FieldRequestID, coffeeshop.MaxRequestIDLen))

@@ -59,7 +59,8 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 // reaches the server as authorization metadata.
 // Requests may name fields in snake_case or camelCase; unknown fields are
 // ignored. GET /openapi.json answers with the OpenAPI document of these
-// routes (customerv1.OpenAPI). A body over 64 KiB is answered 413, and a
+// routes (customerv1.OpenAPI). A wrong method on a known path is answered
+// 405 with an Allow header (routes.go). A body over 64 KiB is answered 413, and a
 // panic in the HTTP layer is logged and answered 500 without ending the
 // process.
 func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (http.Handler, error) {
@@ -73,6 +74,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler), // 405 with Allow (routes.go)
 		runtime.WithMetadata(idempotencyKeyHeader),
 		runtime.WithMiddlewares(recordRoute), // route templates for ObserveHTTP (observe.go)
 		runtime.WithMetadata(forwardRequestID),
@@ -88,7 +90,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := mux.HandlePath(http.MethodGet, "/openapi.json", serveOpenAPI); err != nil {
 		return nil, fmt.Errorf("api: route /openapi.json: %w", err)
 	}
-	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(printableAuthorization(mux))))), nil
+	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(printableAuthorization(customVerbMethods(mux)))))), nil
 }
 
 // gatewayMarshaler is the gateway's codec of every request and response

@@ -332,8 +332,23 @@ func TestBatchGetCustomersPages(t *testing.T) {
 func TestRouting(t *testing.T) {
 	h := newHarness(t)
 	h.do(t, "GET", "/v1/nothing", "").want(t, 404, `{"code":5,"message":"Not Found","details":[]}`)
-	h.do(t, "PUT", "/v1/customers", `{}`).want(t, 501, `{"code":12,"message":"Method Not Allowed","details":[]}`)
-	h.do(t, "DELETE", "/v1/customers/"+uuid.NewString(), "").want(t, 501, `{"code":12,"message":"Method Not Allowed","details":[]}`)
+	h.do(t, "POST", "/v1/customers/"+uuid.NewString()+":nothing", "").want(t, 404, `{"code":5,"message":"Not Found","details":[]}`)
+	const notAllowed = `{"code":12,"message":"Method Not Allowed","details":[]}`
+	id := uuid.NewString()
+	for _, tc := range []struct{ method, path, allow string }{
+		{"PUT", "/v1/customers", "POST"},
+		{"DELETE", "/v1/customers/" + id, "GET"},
+		{"GET", "/v1/customers/" + id + ":verify", "POST"},
+		{"POST", "/v1/customers/" + id + "/verification", "GET"},
+		{"PATCH", "/v1/customers:batchGet", "GET"},
+		{"DELETE", "/openapi.json", "GET"},
+	} {
+		r := h.do(t, tc.method, tc.path, "")
+		r.want(t, 405, notAllowed)
+		if got := r.header.Values("Allow"); len(got) != 1 || got[0] != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
 }
 
 // failingStore fails every lookup with err.

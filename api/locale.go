@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 
@@ -20,7 +21,10 @@ func checkLocale(s string) error {
 	if s == "" {
 		return nil
 	}
-	if len(s) > maxLocaleLen {
+	if p := checkText(s); p != "" {
+		return invalid("%s %s", coffeeshop.FieldLocale, p)
+	}
+	if utf8.RuneCountInString(s) > maxLocaleLen {
 		return invalid("%s must be at most %d characters", coffeeshop.FieldLocale, maxLocaleLen)
 	}
 	if _, err := language.Parse(s); err != nil {

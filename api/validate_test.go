@@ -52,15 +52,23 @@ func TestParsePhone(t *testing.T) {
 
 func TestCheckEmail(t *testing.T) {
 	for s, ok := range map[string]bool{
-		"a@b":                              true,
-		"first.last+tag@example.co.uk":     true,
-		"@example.com":                     false,
-		"a@":                               false,
-		"a@@b":                             false,
-		"a b@example.com":                  false,
-		"a\t@example.com":                  false,
-		strings.Repeat("a", 250) + "@b.cd": false,
-		strings.Repeat("a", 249) + "@b.cd": true,
+		"a@b":                             false,
+		"a@b.c":                           true,
+		"a@b.c.":                          false,
+		"ann@bücher.example":              true,
+		"a\u202e@example.com":             false,
+		"a@b_c.de":                        false,
+		"first.last+tag@example.co.uk":    true,
+		"@example.com":                    false,
+		"a@":                              false,
+		"a@@b":                            false,
+		"a b@example.com":                 false,
+		"a\t@example.com":                 false,
+		strings.Repeat("a", 64) + "@b.cd": true,
+		strings.Repeat("a", 65) + "@b.cd": false,
+		"a@" + strings.Repeat(strings.Repeat("b", 62)+".", 4)[:252]:                      false, // 254 characters but a label ends with "."
+		"a@" + strings.Repeat(strings.Repeat("b", 62)+".", 3) + strings.Repeat("c", 63):  true,  // 254
+		"ab@" + strings.Repeat(strings.Repeat("b", 62)+".", 3) + strings.Repeat("c", 63): false, // 255
 	} {
 		if got := checkEmail(s) == ""; got != ok {
 			t.Errorf("checkEmail(%q) accepted=%v, want %v", s, got, ok)

@@ -24,6 +24,9 @@ func (s *Server) VerifyCustomer(ctx context.Context, req *customerv1.VerifyCusto
 	if code == "" {
 		return nil, s.statusError(ctx, invalid("%s is required", coffeeshop.FieldVerificationCode))
 	}
+	if p := checkText(code); p != "" {
+		return nil, s.statusError(ctx, invalid("%s %s", coffeeshop.FieldVerificationCode, p))
+	}
 	requestID, err := idempotencyKey(ctx, req.GetRequestId())
 	if err != nil {
 		return nil, s.statusError(ctx, err)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,7 +42,7 @@ func (s *Store) InsertCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 		ON CONFLICT (id) DO NOTHING`,
 		id, c.FirstName, c.LastName, c.Email, c.PhoneNumber, c.PhoneVerified, now)
 	if err != nil {
-		return insertError(err)
+		return insertError(err, c)
 	}
 	if tag.RowsAffected() == 0 {
 		return coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s exists already", id)
@@ -155,18 +157,55 @@ func scanCustomer(row pgx.Row) (*coffeeshop.Customer, error) {
 }
 
 // insertError tells a phone number or email that another customer has from
-// other failures of an insert, by the unique index that was violated.
-func insertError(err error) error {
+// other failures of an insert, by the unique index that was violated. A
+// value PostgreSQL refuses (SQLSTATE class 22, data exception: a NUL or an
+// invalid byte sequence, a string too long for its column) is the
+// client's mistake, so it is EINVALID naming the field, not a failure of
+// the service; SQLite would have stored it, and the API refuses such
+// values before they get here, so this guards fields the API may miss.
+func insertError(err error, c *coffeeshop.Customer) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == uniqueViolation {
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("postgres: create customer: %w", err)
+	}
+	switch {
+	case pe.Code == uniqueViolation:
 		switch pe.ConstraintName {
 		case "customers_phone_number_key":
 			return coffeeshop.InUseError(coffeeshop.FieldPhoneNumber)
 		case "customers_email_key":
 			return coffeeshop.InUseError(coffeeshop.FieldEmail)
 		}
+	case strings.HasPrefix(pe.Code, dataExceptionClass):
+		return coffeeshop.Errorf(coffeeshop.EINVALID, "%s cannot be stored: %s", refusedField(pe, c), pe.Message)
 	}
 	return fmt.Errorf("postgres: create customer: %w", err)
+}
+
+// dataExceptionClass is the SQLSTATE class of values PostgreSQL refuses.
+const dataExceptionClass = "22"
+
+// refusedField names the field of c that PostgreSQL refused: the column
+// the error names, else the first text field with a NUL or invalid UTF-8
+// (PostgreSQL names no column for those), else the customer as a whole.
+func refusedField(pe *pgconn.PgError, c *coffeeshop.Customer) string {
+	fields := []struct{ column, name, value string }{
+		{"first_name", coffeeshop.FieldFirstName, c.FirstName},
+		{"last_name", coffeeshop.FieldLastName, c.LastName},
+		{"email", coffeeshop.FieldEmail, c.Email},
+		{"phone_number", coffeeshop.FieldPhoneNumber, c.PhoneNumber},
+	}
+	for _, f := range fields {
+		if pe.ColumnName == f.column {
+			return f.name
+		}
+	}
+	for _, f := range fields {
+		if strings.ContainsRune(f.value, 0) || !utf8.ValidString(f.value) {
+			return f.name
+		}
+	}
+	return coffeeshop.FieldCustomer
 }
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a unique index violation.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -238,5 +239,33 @@ func TestGuardPrunes(t *testing.T) {
 	if prefixes > 4 || countries > 73 || verified > 73 || keys > 73 || keys < 72 {
 		t.Errorf("after %d sends over 100h: %d prefix buckets, %d country buckets, %d verifications, %d keys; want at most 4, 73, 73 and 72 to 73",
 			n, prefixes, countries, verified, keys)
+	}
+}
+
+// A value PostgreSQL refuses (a NUL in text) is the client's mistake:
+// EINVALID naming the field, and nothing is stored.
+func TestInsertCustomerRefusedValue(t *testing.T) {
+	s := open(t, pgtest.URL(t))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		c     coffeeshop.Customer
+		field string
+	}{
+		{"NUL first name", coffeeshop.Customer{FirstName: "\x00", LastName: "Lee", Email: "a@example.com", PhoneNumber: "+447400123456"}, coffeeshop.FieldFirstName},
+		{"NUL email", coffeeshop.Customer{FirstName: "Ann", LastName: "Lee", Email: "a\x00@example.com", PhoneNumber: "+447400123456"}, coffeeshop.FieldEmail},
+		{"invalid UTF-8 last name", coffeeshop.Customer{FirstName: "Ann", LastName: "L\xffee", Email: "a@example.com", PhoneNumber: "+447400123456"}, coffeeshop.FieldLastName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.c
+			c.ID = uuid.NewString()
+			err := s.InsertCustomer(ctx, &c)
+			if coffeeshop.ErrorCode(err) != coffeeshop.EINVALID || !strings.HasPrefix(coffeeshop.ErrorMessage(err), tc.field+" cannot be stored") {
+				t.Fatalf("InsertCustomer: %v (%s), want EINVALID naming %s", err, coffeeshop.ErrorCode(err), tc.field)
+			}
+			if _, err := s.GetCustomer(ctx, c.ID); coffeeshop.ErrorCode(err) != coffeeshop.ENOTFOUND {
+				t.Errorf("GetCustomer after the refusal: %v, want ENOTFOUND", err)
+			}
+		})
 	}
 }

@@ -11,14 +11,21 @@ import (
 // verification that creates it. It is idempotent: when the customer exists
 // already with the same fields (a retry after a lost completion, or after a
 // worker crash), that is success. A phone number or email in use by another
-// customer fails it for good, with the store's message naming the field.
+// customer fails it for good, with the store's message naming the field,
+// and so does a value the store refuses (EINVALID): the client's mistake,
+// which no retry would mend.
 func (a *Activities) StoreCustomer(ctx context.Context, c coffeeshop.Customer) (coffeeshop.Customer, error) {
 	c.PhoneVerified = false
 	err := a.Store.InsertCustomer(ctx, &c)
 	if err == nil {
 		return c, nil
 	}
-	if coffeeshop.ErrorCode(err) != coffeeshop.ECONFLICT {
+	switch coffeeshop.ErrorCode(err) {
+	case coffeeshop.EINVALID:
+		return coffeeshop.Customer{}, temporal.NewNonRetryableApplicationError(
+			coffeeshop.ErrorMessage(err), errTypeInvalid, nil, BodyHash(&c))
+	case coffeeshop.ECONFLICT:
+	default:
 		return coffeeshop.Customer{}, err
 	}
 	// Either this very customer exists (an earlier try wrote it), or the

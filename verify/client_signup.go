@@ -40,7 +40,9 @@ func CustomerID(requestID string) string {
 // same workflow and answers with the same customer, or with the same
 // ECONFLICT when the phone number or email was in use. A repeated
 // requestID with different fields fails with ECONFLICT. A phone number or
-// email already used by another customer is ECONFLICT naming the field.
+// email already used by another customer is ECONFLICT naming the field; a
+// value the store refuses (Store.InsertCustomer's EINVALID) is EINVALID,
+// answered at once: the store step does not retry it.
 //
 // cust.Locale, when set, is the language of the texts (Params.Locale). It
 // is not in the BodyHash: a retry with another locale is the same create,
@@ -103,6 +105,8 @@ func (c *Client) SignUp(ctx context.Context, cust *coffeeshop.Customer, requestI
 		switch appErr.Type() {
 		case errTypeInUse, errTypeRequestReused:
 			return nil, coffeeshop.Errorf(coffeeshop.ECONFLICT, "%s", appErr.Message())
+		case errTypeInvalid:
+			return nil, coffeeshop.Errorf(coffeeshop.EINVALID, "%s", appErr.Message())
 		case errTypeNotCreate:
 			// A resend runs a later verification of this customer: the
 			// create succeeded long ago.
@@ -136,13 +140,17 @@ func (c *Client) settled(ctx context.Context, nc *coffeeshop.Customer, hash stri
 	// Only the create's workflow can say why.
 	werr := c.Temporal.GetWorkflow(ctx, WorkflowID(nc.ID), "").Get(ctx, nil)
 	var appErr *temporal.ApplicationError
-	if errors.As(werr, &appErr) && appErr.Type() == errTypeInUse {
+	if errors.As(werr, &appErr) && (appErr.Type() == errTypeInUse || appErr.Type() == errTypeInvalid) {
 		var was string
 		_ = appErr.Details(&was)
 		if was != hash {
 			return nil, coffeeshop.Errorf(coffeeshop.ECONFLICT, "%s", msgRequestReused)
 		}
-		return nil, coffeeshop.Errorf(coffeeshop.ECONFLICT, "%s", appErr.Message())
+		code := coffeeshop.ECONFLICT
+		if appErr.Type() == errTypeInvalid {
+			code = coffeeshop.EINVALID
+		}
+		return nil, coffeeshop.Errorf(code, "%s", appErr.Message())
 	}
 	return nil, fmt.Errorf("create customer %s: its verification has closed without a customer: %v", nc.ID, werr)
 }

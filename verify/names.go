@@ -83,6 +83,10 @@ const (
 	// has its phone number or email; the message names the field and the
 	// detail is the body hash of the create.
 	errTypeInUse = "CustomerInUse"
+	// errTypeInvalid: the store refused a value of the customer (EINVALID,
+	// such as a NUL PostgreSQL does not take); the message names the field
+	// and the detail is the body hash of the create. Retrying cannot help.
+	errTypeInvalid = "CustomerInvalid"
 	// errTypeRequestReused: a create reached a workflow whose create was
 	// made with another body, that is, a request_id was reused.
 	errTypeRequestReused = "RequestIDReused"
