@@ -216,11 +216,15 @@ func (h *diffHarness) compare(t *testing.T, method, path string, body []byte, he
 var (
 	uuidPattern  = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 	tokenPattern = regexp.MustCompile(`cvt_[A-Za-z0-9_.\-]+`)
+	// A wait counts down while the request goes from one stack to the
+	// other: "retry after 41s" and a RetryInfo's "41s" may be 42s there.
+	retryPattern    = regexp.MustCompile(`retry after [0-9]+s`)
+	durationPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?s$`)
 )
 
 // blank is a body in a form that compares across stacks: a JSON value
-// re-encoded with sorted keys, every RFC 3339 time, UUID and token
-// replaced; anything else as it is.
+// re-encoded with sorted keys, every RFC 3339 time, UUID, token and
+// retry wait replaced; anything else as it is.
 func blank(body []byte) string {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
@@ -254,6 +258,10 @@ func blankValue(v any) any {
 		if _, err := time.Parse(time.RFC3339Nano, v); err == nil {
 			return "<time>"
 		}
+		if durationPattern.MatchString(v) {
+			return "<duration>"
+		}
+		v = retryPattern.ReplaceAllString(v, "retry after <n>s")
 		v = uuidPattern.ReplaceAllStringFunc(v, func(s string) string {
 			if _, err := uuid.Parse(s); err == nil && !isDiffCustomer(s) {
 				return "<id>"
