@@ -321,6 +321,8 @@ func TestDifferential(t *testing.T) {
 		{"bidi override in a name", "POST", "/v1/customers", create("Ada\u202e", "Lovelace", "bidi@example.com", "+447400123403"), 400, false, "first_name"},
 		{"email a@b", "POST", "/v1/customers", create("Ada", "Lovelace", "a@b", "+447400123404"), 400, false, "email"},
 		{"valid create", "POST", "/v1/customers", create("Zoë", "Lovelace", "ada@example.com", "+447400123456"), 200, false, ""},
+		// SQLite checks the email's index first, PostgreSQL the phone's.
+		{"phone and email in use", "POST", "/v1/customers", create("Bob", "Other", "ada@example.com", "+447400123456"), 409, false, "phone_number"},
 		{"DELETE a customer", "DELETE", "/v1/customers/" + diffCustomers[0], nil, 405, true, ""},
 		{"unknown path", "GET", "/v1/nothing", nil, 404, false, ""},
 	} {
