@@ -44,7 +44,7 @@ func (s *Store) InsertCustomer(ctx context.Context, c *coffeeshop.Customer) erro
 		ON CONFLICT (id) DO NOTHING`,
 		id, c.FirstName, c.LastName, c.Email, c.PhoneNumber, c.PhoneVerified, stamp)
 	if err != nil {
-		return insertError(err)
+		return s.insertError(ctx, err, c.PhoneNumber)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -187,14 +187,24 @@ func scanCustomer(row scanner) (*coffeeshop.Customer, error) {
 
 // insertError tells a phone number or email that another customer has from
 // other failures of an insert. SQLite names the column of a plain unique
-// index and the index of an expression index in its message.
-func insertError(err error) error {
+// index and the index of an expression index in its message. SQLite checks
+// the email's index first, PostgreSQL the phone number's; when both are in
+// use the phone number is named, as PostgreSQL does, so that a client gets
+// the same answer from either store.
+func (s *Store) insertError(ctx context.Context, err error, phone string) error {
 	var se *msqlite.Error
 	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
 		switch msg := se.Error(); {
 		case strings.Contains(msg, "customers.phone_number"):
 			return coffeeshop.InUseError(coffeeshop.FieldPhoneNumber)
 		case strings.Contains(msg, "customers_email_key"):
+			var taken bool
+			if err := s.writer.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM customers WHERE phone_number = $1)`, phone).Scan(&taken); err != nil {
+				return fmt.Errorf("sqlite: create customer: %w", err)
+			}
+			if taken {
+				return coffeeshop.InUseError(coffeeshop.FieldPhoneNumber)
+			}
 			return coffeeshop.InUseError(coffeeshop.FieldEmail)
 		}
 	}

@@ -18,7 +18,8 @@
 //     they hand out.
 //   - No two customers share a phone number, or an email address compared
 //     without regard to letter case: InsertCustomer answers the error of
-//     coffeeshop.InUseError naming the field and stores nothing.
+//     coffeeshop.InUseError naming the field (the phone number when both
+//     are in use) and stores nothing.
 //   - GetCustomers never returns nil.
 //   - RecordCodeSent counts sends after at-window (a send exactly window
 //     old has left it), takes at as given rather than reading a clock,

@@ -16,6 +16,8 @@ func testCreatePhoneOrEmailInUse(t *testing.T, s coffeeshop.CustomerStore) {
 	samePhone.PhoneNumber = first.PhoneNumber
 	sameEmail := newCustomer()
 	sameEmail.Email = strings.ToUpper(first.Email) // letter case does not make it another address
+	bothInUse := newCustomer()
+	bothInUse.PhoneNumber, bothInUse.Email = first.PhoneNumber, first.Email
 	for _, tc := range []struct {
 		name  string
 		c     *coffeeshop.Customer
@@ -23,6 +25,9 @@ func testCreatePhoneOrEmailInUse(t *testing.T, s coffeeshop.CustomerStore) {
 	}{
 		{"phone", samePhone, coffeeshop.FieldPhoneNumber},
 		{"email", sameEmail, coffeeshop.FieldEmail},
+		// Both in use: the phone number is named, on every store alike,
+		// whichever index the database checks first.
+		{"phone and email", bothInUse, coffeeshop.FieldPhoneNumber},
 	} {
 		err := s.InsertCustomer(t.Context(), tc.c)
 		want := coffeeshop.InUseError(tc.field)
