@@ -1,6 +1,9 @@
 package coffeeshop
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // IsDigits reports whether s is one or more ASCII digits.
 func IsDigits(s string) bool {
@@ -34,4 +37,17 @@ func IsE164(s string) bool {
 // header.
 func CeilSecond(d time.Duration) time.Duration {
 	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// ShortDuration writes d without trailing zero units: 2m, not 2m0s; 24h,
+// not 24h0m0s; 1h30m.
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
 
+	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/twiliohook"
@@ -294,26 +294,26 @@ func kongVars() kong.Vars {
 	limits := api.DefaultLimits()
 	guard := api.DefaultGuardPolicy()
 	return kong.Vars{
-		"guardWindow":         shortDuration(guard.Window),
+		"guardWindow":         coffeeshop.ShortDuration(guard.Window),
 		"guardMinSends":       strconv.Itoa(guard.MinSends),
 		"guardMinConversion":  strconv.FormatFloat(guard.MinConversion, 'g', -1, 64),
-		"guardBlock":          shortDuration(guard.BlockFor),
-		"guardMaxBlock":       shortDuration(guard.MaxBlock),
-		"codeTTL":             shortDuration(verify.DefaultCodeTTL),
+		"guardBlock":          coffeeshop.ShortDuration(guard.BlockFor),
+		"guardMaxBlock":       coffeeshop.ShortDuration(guard.MaxBlock),
+		"codeTTL":             coffeeshop.ShortDuration(verify.DefaultCodeTTL),
 		"maxAttempts":         strconv.Itoa(verify.DefaultMaxAttempts),
 		"phoneRegion":         api.DefaultPhoneRegion,
 		"codeLength":          strconv.Itoa(verify.DefaultCodeLength),
 		"minCodeLength":       strconv.Itoa(verify.MinCodeLength),
 		"maxCodeLength":       strconv.Itoa(verify.MaxCodeLength),
-		"window":              shortDuration(verify.DefaultWindow),
-		"resendCooldown":      shortDuration(verify.DefaultResendCooldown),
+		"window":              coffeeshop.ShortDuration(verify.DefaultWindow),
+		"resendCooldown":      coffeeshop.ShortDuration(verify.DefaultResendCooldown),
 		"maxSends":            strconv.Itoa(verify.DefaultMaxSends),
 		"phoneCodeLimit":      strconv.Itoa(verify.DefaultPhoneCodeLimit),
-		"phoneCodeWindow":     shortDuration(verify.DefaultPhoneCodeWindow),
+		"phoneCodeWindow":     coffeeshop.ShortDuration(verify.DefaultPhoneCodeWindow),
 		"twilioBaseURL":       sms.DefaultTwilioBaseURL,
 		"receiptPath":         twiliohook.Path,
 		"smsFailoverAfter":    strconv.Itoa(sms.DefaultFailoverAfter),
-		"smsFailoverCooldown": shortDuration(sms.DefaultFailoverCooldown),
+		"smsFailoverCooldown": coffeeshop.ShortDuration(sms.DefaultFailoverCooldown),
 		"createIP":            limits[api.CreateMethod].PerIP.String(),
 		"createPhone":         limits[api.CreateMethod].PerPhone.String(),
 		"verifyIP":            limits[api.VerifyMethod].PerIP.String(),
@@ -321,16 +321,4 @@ func kongVars() kong.Vars {
 		"resendIP":            limits[api.ResendMethod].PerIP.String(),
 		"resendPhone":         limits[api.ResendMethod].PerPhone.String(),
 	}
-}
-
-// shortDuration writes d without trailing zero units: 2m, not 2m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/coffeeshop/coffeeshop"
 )
 
 // Command is the subcommand a command line selects, with its settings:
@@ -136,7 +138,7 @@ func badSetting(flag string, value any, format string, args ...any) error {
 	case string, HostPort:
 		flag += "=" + strconv.Quote(fmt.Sprint(v))
 	case time.Duration:
-		flag += "=" + shortDuration(v)
+		flag += "=" + coffeeshop.ShortDuration(v)
 	default:
 		flag += "=" + fmt.Sprint(v)
 	}
