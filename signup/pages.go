@@ -334,16 +334,10 @@ func (h *handler) getCode(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pathSignup, http.StatusSeeOther)
 		return
 	}
-	ver, err := h.status(r, s)
-	if err != nil {
-		h.stepFailed(w, r, "status", err)
+	v, _, ok := h.codeStep(w, r, s)
+	if !ok {
 		return
 	}
-	if ver.Status == coffeeshop.VerificationStatusVerified {
-		http.Redirect(w, r, pathDone, http.StatusSeeOther)
-		return
-	}
-	v := h.codeView(w, r, ver)
 	if r.URL.Query().Get("sent") == "1" && v.Code != nil {
 		v.Notice = v.T.ResendSent
 	}
@@ -398,16 +392,10 @@ func (h *handler) postCode(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pathDone, http.StatusSeeOther)
 		return
 	}
-	ver, err := h.status(r, s)
-	if err != nil {
-		h.stepFailed(w, r, "status", err)
+	v, ver, ok := h.codeStep(w, r, s)
+	if !ok {
 		return
 	}
-	if ver.Status == coffeeshop.VerificationStatusVerified {
-		http.Redirect(w, r, pathDone, http.StatusSeeOther)
-		return
-	}
-	v := h.codeView(w, r, ver)
 	m := v.T
 	switch res {
 	case coffeeshop.VerificationIncorrectCode:
@@ -428,6 +416,23 @@ func (h *handler) postCode(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusUnprocessableEntity, "code.html", v)
 }
 
+// codeStep reads where s's verification stands and builds the code step
+// for it; when the phone is verified already it sends the person to the
+// end instead, and when the status cannot be read it answers the failure:
+// ok is false in both cases and nothing more is to be written.
+func (h *handler) codeStep(w http.ResponseWriter, r *http.Request, s session) (*view, *coffeeshop.Verification, bool) {
+	ver, err := h.status(r, s)
+	if err != nil {
+		h.stepFailed(w, r, "status", err)
+		return nil, nil, false
+	}
+	if ver.Status == coffeeshop.VerificationStatusVerified {
+		http.Redirect(w, r, pathDone, http.StatusSeeOther)
+		return nil, nil, false
+	}
+	return h.codeView(w, r, ver), ver, true
+}
+
 // codeError words an error of Verify or Resend on the code step.
 func (h *handler) codeError(w http.ResponseWriter, r *http.Request, s session, err error) {
 	switch coffeeshop.ErrorCode(err) {
@@ -439,16 +444,10 @@ func (h *handler) codeError(w http.ResponseWriter, r *http.Request, s session, e
 		h.stepFailed(w, r, "verify", err)
 		return
 	}
-	ver, serr := h.status(r, s)
-	if serr != nil {
-		h.stepFailed(w, r, "status", serr)
+	v, _, ok := h.codeStep(w, r, s)
+	if !ok {
 		return
 	}
-	if ver.Status == coffeeshop.VerificationStatusVerified {
-		http.Redirect(w, r, pathDone, http.StatusSeeOther)
-		return
-	}
-	v := h.codeView(w, r, ver)
 	m := v.T
 	status := http.StatusUnprocessableEntity
 	var msg string
