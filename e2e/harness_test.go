@@ -70,15 +70,55 @@ func statSources() {
 	})
 }
 
-// freeAddr returns a loopback address with a port nobody listens on now.
+// freeAddr returns a loopback address with a port nobody listens on now,
+// for a child process to bind. The port comes from below the kernel's
+// ephemeral range: a port the kernel handed out for ":0" may be taken again
+// by any outgoing connection before the child binds it (seen in CI as
+// "address already in use"); ports below the range are only ever taken by
+// an explicit bind. No port is handed out twice in one test binary.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	low := ephemeralLow()
+	for tries := 0; tries < 2000; tries++ {
+		nextPort++
+		if nextPort < 20000 || nextPort >= low {
+			nextPort = 20000 + os.Getpid()%1000*10
+		}
+		if handedOut[nextPort] {
+			continue
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", nextPort)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		l.Close()
+		handedOut[nextPort] = true
+		return addr
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free loopback port below the ephemeral range")
+	return ""
+}
+
+var (
+	portsMu   sync.Mutex
+	nextPort  int
+	handedOut = map[int]bool{}
+)
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default when it cannot be read).
+func ephemeralLow() int {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		fmt.Sscan(string(b), &low)
+	}
+	if low <= 20000+10000 {
+		low = 32768
+	}
+	return low
 }
 
 // syncBuffer collects a process's output while it runs.
