@@ -60,6 +60,7 @@ func (c *Client) params(cust *coffeeshop.Customer) Params {
 		Window: c.Window, ResendCooldown: c.ResendCooldown, MaxSends: c.MaxSends,
 		Locale:   cust.Locale,
 		Channels: slices.Clone(c.Channels), DeliveryTimeout: c.DeliveryTimeout,
+		Version: CurrentVersion,
 	}.withDefaults()
 }
 

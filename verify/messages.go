@@ -66,7 +66,15 @@ type Params struct {
 	// may go without being reported delivered before the code goes out
 	// on the next channel.
 	DeliveryTimeout time.Duration
+	// Version is the behaviour the run has from its start: the latest
+	// receiptsChange version, set by the client (CurrentVersion). Zero
+	// (clients from before it): the run records the version with
+	// GetVersion instead.
+	Version int `json:",omitempty"`
 }
+
+// CurrentVersion is the behaviour new runs start with (Params.Version).
+const CurrentVersion = int(receiptsVersion)
 
 // withDefaults returns p with each zero (or negative) setting replaced by
 // its default.

@@ -90,10 +90,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		v.phase = phaseCreating
 	}
 	v.expiresAt = workflow.Now(ctx).Add(v.params.Window)
-	// Before any other command, so that a run's version is known from its
-	// first workflow task; histories without the marker take the
-	// behaviour from before receipts.
-	v.version = workflow.GetVersion(ctx, receiptsChange, workflow.DefaultVersion, receiptsVersion)
+	v.version = v.params.behaviour(ctx)
 	v.logStarted(ctx)
 
 	// Handlers are registered before anything else: an Update or Query

@@ -45,6 +45,25 @@ type delivery struct {
 	silent bool
 }
 
+// behaviour returns the run's receiptsChange version. A run started with
+// Params.Version set has it from its input: its first workflow task
+// records no version marker, whose search attribute upsert would cost the
+// server a visibility write per run (docs/benchmarks.md, "Fast creates").
+// A run started without it (by a client from before the field) asks
+// GetVersion, before any other command, as it always did: its history has
+// the marker, or, started before receipts, has none and keeps the old
+// behaviour.
+//
+// Workers must be upgraded before the clients that set the field: a
+// worker from before it would replay such a run without the marker as a
+// run from before receipts.
+func (p Params) behaviour(ctx workflow.Context) workflow.Version {
+	if v := workflow.Version(p.Version); v >= receiptsVersion {
+		return v
+	}
+	return workflow.GetVersion(ctx, receiptsChange, workflow.DefaultVersion, receiptsVersion)
+}
+
 // receiptsOn reports whether the run follows receipts and channels.
 func (v *verification) receiptsOn() bool { return v.version >= receiptsVersion }
 
