@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -20,7 +21,7 @@ import (
 // Visibility has a file of its own because each file has its own
 // connection, and SQLite runs one statement per connection at a time:
 // visibility writes (a record when a workflow starts and another when it
-// closes, each touching some twenty indexes) took a quarter of the
+// closes, each touching every index of its table) took a quarter of the
 // server's CPU and, sharing the connection, held up every workflow task
 // behind them. Apart, the trivial-workflow ceiling rose from about 50 to
 // about 70 workflows/s on a 2-core machine (docs/benchmarks.md).
@@ -92,6 +93,9 @@ func prepareDatabases(dataDir, clusterName, namespace string) (created []string,
 	}
 	if ok {
 		created = append(created, vis)
+	}
+	if err := trimVisibility(context.Background(), vis); err != nil {
+		return created, err
 	}
 	return created, nil
 }
