@@ -24,6 +24,7 @@ import (
 
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/metrics"
 	"go.temporal.io/server/temporal"
 )
 
@@ -77,6 +78,13 @@ type Config struct {
 	// TLS.ClientCAs, require client certificates). The server's own
 	// clients and the Web UI keep working; see tlsSetup.
 	TLS *TLS
+
+	// Metrics, when not nil, receives the server's own metrics: requests
+	// to its database by operation (persistence_requests), billable
+	// actions (action), task and shard latencies. Nil discards them. The
+	// test of what a verification costs the database counts them here
+	// (verify/persistence_server_test.go).
+	Metrics metrics.Handler
 }
 
 // Server is a running Temporal server. Stop it with Stop.
@@ -187,6 +195,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if tlsCfg != nil {
 		opts = append(opts, temporal.WithTLSConfigFactory(tlsCfg.provider))
+	}
+	if cfg.Metrics != nil {
+		opts = append(opts, temporal.WithCustomMetricsHandler(cfg.Metrics))
 	}
 	if err := guard(func() (err error) {
 		s.temporal, err = temporal.NewServer(opts...)

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	servermetrics "go.temporal.io/server/common/metrics"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -41,6 +42,12 @@ type stack struct {
 	// configure, when set, adjusts the worker's activities before they
 	// are registered.
 	configure func(*verify.Activities)
+	// serverMetrics, when set, receives the embedded server's metrics;
+	// dial and work, when set, adjust the client's and the worker's
+	// options.
+	serverMetrics servermetrics.Handler
+	dial          func(*client.Options)
+	work          func(*worker.Options)
 }
 
 // newStack starts a server and a worker whose codes come from codes; cfg
@@ -54,12 +61,18 @@ func newStack(t *testing.T, codes verify.CodeGenerator, cfg verify.Client) *stac
 // activities.
 func newStackWith(t *testing.T, codes verify.CodeGenerator, cfg verify.Client, configure func(*verify.Activities)) *stack {
 	t.Helper()
+	return startStack(t, &stack{codes: codes, client: &cfg, configure: configure})
+}
+
+// startStack opens s's customer store and starts s.
+func startStack(t *testing.T, s *stack) *stack {
+	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	s := &stack{t: t, dataDir: t.TempDir(), codes: codes, store: store, sms: &recordingSMS{}, client: &cfg, configure: configure}
+	s.t, s.dataDir, s.store, s.sms = t, t.TempDir(), store, &recordingSMS{}
 	s.up()
 	return s
 }
@@ -68,14 +81,22 @@ func newStackWith(t *testing.T, codes verify.CodeGenerator, cfg verify.Client, c
 func (s *stack) up() {
 	t := s.t
 	t.Helper()
-	s.srv = devservertest.Start(t, devserver.Config{DataDir: s.dataDir})
+	s.srv = devservertest.Start(t, devserver.Config{DataDir: s.dataDir, Metrics: s.serverMetrics})
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tc, err := client.Dial(client.Options{HostPort: s.srv.FrontendAddr(), Logger: sdklog.NewStructuredLogger(quiet)})
+	copts := client.Options{HostPort: s.srv.FrontendAddr(), Logger: sdklog.NewStructuredLogger(quiet)}
+	if s.dial != nil {
+		s.dial(&copts)
+	}
+	tc, err := client.Dial(copts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	w := worker.New(tc, verify.TaskQueue, worker.Options{})
+	var wopts worker.Options
+	if s.work != nil {
+		s.work(&wopts)
+	}
+	w := worker.New(tc, verify.TaskQueue, wopts)
 	acts := &verify.Activities{Store: s.store, Ledger: s.store, SMS: s.sms, NewCode: s.codes, Secret: testSecret}
 	if s.configure != nil {
 		s.configure(acts)
