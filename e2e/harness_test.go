@@ -152,8 +152,14 @@ type process struct {
 // test and its output is logged if the test failed.
 func start(t *testing.T, name string, env []string, args ...string) *process {
 	t.Helper()
+	return startProgram(t, name, built(), env, args...)
+}
+
+// startProgram is start for any program.
+func startProgram(t *testing.T, name, program string, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{t: t, name: name, out: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(built(), args...)
+	p.cmd = exec.Command(program, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
@@ -403,6 +409,11 @@ func startSplitTemporal(t *testing.T, dbURL string) (temporal *process, remote, 
 		return strings.Contains(temporal.out.String(), "ready")
 	})
 	remote = []string{"--temporal-address", addr, "--namespace", "default", "--database-url", dbURL}
-	secret = []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32), payloadKeys}
-	return temporal, remote, secret
+	return temporal, remote, sharedSecrets()
+}
+
+// sharedSecrets is the environment that the worker and api processes of
+// one deployment must share: the key of the code MACs and the payload keys.
+func sharedSecrets() []string {
+	return []string{"COFFEESHOP_CODE_SECRET=" + strings.Repeat("5e", 32), payloadKeys}
 }

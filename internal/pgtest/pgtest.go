@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -61,6 +62,68 @@ func URL(t testing.TB) string {
 		t.Fatalf("pgtest: %v", err)
 	}
 	return u
+}
+
+// Database creates an empty database with a random name on the server
+// that URL uses and returns that server's URL naming the new database.
+// It is for programs that need a database of their own rather than a
+// schema, such as a Temporal server whose schema tool creates tables in
+// a database's public schema. The database is dropped when t and its
+// subtests finish, with any connection still open to it ended first (a
+// killed process's server-side sessions may outlive it briefly).
+//
+// An unreachable server skips or fails t as URL does.
+func Database(t testing.TB) string {
+	t.Helper()
+	base := serverURL()
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		unreachable(t, base, err)
+		return "" // not reached: unreachable ends the test
+	}
+	defer conn.Close(context.Background())
+
+	name := "test_" + randomHex(8)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: create database %s at %s: %v", name, redact(base), err)
+	}
+	t.Cleanup(func() { dropDatabase(t, base, name) })
+
+	cfg, err := pgx.ParseConfig(base)
+	if err != nil {
+		t.Fatalf("pgtest: parse DATABASE_URL: %v", err)
+	}
+	u := &url.URL{Scheme: "postgres", Host: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), Path: "/" + name}
+	switch {
+	case cfg.Password != "":
+		u.User = url.UserPassword(cfg.User, cfg.Password)
+	case cfg.User != "":
+		u.User = url.User(cfg.User)
+	}
+	if cfg.TLSConfig == nil {
+		u.RawQuery = "sslmode=disable"
+	}
+	return u.String()
+}
+
+// dropDatabase ends the connections to the database and drops it.
+func dropDatabase(t testing.TB, base, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Errorf("pgtest: drop database %s: %v", name, err)
+		return
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
+		t.Errorf("pgtest: end connections to database %s: %v", name, err)
+	}
+	if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Errorf("pgtest: drop database %s: %v", name, err)
+	}
 }
 
 // serverURL returns the URL of the server tests use.

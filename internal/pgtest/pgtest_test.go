@@ -60,6 +60,49 @@ func TestURLGivesOwnSchema(t *testing.T) {
 	}
 }
 
+func TestDatabaseGivesOwnDatabase(t *testing.T) {
+	var name string
+	t.Run("inner", func(t *testing.T) {
+		u := Database(t)
+		// Left open on purpose: the cleanup must end it to drop the
+		// database, as it must a killed program's sessions.
+		conn, err := pgx.Connect(t.Context(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRow(t.Context(), "SELECT current_database()").Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := pgx.ParseConfig(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(name, "test_") || cfg.Database != name {
+			t.Fatalf("connected to database %q through %s; want the test_ database the URL names", name, u)
+		}
+		if other := Database(t); other == u {
+			t.Fatalf("two calls returned the same URL %s", u)
+		}
+	})
+	if name == "" {
+		t.Fatal("inner test connected to no database")
+	}
+
+	// The inner test's cleanup dropped the database.
+	conn, err := pgx.Connect(t.Context(), serverURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("database %s still exists after the test ended", name)
+	}
+}
+
 func TestWithSearchPath(t *testing.T) {
 	for base, want := range map[string]string{
 		"postgres://u:p@h:5432/db?sslmode=disable":         "postgres://u:p@h:5432/db?search_path=s1&sslmode=disable",
