@@ -14,12 +14,12 @@ import (
 // when any verify answer was stale or any customer is not verified at the
 // end (the flow scenario), or when a legitimate customer was refused or not
 // verified (the pumping scenario), so scripts can gate on it.
-func runBench(ctx context.Context, c *cli.Bench, stdout io.Writer) error {
+func runBench(ctx context.Context, c *cli.Bench, stdout, stderr io.Writer) error {
 	switch c.Scenario {
 	case bench.ScenarioPumping:
 		return runPumping(ctx, c, stdout)
 	case bench.ScenarioLong:
-		return runLong(ctx, c, stdout)
+		return runLong(ctx, c, stdout, stderr)
 	}
 	rep, err := bench.Run(ctx, c.Config())
 	if err != nil {
@@ -48,11 +48,11 @@ func runPumping(ctx context.Context, c *cli.Bench, stdout io.Writer) error {
 	return nil
 }
 
-// runLong runs the long run, printing each row as it comes (all at the end
-// as JSON with --json), and draws --plot, whose file is created first so
+// runLong runs the long run, printing each row as it comes (to stderr with
+// --json, whose report is all stdout gets, at the end), and draws --plot, whose file is created first so
 // that a bad path fails before the run. It fails when a request failed, an
 // answer was stale, the run was stopped or a measured target missed.
-func runLong(ctx context.Context, c *cli.Bench, stdout io.Writer) error {
+func runLong(ctx context.Context, c *cli.Bench, stdout, stderr io.Writer) error {
 	var png *os.File
 	if c.Plot != "" {
 		f, err := os.Create(c.Plot)
@@ -64,7 +64,7 @@ func runLong(ctx context.Context, c *cli.Bench, stdout io.Writer) error {
 	}
 	progress := stdout
 	if c.JSON {
-		progress = nil
+		progress = stderr // stdout holds only the JSON
 	}
 	rep, err := bench.RunLong(ctx, c.Config(), progress)
 	if err != nil {

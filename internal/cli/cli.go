@@ -106,7 +106,7 @@ type Bench struct {
 	Code        string        `name:"code" env:"COFFEESHOP_BENCH_CODE" default:"1234" help:"the right verification code (dev's --fixed-code)"`
 	WrongFirst  bool          `name:"wrong-first" env:"COFFEESHOP_BENCH_WRONG_FIRST" help:"send a wrong code before the right one; it must answer INCORRECT_CODE and the right one SUCCESS"`
 	Timeout     time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
-	JSON        bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON"`
+	JSON        bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON (--scenario long: the rows go to stderr as they come, the report to stdout at the end)"`
 	APIKey      string        `name:"api-key" env:"COFFEESHOP_BENCH_API_KEY" help:"API key sent on every request (a server with authentication on: api, dev --auth); it needs every scope. Prefer the variable: a flag shows in the process list"`
 	Scenario    string        `name:"scenario" env:"COFFEESHOP_BENCH_SCENARIO" default:"flow" enum:"flow,pumping,long" help:"flow: create -n customers, verify and read back each; long: create -n customers in one stream, -c at a time, verify --verify-share of them right after their create and leave the rest open, and report every --report-every customers (see --metrics-url, --data-dir, --plot); pumping: an SMS pumping attack of --attack signups on --attack-prefixes prefixes that never verify, interleaved with --legit customers on prefixes of their own who verify, every request from its own client address in X-Forwarded-For (start the server with --trusted-proxy 127.0.0.1); it reports the texts sent to attack numbers, the legitimate customers refused and how long each attacked prefix took to be blocked, and exits 1 if a legitimate customer was refused"`
 	Legit       int           `name:"legit" env:"COFFEESHOP_BENCH_LEGIT" default:"40" help:"--scenario pumping: legitimate customers, each on a prefix of its own, who create and verify with --code (0-10000)"`
@@ -122,7 +122,7 @@ type Bench struct {
 type Ceiling struct {
 	N        int      `name:"n" short:"n" env:"COFFEESHOP_CEILING_N" default:"2000" help:"trivial workflows to start and await"`
 	C        int      `name:"c" short:"c" env:"COFFEESHOP_CEILING_CONCURRENCY" default:"32" help:"workflows in flight at once"`
-	JSON     bool     `name:"json" env:"COFFEESHOP_CEILING_JSON" help:"print the report as JSON"`
+	JSON     bool     `name:"json" env:"COFFEESHOP_CEILING_JSON" help:"print the report as JSON (--scenario long: the rows go to stderr as they come, the report to stdout at the end)"`
 	LogLevel logLevel `name:"log-level" env:"COFFEESHOP_LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
 }
 
