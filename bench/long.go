@@ -130,6 +130,11 @@ type Row struct {
 	VerifiesPerSec float64 `json:"verifiesPerSec"`
 	// Errors counts the slice's failed requests and stale answers.
 	Errors int `json:"errors"`
+	// Partial marks a row of fewer customers than a slice: the end of a
+	// run whose N is not a multiple of the slice, or of a stopped run,
+	// whose rate covers the drain of the requests in flight. The
+	// throughput target and the plot's throughput leave it out.
+	Partial bool `json:"partial,omitempty"`
 	Sample
 	// DiskPerCustomer is DiskBytes divided by Customers.
 	DiskPerCustomer float64 `json:"diskPerCustomerBytes,omitempty"`
@@ -238,6 +243,7 @@ func (s *slicer) cut(now time.Time) Row {
 		CreateP99Ms:  ms(percentile(sorted, 99)),
 		Verifies:     s.verifies,
 		Errors:       s.errors,
+		Partial:      len(s.creates) < s.every,
 	}
 	if d > 0 {
 		r.CreatesPerSec = round1(float64(r.Creates) / d.Seconds())
@@ -252,18 +258,31 @@ func (s *slicer) cut(now time.Time) Row {
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// judge decides the targets from the rows and the sample before the run.
+// fullRows returns the rows that are not Partial.
+func fullRows(rows []Row) []Row {
+	var full []Row
+	for _, r := range rows {
+		if !r.Partial {
+			full = append(full, r)
+		}
+	}
+	return full
+}
+
+// judge decides the targets from the rows and the sample before the run:
+// the throughput from the first and the last full slice, the RSS from
+// every sample.
 func judge(before Sample, rows []Row) Targets {
 	var t Targets
-	if len(rows) < 2 {
-		t.Throughput.Detail = "needs at least two report rows"
+	if full := fullRows(rows); len(full) < 2 {
+		t.Throughput.Detail = "needs at least two full slices"
 	} else {
-		first, last := rows[0].CreatesPerSec, rows[len(rows)-1].CreatesPerSec
+		first, last := full[0].CreatesPerSec, full[len(full)-1].CreatesPerSec
 		t.Throughput.Measured = true
 		if first > 0 {
 			ratio := last / first
 			t.Throughput.Held = ratio >= MinEndRatio
-			t.Throughput.Detail = fmt.Sprintf("%.1f creates/s at the end is %.1f %% of the first slice's %.1f", last, 100*ratio, first)
+			t.Throughput.Detail = fmt.Sprintf("%.1f creates/s in the last full slice is %.1f %% of the first slice's %.1f", last, 100*ratio, first)
 		} else {
 			t.Throughput.Detail = "the first slice had no throughput"
 		}

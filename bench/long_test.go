@@ -75,7 +75,7 @@ func TestSlicerCutsRowsByCompletion(t *testing.T) {
 		{Customers: 10, Seconds: 10, SliceSeconds: 10, Creates: 10, CreatesPerSec: 1, CreateP50Ms: 5, CreateP99Ms: 10, Verifies: 2, VerifiesPerSec: 0.2},
 		{Customers: 20, Seconds: 20, SliceSeconds: 10, Creates: 10, CreatesPerSec: 1, CreateP50Ms: 15, CreateP99Ms: 20, Verifies: 2, VerifiesPerSec: 0.2, Errors: 2},
 		// 21–25 and the extra one (0 ms) over the last 10 s.
-		{Customers: 26, Seconds: 30, SliceSeconds: 10, Creates: 6, CreatesPerSec: 0.6, CreateP50Ms: 22, CreateP99Ms: 25, Verifies: 1, VerifiesPerSec: 0.1},
+		{Customers: 26, Seconds: 30, SliceSeconds: 10, Creates: 6, CreatesPerSec: 0.6, CreateP50Ms: 22, CreateP99Ms: 25, Verifies: 1, VerifiesPerSec: 0.1, Partial: true},
 	}
 	for i := range want {
 		if fmt.Sprintf("%+v", rows[i]) != fmt.Sprintf("%+v", want[i]) {
@@ -111,7 +111,9 @@ func TestJudgeTargets(t *testing.T) {
 		{"no metrics", Sample{}, rowsOf([]float64{100, 100}, []int64{0, 0}),
 			Verdict{true, true, ""}, Verdict{false, false, ""}, "", "not read"},
 		{"one row", before, rowsOf([]float64{100}, []int64{150e6}),
-			Verdict{false, false, ""}, Verdict{true, true, ""}, "two report rows", "peak 150.0 MB"},
+			Verdict{false, false, ""}, Verdict{true, true, ""}, "two full slices", "peak 150.0 MB"},
+		{"a partial slice at the end", before, append(rowsOf([]float64{100, 95}, []int64{150e6, 150e6}), Row{Customers: 20010, CreatesPerSec: 3, Partial: true, Sample: Sample{RSSBytes: 150e6}}),
+			Verdict{true, true, ""}, Verdict{true, true, ""}, "95.0 creates/s in the last full slice is 95.0 %", "peak 150.0 MB"},
 		{"peak before the run", Sample{RSSBytes: 400e6}, rowsOf([]float64{100, 100}, []int64{200e6, 200e6}),
 			Verdict{true, true, ""}, Verdict{true, false, ""}, "", "at 0 customers"},
 	} {
@@ -211,7 +213,7 @@ func TestRunLongReportsEverySlice(t *testing.T) {
 	verifies := 0
 	for i, r := range rep.Rows {
 		verifies += r.Verifies
-		if r.Customers != 10*(i+1) || r.Creates != 10 || r.Errors != 0 {
+		if r.Customers != 10*(i+1) || r.Creates != 10 || r.Errors != 0 || r.Partial {
 			t.Errorf("row %d: %d customers, %d creates, %d errors; want %d, 10, 0", i, r.Customers, r.Creates, r.Errors, 10*(i+1))
 		}
 		if r.CreatesPerSec <= 0 || r.SliceSeconds < 0 || r.CreateP50Ms > r.CreateP99Ms || r.Seconds < rep.Rows[max(i-1, 0)].Seconds {

@@ -56,6 +56,9 @@ func (r *LongReport) writeRow(w io.Writer, row Row) error {
 	line := fmt.Sprintf(rowFormat, fmt.Sprint(row.Customers), fmt.Sprintf("%.1f", row.Seconds), fmt.Sprintf("%.1f", row.CreatesPerSec),
 		fmt.Sprintf("%.1f", row.CreateP50Ms), fmt.Sprintf("%.1f", row.CreateP99Ms), fmt.Sprintf("%.1f", row.VerifiesPerSec),
 		fmt.Sprint(row.Errors), mb(row.RSSBytes), count(row.Goroutines), mb(row.DiskBytes), perCustomer)
+	if row.Partial {
+		line = strings.TrimSuffix(line, "\n") + "  (partial slice)\n"
+	}
 	if e := sampleErrors(row.Sample); e != "" {
 		line = strings.TrimSuffix(line, "\n") + e + "\n"
 	}
@@ -115,9 +118,11 @@ func (r *LongReport) WritePNG(w io.Writer, width, height int) error {
 		rssX, rss = append(rssX, 0), append(rss, float64(r.Before.RSSBytes)/1e6)
 	}
 	for _, row := range r.Rows {
-		x = append(x, float64(row.Customers))
-		creates = append(creates, row.CreatesPerSec)
-		verifies = append(verifies, row.VerifiesPerSec)
+		if !row.Partial {
+			x = append(x, float64(row.Customers))
+			creates = append(creates, row.CreatesPerSec)
+			verifies = append(verifies, row.VerifiesPerSec)
+		}
 		if row.RSSBytes > 0 {
 			rssX, rss = append(rssX, float64(row.Customers)), append(rss, float64(row.RSSBytes)/1e6)
 		}
@@ -126,8 +131,8 @@ func (r *LongReport) WritePNG(w io.Writer, width, height int) error {
 		{Name: "creates/s", X: x, Y: creates, Color: plot.Blue},
 		{Name: "verifies/s", X: x, Y: verifies, Color: plot.Green},
 	}}
-	if len(r.Rows) > 0 {
-		throughput.Lines = []plot.Line{{Label: percent(MinEndRatio) + " of the first", Y: MinEndRatio * r.Rows[0].CreatesPerSec, Color: plot.Gray}}
+	if full := fullRows(r.Rows); len(full) > 0 {
+		throughput.Lines = []plot.Line{{Label: percent(MinEndRatio) + " of the first", Y: MinEndRatio * full[0].CreatesPerSec, Color: plot.Gray}}
 	}
 	memory := plot.Panel{YLabel: "RSS MB", Series: []plot.Series{{Name: "server RSS", X: rssX, Y: rss, Color: plot.Red}},
 		Lines: []plot.Line{{Label: fmt.Sprintf("%d MB", MaxRSS/1_000_000), Y: MaxRSS / 1e6, Color: plot.Gray}}}
