@@ -94,7 +94,15 @@ type LongReport struct {
 	Stale   int     `json:"stale"`
 	Seconds float64 `json:"seconds"`
 	Targets Targets `json:"targets"`
+	// Aborted says why the run stopped before N customers, when it gave
+	// up by itself (the server went away).
+	Aborted string `json:"aborted,omitempty"`
 }
+
+// gone is how many creates in a row must fail with no HTTP answer at all
+// (connection refused or reset) before the long run decides the server
+// has gone and stops: twice the concurrency, at least 10.
+func gone(concurrency int) int { return max(10, 2*concurrency) }
 
 // Sample is the server's state at one report: read from its Prometheus
 // metrics (RSS, goroutines) and its data dir (disk). A figure that was
@@ -332,6 +340,9 @@ func RunLong(ctx context.Context, cfg Config, progress io.Writer) (*LongReport, 
 	defer done()
 	p := newProbe(cfg)
 	defer p.close()
+	outer := ctx
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 
 	rep := &LongReport{URL: cfg.URL, RunID: id.RunID, N: cfg.N, Concurrency: cfg.Concurrency, ReportEvery: cfg.every(),
 		VerifyShare: cfg.VerifyShare, MetricsURL: cfg.MetricsURL, DataDir: cfg.DataDir,
@@ -372,7 +383,7 @@ func RunLong(ctx context.Context, cfg Config, progress io.Writer) (*LongReport, 
 	emit := func(r Row) error {
 		// The sample is taken after the row's time is fixed, so reading
 		// it is not counted in the slice.
-		r.Sample = p.sample(context.WithoutCancel(ctx))
+		r.Sample = p.sample(context.WithoutCancel(outer))
 		if r.DiskBytes > 0 {
 			r.DiskPerCustomer = math.Round(float64(r.DiskBytes) / float64(r.Customers))
 		}
@@ -383,11 +394,21 @@ func RunLong(ctx context.Context, cfg Config, progress io.Writer) (*LongReport, 
 		return nil
 	}
 	var werr error
+	refused := 0 // creates in a row without an HTTP answer
 	for o := range results {
 		rep.Customers++
 		rep.Creates++
 		if o.createErr != "" {
 			rep.CreateErrors[o.createErr]++
+		}
+		if o.createErr == "transport" && outer.Err() == nil {
+			refused++
+		} else {
+			refused = 0
+		}
+		if refused == gone(cfg.Concurrency) && rep.Aborted == "" {
+			rep.Aborted = fmt.Sprintf("the server stopped answering: %d creates in a row got no HTTP answer", refused)
+			stop()
 		}
 		if o.verified {
 			rep.Verifies++

@@ -340,3 +340,31 @@ func TestRunLongRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A server that goes away stops the run after a few refused creates,
+// instead of it counting every remaining customer as an error.
+func TestRunLongStopsWhenTheServerIsGone(t *testing.T) {
+	var creates atomic.Int64
+	var srv *httptest.Server
+	api := newFakeAPI("1234").handler()
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/customers" && creates.Add(1) == 25 {
+			srv.CloseClientConnections()
+			go srv.Listener.Close() // refuse every later connection
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := RunLong(context.Background(), Config{URL: srv.URL, N: 20000, Concurrency: 2, Code: "1234", Timeout: 10 * time.Second, ReportEvery: 10}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rep.Aborted, "10 creates in a row got no HTTP answer") || rep.Customers > 5000 || !rep.Failed() {
+		t.Errorf("aborted %q after %d customers, failed %v; want a stop long before 20,000 (the results in the buffer at most)", rep.Aborted, rep.Customers, rep.Failed())
+	}
+	var text strings.Builder
+	if err := rep.WriteSummary(&text); err != nil || !strings.Contains(text.String(), "stopped: the server stopped answering") {
+		t.Errorf("summary (%v): %s", err, text.String())
+	}
+}

@@ -72,6 +72,9 @@ func (r *LongReport) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%d of %d customers in %.1fs: %d creates, %d verifies; errors: %s; stale answers: %d (must be 0)\n",
 		r.Customers, r.N, r.Seconds, r.Creates, r.Verifies, errorCounts(r.CreateErrors, r.VerifyErrors), r.Stale)
+	if r.Aborted != "" {
+		fmt.Fprintf(&b, "stopped: %s\n", r.Aborted)
+	}
 	if n := len(r.Rows); n > 0 && len(r.Rows[n-1].DiskFiles) > 0 {
 		last := r.Rows[n-1]
 		names := make([]string, 0, len(last.DiskFiles))
