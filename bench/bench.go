@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 
 // Config is one run's settings.
 type Config struct {
-	// Scenario is ScenarioFlow ("" too) or ScenarioPumping.
+	// Scenario is ScenarioFlow ("" too), ScenarioPumping or ScenarioLong.
 	Scenario string
 	// URL is the base of the HTTP API, e.g. http://127.0.0.1:8081.
 	URL string
@@ -39,6 +38,14 @@ type Config struct {
 	// Legit, Attack and AttackPrefixes are the pumping scenario's
 	// legitimate customers, attack signups and attacked prefixes.
 	Legit, Attack, AttackPrefixes int
+	// ReportEvery, VerifyShare, MetricsURL and DataDir are the long run's:
+	// a report row every ReportEvery customers (0: a tenth of N), the
+	// share of customers verified, the server's Prometheus /metrics (""
+	// reads none) and its data dir ("" measures no disk).
+	ReportEvery int
+	VerifyShare float64
+	MetricsURL  string
+	DataDir     string
 }
 
 // Validate names the first setting that cannot run.
@@ -48,10 +55,12 @@ func (c Config) Validate() error {
 	case "", ScenarioFlow:
 	case ScenarioPumping:
 		errs = append(errs, c.validatePumping()...)
+	case ScenarioLong:
+		errs = append(errs, c.validateLong()...)
 	default:
-		errs = append(errs, fmt.Errorf("--scenario %q: must be %s or %s", c.Scenario, ScenarioFlow, ScenarioPumping))
+		errs = append(errs, fmt.Errorf("--scenario %q: must be %s, %s or %s", c.Scenario, ScenarioFlow, ScenarioPumping, ScenarioLong))
 	}
-	if !strings.HasPrefix(c.URL, "http://") && !strings.HasPrefix(c.URL, "https://") {
+	if !hasHTTPScheme(c.URL) {
 		errs = append(errs, fmt.Errorf("--url %q: must start with http:// or https://", c.URL))
 	}
 	if c.Scenario != ScenarioPumping && (c.N < 1 || c.N > MaxCustomers) {

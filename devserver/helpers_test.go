@@ -36,6 +36,12 @@ func startServer(t *testing.T, dir string, withUI bool) (*devserver.Server, time
 	if withUI {
 		cfg.UIAddr = "127.0.0.1:0"
 	}
+	return startWith(t, cfg)
+}
+
+// startWith starts a server with cfg and stops it when the test ends.
+func startWith(t *testing.T, cfg devserver.Config) (*devserver.Server, time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	began := time.Now()

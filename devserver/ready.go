@@ -8,12 +8,14 @@ import (
 
 	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
+	namespacepb "go.temporal.io/api/namespace/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // waitReady returns once the frontend at addr answers for namespace and a
@@ -31,13 +33,9 @@ func waitReady(ctx context.Context, addr, namespace string, t *tlsSetup) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 
-	creds := insecure.NewCredentials()
-	if t != nil {
-		creds = credentials.NewTLS(t.frontendClient)
-	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	conn, err := dialFrontend(addr, t)
 	if err != nil {
-		return fmt.Errorf("devserver: connect to frontend %s: %w", addr, err)
+		return err
 	}
 	defer conn.Close()
 	client := workflowservice.NewWorkflowServiceClient(conn)
@@ -77,4 +75,49 @@ func waitReady(ctx context.Context, addr, namespace string, t *tlsSetup) error {
 		}
 		timer.Reset(interval)
 	}
+}
+
+// dialFrontend connects to the frontend at addr as the server's own
+// clients do: with TLS when t is not nil.
+func dialFrontend(addr string, t *tlsSetup) (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if t != nil {
+		creds = credentials.NewTLS(t.frontendClient)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("devserver: connect to frontend %s: %w", addr, err)
+	}
+	return conn, nil
+}
+
+// ensureRetention sets the namespace's retention to retention unless it
+// has it already, and returns the retention it had. A namespace is created
+// with the retention of the Config that first starts it; this carries a
+// changed setting over to the next start.
+func ensureRetention(ctx context.Context, addr, namespace string, retention time.Duration, t *tlsSetup) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := dialFrontend(addr, t)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	client := workflowservice.NewWorkflowServiceClient(conn)
+	ns, err := client.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+	if err != nil {
+		return 0, fmt.Errorf("devserver: describe namespace %q: %w", namespace, err)
+	}
+	had := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration()
+	if had == retention {
+		return had, nil
+	}
+	_, err = client.UpdateNamespace(ctx, &workflowservice.UpdateNamespaceRequest{
+		Namespace: namespace,
+		Config:    &namespacepb.NamespaceConfig{WorkflowExecutionRetentionTtl: durationpb.New(retention)},
+	})
+	if err != nil {
+		return had, fmt.Errorf("devserver: set the retention of namespace %q to %s: %w", namespace, retention, err)
+	}
+	return had, nil
 }

@@ -62,10 +62,15 @@ type Config struct {
 	CodecEndpoint string
 
 	// Namespace is registered on every start (a no-op when it exists);
-	// "default" if empty. It is created with the dev server's retention of
-	// 24 hours: a closed workflow's history is deleted a day after it
-	// closed.
+	// "default" if empty.
 	Namespace string
+
+	// Retention is how long a closed workflow's history (and its
+	// visibility record) is kept after it closed; DefaultRetention if
+	// zero, at least MinRetention (Temporal's floor for a local
+	// namespace). A new namespace is created with it; an existing one
+	// whose retention differs is updated once the server is up.
+	Retention time.Duration
 
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
@@ -86,6 +91,12 @@ type Config struct {
 	// (verify/persistence_server_test.go).
 	Metrics metrics.Handler
 }
+
+// The bounds of Config.Retention.
+const (
+	DefaultRetention = 24 * time.Hour
+	MinRetention     = time.Hour
+)
 
 // Server is a running Temporal server. Stop it with Stop.
 type Server struct {
@@ -115,6 +126,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Namespace == "" {
 		cfg.Namespace = "default"
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.Retention < MinRetention {
+		return nil, fmt.Errorf("devserver: retention %s is under the minimum of %s", cfg.Retention, MinRetention)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -153,7 +170,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.unlock, err = lockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	created, err := prepareDatabases(cfg.DataDir, clusterName, cfg.Namespace)
+	created, err := prepareDatabases(cfg.DataDir, clusterName, cfg.Namespace, cfg.Retention)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +227,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err := waitReady(ctx, s.frontendAddr, cfg.Namespace, tlsCfg); err != nil {
 		return nil, err
+	}
+	had, err := ensureRetention(ctx, s.frontendAddr, cfg.Namespace, cfg.Retention, tlsCfg)
+	if err != nil {
+		return nil, err
+	}
+	if had != cfg.Retention {
+		cfg.Logger.Info("devserver: namespace retention changed", "namespace", cfg.Namespace, "from", had, "to", cfg.Retention)
 	}
 	if s.ui != nil {
 		if err := s.ui.serve(s.frontendAddr, cfg.Namespace, cfg.CodecEndpoint, tlsCfg, cfg.Logger); err != nil {

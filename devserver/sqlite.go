@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/server/common/config"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // The SQLite files inside Config.DataDir: the server's state, and its
@@ -74,9 +76,9 @@ func sqlConfig(path string) *config.SQL {
 // prepareDatabases makes sure both SQLite files exist in dataDir with the
 // Temporal schema and that namespace exists. It returns the paths of the
 // files that it created. The caller must hold the data dir's lock.
-func prepareDatabases(dataDir, clusterName, namespace string) (created []string, err error) {
+func prepareDatabases(dataDir, clusterName, namespace string, retention time.Duration) (created []string, err error) {
 	path := filepath.Join(dataDir, dbFileName)
-	ok, err := prepareDatabase(path, clusterName, namespace)
+	ok, err := prepareDatabase(path, clusterName, namespace, retention)
 	if err != nil {
 		return nil, err
 	}
@@ -103,17 +105,20 @@ func prepareDatabases(dataDir, clusterName, namespace string) (created []string,
 // prepareDatabase makes sure the SQLite file at path exists with the
 // Temporal schema, and that namespace exists in it. It reports whether the
 // file was created. The caller must hold the data dir's lock.
-func prepareDatabase(path, clusterName, namespace string) (created bool, err error) {
+func prepareDatabase(path, clusterName, namespace string, retention time.Duration) (created bool, err error) {
 	if created, err = ensureDatabase(path); err != nil {
 		return false, err
 	}
 
 	// Creating a namespace that exists is a no-op, so this runs on every
 	// start; a namespace changed in Config simply appears next to the old.
+	// An existing namespace's retention is set through the frontend
+	// (ensureRetention).
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, namespace, false, nil)
 	if err != nil {
 		return created, fmt.Errorf("devserver: namespace %q: %w", namespace, err)
 	}
+	ns.Detail.Config.Retention = durationpb.New(retention)
 	if err := sqliteschema.CreateNamespaces(sqlConfig(path), ns); err != nil {
 		return created, fmt.Errorf("devserver: create namespace %q: %w", namespace, err)
 	}

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"image/png"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coffeeshop/coffeeshop/bench"
 )
 
 func TestBenchHelpAndBadSettings(t *testing.T) {
@@ -127,5 +135,69 @@ func TestBenchPumpingScenario(t *testing.T) {
 		if code, out := runArgs(t, tc.args...); code != 2 || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, output %q; want exit 2 naming %s", tc.args, code, out, tc.want)
 		}
+	}
+}
+
+// TestBenchLongAgainstDev runs a short long run against a real dev in this
+// process: every row has the server's RSS, goroutines and disk, the totals
+// add up, and the plot is a PNG.
+func TestBenchLongAgainstDev(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dir := t.TempDir()
+	httpAddr := freeAddr(t)
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"dev", "--data-dir", dir, "--no-rate-limit", "--ui-addr", "", "--codec-addr", "",
+			"--http-addr", httpAddr, "--grpc-addr", freeAddr(t), "--temporal-addr", freeAddr(t), "--log-level", "error"}, io.Discard, io.Discard)
+	}()
+	url := "http://" + httpAddr
+	waitUp(t, url+"/readyz", exited)
+
+	pngPath := filepath.Join(t.TempDir(), "long.png")
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"bench", "--scenario", "long", "--url", url, "-n", "40", "-c", "4", "--report-every", "10",
+		"--verify-share", "0.25", "--data-dir", dir, "--plot", pngPath, "--json"}, &out, &errOut)
+	var rep bench.LongReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("exit %d, output %q (%v), stderr %q", code, out.String(), err, errOut.String())
+	}
+	// Four rows of ten is too short a run for the throughput target to
+	// mean anything: it may hold or not, but nothing else may fail.
+	if rep.Customers != 40 || rep.Creates != 40 || rep.Verifies != 10 || rep.Errors() != 0 || len(rep.Rows) != 4 {
+		t.Fatalf("exit %d: %d customers, %d creates, %d verifies, %d errors, %d rows; want 40, 40, 10, 0, 4 (stderr %q)",
+			code, rep.Customers, rep.Creates, rep.Verifies, rep.Errors(), len(rep.Rows), errOut.String())
+	}
+	if code != 0 && (code != 1 || rep.Targets.Throughput.Held || !strings.Contains(errOut.String(), "throughput target NOT held")) {
+		t.Errorf("exit %d, stderr %q: only the throughput target may fail so short a run", code, errOut.String())
+	}
+	if !rep.Targets.RSS.Measured || rep.Before.RSSBytes == 0 {
+		t.Errorf("RSS target %+v, before %+v: dev's metrics were not read", rep.Targets.RSS, rep.Before)
+	}
+	for i, r := range rep.Rows {
+		if r.Customers != 10*(i+1) || r.Verifies == 0 || r.RSSBytes < 10e6 || r.Goroutines < 50 || r.DiskFiles["temporal.db"] == 0 ||
+			r.DiskFiles["customers.db"] == 0 || r.DiskPerCustomer != float64(int64(float64(r.DiskBytes)/float64(r.Customers)+0.5)) {
+			t.Errorf("row %d: %+v", i, r)
+		}
+	}
+	f, err := os.Open(pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 1200 {
+		t.Errorf("--plot wrote no 1200-pixel-wide PNG: %v", err)
+	}
+
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("dev exited with %d", code)
+	}
+}
+
+func TestBenchLongPlotPathFailsFirst(t *testing.T) {
+	code, out := runArgs(t, "bench", "--scenario", "long", "--url", miniAPI(t, false), "-n", "5", "--plot", filepath.Join(t.TempDir(), "no", "such", "dir.png"))
+	if code != 1 || !strings.Contains(out, "--plot: open") || strings.Contains(out, "customers") {
+		t.Errorf("exit %d, output %q; want exit 1 naming --plot before any customer", code, out)
 	}
 }

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case *cli.API:
 		err = runAPI(ctx, c)
 	case *cli.Bench:
-		err = runBench(ctx, c, stdout)
+		err = runBench(ctx, c, stdout, stderr)
 	case *cli.Ceiling:
 		err = runCeiling(ctx, c, stdout)
 	case *cli.KeysCreate, *cli.KeysList, *cli.KeysRevoke:

@@ -189,7 +189,7 @@ func startEmbeddedTemporal(ctx context.Context, f *cli.EmbeddedServerFlags, cert
 		tls = &devserver.TLS{Certificate: cert.Certificate, ClientCAs: cert.ClientCAs}
 	}
 	srv, err := devserver.Start(ctx, devserver.Config{DataDir: f.DataDir, FrontendAddr: string(f.TemporalAddr),
-		UIAddr: string(f.UIAddr), CodecEndpoint: codecEndpoint, Namespace: devNamespace, TLS: tls, Logger: log})
+		UIAddr: string(f.UIAddr), CodecEndpoint: codecEndpoint, Namespace: devNamespace, Retention: f.Retention, TLS: tls, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("start embedded Temporal server: %w", err)
 	}

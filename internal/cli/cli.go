@@ -31,7 +31,7 @@ type commandLine struct {
 	Temporal Temporal `cmd:"" help:"Runs only the embedded Temporal server (SQLite file in --data-dir) and its Web UI. With --temporal-tls-cert and --temporal-tls-key its frontend serves TLS." set:"logFormat=text"`
 	Worker   Worker   `cmd:"" help:"Runs the verification worker against a Temporal frontend and the customer database. Codes are crypto-random unless --fixed-code is given." kong:"set='fixedCode=',set='logFormat=json'"`
 	API      API      `cmd:"" name:"api" help:"Runs the gRPC and HTTP/JSON API against a Temporal frontend and the customer database." set:"logFormat=json"`
-	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429. --scenario pumping plays an SMS pumping attack among legitimate customers instead."`
+	Bench    Bench    `cmd:"" help:"Load tool: creates -n customers through a server's HTTP/JSON API, -c at a time, verifies each with --code (after a wrong code with --wrong-first) and reads each back, then prints per operation requests, ok, req/s, p50/p95/p99/max latency and errors by status, and the verified/s, stale answers and customers not verified. Exits 1 if any answer was stale or any customer is not verified. Start dev with --no-rate-limit for load runs: the per-IP limits would answer 429. --scenario pumping plays an SMS pumping attack among legitimate customers instead; --scenario long is the long run: -n customers in one stream, --verify-share of them verified and the rest left open, with a row every --report-every customers of creates/s, create p50/p99, verifies/s and the server's RSS, goroutines (--metrics-url) and disk (--data-dir), the targets judged at the end (exit 1 if one was missed) and --plot drawing throughput and RSS as a PNG."`
 	Ceiling  Ceiling  `cmd:"" help:"Measures the engine's ceiling: starts an embedded Temporal server with dev's settings on a fresh data dir (removed afterwards), then starts and awaits -n trivial workflows, -c at a time, with the verification worker's settings, and prints workflows/s and latencies. A verification cannot be cheaper than such a workflow; docs/benchmarks.md compares the two."`
 	Keys     Keys     `cmd:"" help:"Creates, lists and revokes the API keys that backends call the API with (keys create, keys list, keys revoke), in dev's store in --data-dir or the database of --database-url."`
 	Guard    Guard    `cmd:"" help:"Lists the number prefixes the SMS pumping guard has blocked, with the sends and conversion per country, and lifts blocks (guard list, guard unblock PREFIX), in dev's store in --data-dir or the database of --database-url."`
@@ -100,24 +100,29 @@ type API struct {
 }
 
 type Bench struct {
-	URL        string        `name:"url" env:"COFFEESHOP_BENCH_URL" default:"http://127.0.0.1:8081" help:"base URL of the HTTP/JSON API to drive"`
-	N          int           `name:"n" short:"n" env:"COFFEESHOP_BENCH_N" default:"1000" help:"customers to create, verify and read back"`
-	C          int           `name:"c" short:"c" env:"COFFEESHOP_BENCH_CONCURRENCY" default:"8" help:"requests in flight at once"`
-	Code       string        `name:"code" env:"COFFEESHOP_BENCH_CODE" default:"1234" help:"the right verification code (dev's --fixed-code)"`
-	WrongFirst bool          `name:"wrong-first" env:"COFFEESHOP_BENCH_WRONG_FIRST" help:"send a wrong code before the right one; it must answer INCORRECT_CODE and the right one SUCCESS"`
-	Timeout    time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
-	JSON       bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON"`
-	APIKey     string        `name:"api-key" env:"COFFEESHOP_BENCH_API_KEY" help:"API key sent on every request (a server with authentication on: api, dev --auth); it needs every scope. Prefer the variable: a flag shows in the process list"`
-	Scenario   string        `name:"scenario" env:"COFFEESHOP_BENCH_SCENARIO" default:"flow" enum:"flow,pumping" help:"flow: create -n customers, verify and read back each; pumping: an SMS pumping attack of --attack signups on --attack-prefixes prefixes that never verify, interleaved with --legit customers on prefixes of their own who verify, every request from its own client address in X-Forwarded-For (start the server with --trusted-proxy 127.0.0.1); it reports the texts sent to attack numbers, the legitimate customers refused and how long each attacked prefix took to be blocked, and exits 1 if a legitimate customer was refused"`
-	Legit      int           `name:"legit" env:"COFFEESHOP_BENCH_LEGIT" default:"40" help:"--scenario pumping: legitimate customers, each on a prefix of its own, who create and verify with --code (0-10000)"`
-	Attack     int           `name:"attack" env:"COFFEESHOP_BENCH_ATTACK" default:"200" help:"--scenario pumping: attack signups, never verified (1-100000, at most 1000 per attacked prefix)"`
-	AttackPfx  int           `name:"attack-prefixes" env:"COFFEESHOP_BENCH_ATTACK_PREFIXES" default:"1" help:"--scenario pumping: prefixes the attack signs up numbers on, round robin; a prefix's first 100 numbers share all but their last two digits (1-1000)"`
+	URL         string        `name:"url" env:"COFFEESHOP_BENCH_URL" default:"http://127.0.0.1:8081" help:"base URL of the HTTP/JSON API to drive"`
+	N           int           `name:"n" short:"n" env:"COFFEESHOP_BENCH_N" default:"1000" help:"customers to create, verify and read back"`
+	C           int           `name:"c" short:"c" env:"COFFEESHOP_BENCH_CONCURRENCY" default:"8" help:"requests in flight at once"`
+	Code        string        `name:"code" env:"COFFEESHOP_BENCH_CODE" default:"1234" help:"the right verification code (dev's --fixed-code)"`
+	WrongFirst  bool          `name:"wrong-first" env:"COFFEESHOP_BENCH_WRONG_FIRST" help:"send a wrong code before the right one; it must answer INCORRECT_CODE and the right one SUCCESS"`
+	Timeout     time.Duration `name:"timeout" env:"COFFEESHOP_BENCH_TIMEOUT" default:"30s" help:"bound on each request"`
+	JSON        bool          `name:"json" env:"COFFEESHOP_BENCH_JSON" help:"print the report as JSON (--scenario long: the rows go to stderr as they come, the report to stdout at the end)"`
+	APIKey      string        `name:"api-key" env:"COFFEESHOP_BENCH_API_KEY" help:"API key sent on every request (a server with authentication on: api, dev --auth); it needs every scope. Prefer the variable: a flag shows in the process list"`
+	Scenario    string        `name:"scenario" env:"COFFEESHOP_BENCH_SCENARIO" default:"flow" enum:"flow,pumping,long" help:"flow: create -n customers, verify and read back each; long: create -n customers in one stream, -c at a time, verify --verify-share of them right after their create and leave the rest open, and report every --report-every customers (see --metrics-url, --data-dir, --plot); pumping: an SMS pumping attack of --attack signups on --attack-prefixes prefixes that never verify, interleaved with --legit customers on prefixes of their own who verify, every request from its own client address in X-Forwarded-For (start the server with --trusted-proxy 127.0.0.1); it reports the texts sent to attack numbers, the legitimate customers refused and how long each attacked prefix took to be blocked, and exits 1 if a legitimate customer was refused"`
+	Legit       int           `name:"legit" env:"COFFEESHOP_BENCH_LEGIT" default:"40" help:"--scenario pumping: legitimate customers, each on a prefix of its own, who create and verify with --code (0-10000)"`
+	Attack      int           `name:"attack" env:"COFFEESHOP_BENCH_ATTACK" default:"200" help:"--scenario pumping: attack signups, never verified (1-100000, at most 1000 per attacked prefix)"`
+	AttackPfx   int           `name:"attack-prefixes" env:"COFFEESHOP_BENCH_ATTACK_PREFIXES" default:"1" help:"--scenario pumping: prefixes the attack signs up numbers on, round robin; a prefix's first 100 numbers share all but their last two digits (1-1000)"`
+	ReportEvery int           `name:"report-every" env:"COFFEESHOP_BENCH_REPORT_EVERY" default:"0" help:"--scenario long: a report row every this many customers done (0: a tenth of -n)"`
+	VerifyShare float64       `name:"verify-share" env:"COFFEESHOP_BENCH_VERIFY_SHARE" default:"0.1" help:"--scenario long: share of the customers, 0 to 1, verified with --code right after their create, evenly spread (0.1: every tenth); the others stay open until the server's --verification-window ends them"`
+	MetricsURL  string        `name:"metrics-url" env:"COFFEESHOP_BENCH_METRICS_URL" doc-default:"--url with /metrics" help:"--scenario long: the server's Prometheus /metrics (dev: on --http-addr, or its --metrics-addr), read before the run and at each row for the process's RSS (process_resident_memory_bytes) and goroutines (go_goroutines); off reads none"`
+	DataDir     string        `name:"data-dir" env:"COFFEESHOP_BENCH_DATA_DIR" doc-default:"none" help:"--scenario long: the server's data dir (dev's --data-dir) on this machine; its files, SQLite -wal files included, are summed at each row for the disk per customer"`
+	Plot        string        `name:"plot" env:"COFFEESHOP_BENCH_PLOT" help:"--scenario long: write a PNG chart of throughput and RSS against customers to this file at the end"`
 }
 
 type Ceiling struct {
 	N        int      `name:"n" short:"n" env:"COFFEESHOP_CEILING_N" default:"2000" help:"trivial workflows to start and await"`
 	C        int      `name:"c" short:"c" env:"COFFEESHOP_CEILING_CONCURRENCY" default:"32" help:"workflows in flight at once"`
-	JSON     bool     `name:"json" env:"COFFEESHOP_CEILING_JSON" help:"print the report as JSON"`
+	JSON     bool     `name:"json" env:"COFFEESHOP_CEILING_JSON" help:"print the report as JSON (--scenario long: the rows go to stderr as they come, the report to stdout at the end)"`
 	LogLevel logLevel `name:"log-level" env:"COFFEESHOP_LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
 }
 
@@ -127,9 +132,10 @@ type Version struct{}
 
 // EmbeddedServerFlags place the embedded Temporal server (dev, temporal).
 type EmbeddedServerFlags struct {
-	DataDir      string   `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db), the code secret (code-secret) and the payload key (encryption-key)"`
-	TemporalAddr HostPort `name:"temporal-addr" nonempty:"" env:"COFFEESHOP_TEMPORAL_ADDR" default:"127.0.0.1:7233" help:"listen address of the embedded Temporal frontend (gRPC)"`
-	UIAddr       HostPort `name:"ui-addr" env:"COFFEESHOP_UI_ADDR" default:"127.0.0.1:8233" help:"listen address of the Temporal Web UI; empty disables it"`
+	DataDir      string        `name:"data-dir" nonempty:"" env:"COFFEESHOP_DATA_DIR" default:"./.coffeeshop" help:"folder of the Temporal SQLite files (temporal.db, and visibility.db for the Web UI's workflow lists) and, in dev, of the customer store (customers.db), the code secret (code-secret) and the payload key (encryption-key)"`
+	TemporalAddr HostPort      `name:"temporal-addr" nonempty:"" env:"COFFEESHOP_TEMPORAL_ADDR" default:"127.0.0.1:7233" help:"listen address of the embedded Temporal frontend (gRPC)"`
+	UIAddr       HostPort      `name:"ui-addr" env:"COFFEESHOP_UI_ADDR" default:"127.0.0.1:8233" help:"listen address of the Temporal Web UI; empty disables it"`
+	Retention    time.Duration `name:"retention" min:"1h" max:"8760h" env:"COFFEESHOP_RETENTION" default:"24h" help:"how long the embedded server keeps a closed verification's workflow history and its Web UI listing after it closed (1h-8760h); the namespace is updated at start when it has another. Open verifications are not affected: they close at the end of --verification-window"`
 }
 
 // ServedTLSFlags are the certificate of the embedded frontend (temporal).

@@ -83,7 +83,20 @@ func (c *API) validate() error {
 	return errors.Join(errs...)
 }
 
-func (c *Bench) validate() error { return c.Config().Validate() }
+func (c *Bench) validate() error {
+	errs := []error{c.Config().Validate()}
+	if c.Scenario != bench.ScenarioLong {
+		for _, f := range []struct {
+			flag string
+			set  bool
+		}{{"report-every", c.ReportEvery != 0}, {"metrics-url", c.MetricsURL != ""}, {"data-dir", c.DataDir != ""}, {"plot", c.Plot != ""}} {
+			if f.set {
+				errs = append(errs, fmt.Errorf("--%s is for --scenario long", f.flag))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
 
 func (c *Ceiling) validate() error { return c.Config().Validate() }
 
@@ -326,8 +339,16 @@ func checkBounds(flags []*kong.Flag) []error {
 
 // Config is the load tool's configuration.
 func (c *Bench) Config() bench.Config {
+	metrics := c.MetricsURL
+	switch metrics {
+	case "":
+		metrics = strings.TrimSuffix(c.URL, "/") + "/metrics"
+	case "off":
+		metrics = ""
+	}
 	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey,
-		Scenario: c.Scenario, Legit: c.Legit, Attack: c.Attack, AttackPrefixes: c.AttackPfx}
+		Scenario: c.Scenario, Legit: c.Legit, Attack: c.Attack, AttackPrefixes: c.AttackPfx,
+		ReportEvery: c.ReportEvery, VerifyShare: c.VerifyShare, MetricsURL: metrics, DataDir: c.DataDir}
 }
 
 // Config is the ceiling's configuration, without its worker options.
