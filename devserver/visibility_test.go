@@ -40,7 +40,7 @@ func visibilityIndexes(t *testing.T, path string) []string {
 // it as it is.
 func TestVisibilityTrimmed(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := prepareDatabases(dir, clusterName, "default"); err != nil {
+	if _, err := prepareDatabases(dir, clusterName, "default", DefaultRetention); err != nil {
 		t.Fatal(err)
 	}
 	vis := filepath.Join(dir, visibilityFileName)
