@@ -17,7 +17,8 @@ import (
 // and lists no workflows itself, so the rest only cost writes: with them, a
 // record's insert took about six times as long (docs/benchmarks.md, "Fast
 // creates"). A query that filters on another attribute still works, by
-// scanning the table.
+// scanning the table. The schema is Temporal's: check this list against a
+// new server's schema and the Web UI's queries at each upgrade.
 var keptVisibilityIndexes = map[string]bool{
 	"default_idx":       true,
 	"by_execution_time": true,
