@@ -345,12 +345,18 @@ func TestRunLongRejectsBadConfig(t *testing.T) {
 // instead of it counting every remaining customer as an error.
 func TestRunLongStopsWhenTheServerIsGone(t *testing.T) {
 	var creates atomic.Int64
-	var srv *httptest.Server
+	var down atomic.Bool
 	api := newFakeAPI("1234").handler()
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/v1/customers" && creates.Add(1) == 25 {
-			srv.CloseClientConnections()
-			go srv.Listener.Close() // refuse every later connection
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/customers" && creates.Add(1) >= 25 {
+			down.Store(true)
+		}
+		if down.Load() {
+			// Gone: every request from the 25th create on ends without an
+			// HTTP answer, on any connection (a kept-alive one too).
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
 			return
 		}
 		api.ServeHTTP(w, r)
