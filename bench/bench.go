@@ -261,15 +261,7 @@ func phase(ctx context.Context, cfg Config, do func(ctx context.Context, i int, 
 			}
 		})
 	}
-feed:
-	for i := range cfg.N {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
+	feed(ctx, cfg.N, next)
 	wg.Wait()
 	elapsed := time.Since(start)
 	merged := map[string]*recorder{}
@@ -290,4 +282,17 @@ feed:
 		}
 	}
 	return merged, elapsed
+}
+
+// feed sends 0 to n-1 on next, stopping early when ctx ends, and closes
+// next: the workers that range over it then finish what they hold.
+func feed(ctx context.Context, n int, next chan<- int) {
+	defer close(next)
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			return
+		}
+	}
 }

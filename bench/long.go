@@ -365,15 +365,7 @@ func RunLong(ctx context.Context, cfg Config, progress io.Writer) (*LongReport, 
 		})
 	}
 	go func() {
-	feed:
-		for i := range cfg.N {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		close(next)
+		feed(ctx, cfg.N, next)
 		wg.Wait()
 		close(results)
 	}()

@@ -42,19 +42,8 @@ const connectTimeout = 10 * time.Second
 func URL(t testing.TB) string {
 	t.Helper()
 	base := serverURL()
-	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		unreachable(t, base, err)
-		return "" // not reached: unreachable ends the test
-	}
-	defer conn.Close(context.Background())
-
 	schema := "test_" + randomHex(8)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatalf("pgtest: create schema %s at %s: %v", schema, redact(base), err)
-	}
+	create(t, base, "schema", schema)
 	t.Cleanup(func() { drop(t, base, schema) })
 
 	u, err := withSearchPath(base, schema)
@@ -76,19 +65,8 @@ func URL(t testing.TB) string {
 func Database(t testing.TB) string {
 	t.Helper()
 	base := serverURL()
-	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		unreachable(t, base, err)
-		return "" // not reached: unreachable ends the test
-	}
-	defer conn.Close(context.Background())
-
 	name := "test_" + randomHex(8)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("pgtest: create database %s at %s: %v", name, redact(base), err)
-	}
+	create(t, base, "database", name)
 	t.Cleanup(func() { dropDatabase(t, base, name) })
 
 	cfg, err := pgx.ParseConfig(base)
@@ -194,4 +172,21 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
+}
+
+// create runs CREATE <kind> name on the server at base (kind "schema" or
+// "database"), skipping or failing t as URL does when it cannot be reached.
+func create(t testing.TB, base, kind, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		unreachable(t, base, err)
+		return // not reached: unreachable ends the test
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE "+strings.ToUpper(kind)+" "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: create %s %s at %s: %v", kind, name, redact(base), err)
+	}
 }
