@@ -80,7 +80,7 @@ func freeAddr(t *testing.T) string {
 	t.Helper()
 	portsMu.Lock()
 	defer portsMu.Unlock()
-	low := ephemeralLow()
+	low := ephemeralLowOnce()
 	for tries := 0; tries < 2000; tries++ {
 		nextPort++
 		if nextPort < 20000 || nextPort >= low {
@@ -107,6 +107,9 @@ var (
 	nextPort  int
 	handedOut = map[int]bool{}
 )
+
+// ephemeralLowOnce reads the range once per test binary.
+var ephemeralLowOnce = sync.OnceValue(ephemeralLow)
 
 // ephemeralLow is the first port of the kernel's ephemeral range (Linux's
 // default when it cannot be read).
