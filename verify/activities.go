@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -56,10 +57,12 @@ type Activities struct {
 // its MAC. Generating, hashing and sending happen in this one step so that
 // the code is never a workflow value. A send that can never succeed (the
 // SMS sender answered EUNDELIVERABLE or EINVALID) fails without retries, as
-// an SMSRejected error; any other failure of the sender is retried. A retry
-// after a lost completion texts a new code; the workflow keeps the last
-// one. A send over the per-phone cap fails without retries as a SendLimit
+// an SMSRejected error; any other failure of the sender is retried. A send over the per-phone cap fails without retries as a SendLimit
 // error. A test number gets TestCode, untexted (sendTestCode).
+//
+// Every try of one send has the same key (sendKey): the per-phone cap
+// counts the send once, and a CodeGenerator such as DerivedCodes makes
+// the same code, so a retry texts the code the customer may already have.
 func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
 	if len(a.Secret) < MinSecretBytes {
 		// A configuration error: retried, so that a fixed worker carries on.
@@ -72,13 +75,14 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	if a.TestNumbers.Contains(in.PhoneNumber) {
 		return a.sendTestCode(ctx, in)
 	}
+	key := sendKey(ctx, in)
 	// The cap guards the phone number; an email costs it nothing.
 	if channelOf(in) != coffeeshop.ChannelEmail {
-		if err := a.checkPhoneCap(ctx, in.PhoneNumber); err != nil {
+		if err := a.checkPhoneCap(ctx, in.PhoneNumber, key); err != nil {
 			return SendCodeResult{}, err
 		}
 	}
-	code, err := a.NewCode(in.CodeLength)
+	code, err := a.NewCode(key, in.CodeLength)
 	if err != nil {
 		return SendCodeResult{}, err
 	}
@@ -106,6 +110,17 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	}
 	res.CodeMAC, res.ExpiresAt = CodeMAC(a.Secret, in.CustomerID, code), expires
 	return res, nil
+}
+
+// sendKey names the send that ctx runs, the same for all its tries: the
+// input's Key (runs from inlineSendVersion, whose first send may run as a
+// local activity and then as an activity), else the run and activity ID.
+func sendKey(ctx context.Context, in SendCodeInput) string {
+	if in.Key != "" {
+		return in.Key
+	}
+	info := activity.GetInfo(ctx)
+	return info.WorkflowExecution.RunID + "/" + info.ActivityID
 }
 
 // channelOf is the channel of a send; inputs of builds before channels

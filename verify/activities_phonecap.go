@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -22,13 +21,11 @@ const (
 // per-phone cap, or returns the non-retryable SendLimit error that refuses
 // it, its detail the time until a code may be sent. A send counts once
 // however many tries it takes: every try records it under the key of the
-// activity (its run and activity ID), which the ledger records only once.
+// send (sendKey), which the ledger records only once.
 // Counting every try would let an outage of the SMS provider spend a
 // customer's cap; counting only the first would miss a send whose first try
 // died (a killed worker) before its record was committed.
-func (a *Activities) checkPhoneCap(ctx context.Context, phone string) error {
-	info := activity.GetInfo(ctx)
-	key := info.WorkflowExecution.RunID + "/" + info.ActivityID
+func (a *Activities) checkPhoneCap(ctx context.Context, phone, key string) error {
 	limit, window := a.PhoneCodeLimit, a.PhoneCodeWindow
 	if limit <= 0 {
 		limit = DefaultPhoneCodeLimit

@@ -547,10 +547,10 @@ func TestPersistenceCostOfOneVerification(t *testing.T) {
 		exact     bool
 	}{
 		{"workflow executions created", happy.persistence["CreateWorkflowExecution"], 1 * n, true},
-		{"workflow execution updates", happy.persistence["UpdateWorkflowExecution"], 13 * n / 2, false},
-		{"history nodes appended", int64(happy.nodes), 17 * n / 2, false},
+		{"workflow execution updates", happy.persistence["UpdateWorkflowExecution"], 7 * n / 2, false},
+		{"history nodes appended", int64(happy.nodes), 11 * n / 2, false},
 		{"visibility records written", writes(happy.visibility, false), 3 * n, false},
-		{"Temporal Cloud actions", int64(happy.cloud), 7 * n, true},
+		{"Temporal Cloud actions", int64(happy.cloud), 6 * n, true},
 		{"customer rows inserted", int64(happy.store["InsertCustomer (write)"]), 1 * n, true},
 		{"code sends recorded", int64(happy.store["RecordCodeSent (write)"]), 1 * n, true},
 		{"customers marked verified", int64(happy.store["MarkPhoneVerified (write)"]), 1 * n, true},

@@ -281,6 +281,12 @@ func (c *Client) restart(ctx context.Context, cust *coffeeshop.Customer) (*coffe
 		UpdateName:   WaitCodeUpdate,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}, &fresh)
+	if isClosed(err) {
+		// The run ended in its first workflow task, before the Update
+		// reached it (its first code was refused for good): its result is
+		// the answer.
+		err = run.Get(ctx, &fresh)
+	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == errTypeSendLimit {
 		return nil, sendLimitError(appErr) // the per-phone cap

@@ -1,9 +1,11 @@
 package verify
 
 import (
-	"crypto/rand"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/coffeeshop/coffeeshop"
 )
@@ -15,21 +17,37 @@ const (
 )
 
 // CodeGenerator makes a one-time code of the given number of decimal
-// digits.
-type CodeGenerator func(digits int) (string, error)
+// digits for the send named by key. A send that runs again (a retry, or a
+// local activity rerun after its workflow task was lost) has the same key.
+type CodeGenerator func(key string, digits int) (string, error)
 
-// RandomCode is the CodeGenerator of production: a uniformly random code
-// of the given number of decimal digits, drawn from crypto/rand.
-func RandomCode(digits int) (string, error) {
-	if digits < MinCodeLength || digits > MaxCodeLength {
-		return "", fmt.Errorf("code length %d is outside %d..%d", digits, MinCodeLength, MaxCodeLength)
+// DerivedCodes is the CodeGenerator of production: a send's code is
+// derived from secret (MinSecretBytes at least) and the send's key, so
+// that a send that runs again texts the same code instead of a second one
+// the workflow would not know, and the code is never stored anywhere. Without
+// secret the codes cannot be told from uniformly random ones: each is an
+// HMAC-SHA256 of the key, reduced to digits (a bias below 10^-9).
+func DerivedCodes(secret []byte) CodeGenerator {
+	// A key of its own, so that a code's HMAC is never one of CodeMAC's.
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("coffeeshop one-time code derivation"))
+	codeKey := m.Sum(nil)
+	return func(key string, digits int) (string, error) {
+		if digits < MinCodeLength || digits > MaxCodeLength {
+			return "", fmt.Errorf("code length %d is outside %d..%d", digits, MinCodeLength, MaxCodeLength)
+		}
+		if key == "" {
+			return "", errors.New("a derived code needs the send's key")
+		}
+		m := hmac.New(sha256.New, codeKey)
+		m.Write([]byte(key))
+		n := binary.BigEndian.Uint64(m.Sum(nil))
+		limit := uint64(1)
+		for range digits {
+			limit *= 10
+		}
+		return fmt.Sprintf("%0*d", digits, n%limit), nil
 	}
-	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
-	n, err := rand.Int(rand.Reader, limit)
-	if err != nil {
-		return "", fmt.Errorf("generate code: %w", err)
-	}
-	return fmt.Sprintf("%0*d", digits, n), nil
 }
 
 // FixedCode returns a generator that always makes code. It exists for the
@@ -38,7 +56,7 @@ func RandomCode(digits int) (string, error) {
 // code of another length it fails, so that a misconfigured worker retries
 // (and logs) instead of texting a code that the API would refuse.
 func FixedCode(code string) CodeGenerator {
-	return func(digits int) (string, error) {
+	return func(_ string, digits int) (string, error) {
 		if len(code) != digits {
 			return "", fmt.Errorf("the fixed code has %d digits, the verification wants %d", len(code), digits)
 		}

@@ -68,14 +68,14 @@ func TestCostOfOneVerification(t *testing.T) {
 	got := s.cost(c.ID)
 	t.Logf("one verification: %d history events, %d workflow tasks, %d activity tasks, %d local activities, %d timers, %d updates",
 		got.events, got.workflowTasks, got.activityTasks, got.localActivities, got.timers, got.updates)
-	// The budget: a workflow task for the start with the create Update (the
-	// row written by a local activity), one for the sent code (a regular
-	// activity: see sendOptions) and one for the verify Update (the mark a
-	// local activity). The run has its version from its input
+	// The budget: a workflow task for the start with the create Update, in
+	// which the row is written and the first code sent (two local
+	// activities: see inlineSendOptions), and one for the verify Update
+	// (the mark a local activity). The run has its version from its input
 	// (Params.Version): no version marker, and no search attribute upsert
 	// with it, which would cost a visibility write.
-	if got.workflowTasks > 3 || got.activityTasks != 1 || got.localActivities != 2 || got.versionMarkers != 0 || got.upserts != 0 || got.events > 21 {
-		t.Errorf("one verification cost %+v; the budget is 3 workflow tasks, 1 activity task, 2 local activities, no version marker, no upsert, 21 events", got)
+	if got.workflowTasks > 2 || got.activityTasks != 0 || got.localActivities != 3 || got.versionMarkers != 0 || got.upserts != 0 || got.events > 16 {
+		t.Errorf("one verification cost %+v; the budget is 2 workflow tasks, no activity task, 3 local activities, no version marker, no upsert, 16 events", got)
 	}
 	if got.updates != 2 {
 		t.Errorf("%d updates accepted, want 2 (create, verify)", got.updates)

@@ -66,15 +66,15 @@ type Params struct {
 	// may go without being reported delivered before the code goes out
 	// on the next channel.
 	DeliveryTimeout time.Duration
-	// Version is the behaviour the run has from its start: the latest
-	// receiptsChange version, set by the client (CurrentVersion). Zero
+	// Version is the behaviour the run has from its start, set by the
+	// client (CurrentVersion): receiptsVersion or later. Zero
 	// (clients from before it): the run records the version with
 	// GetVersion instead.
 	Version int `json:",omitempty"`
 }
 
 // CurrentVersion is the behaviour new runs start with (Params.Version).
-const CurrentVersion = int(receiptsVersion)
+const CurrentVersion = int(inlineSendVersion)
 
 // withDefaults returns p with each zero (or negative) setting replaced by
 // its default.
@@ -168,6 +168,10 @@ type SendCodeInput struct {
 	// verification that created its customer); the email channel reads
 	// the customer otherwise.
 	Email string `json:",omitempty"`
+	// Key names the send for all its tries (sendKey): the run ID and Send.
+	// Runs from inlineSendVersion set it; before, the activity's run and
+	// activity ID name the send.
+	Key string `json:",omitempty"`
 }
 
 // SendCodeResult is all the workflow keeps of a sent code: its MAC and when

@@ -73,7 +73,7 @@ func TestRequestIDInWorkflowAndActivityLogs(t *testing.T) {
 	t.Cleanup(tc.Close)
 	var mu sync.Mutex
 	var sent []string
-	codes := func(digits int) (string, error) {
+	codes := func(_ string, digits int) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		// Eight digits, so that a code cannot turn up by chance in a

@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,22 +43,45 @@ func TestCodeMACDependsOnSecretCustomerAndCode(t *testing.T) {
 	}
 }
 
-func TestRandomCode(t *testing.T) {
+func TestDerivedCodes(t *testing.T) {
+	codes := verify.DerivedCodes(testSecret)
 	seen := map[string]bool{}
-	for range 50 {
-		c, err := verify.RandomCode(6)
+	for i := range 200 {
+		key := fmt.Sprintf("run-1/%d", i)
+		c, err := codes(key, 6)
 		if err != nil || len(c) != 6 || strings.Trim(c, "0123456789") != "" {
-			t.Fatalf("RandomCode(6) = %q, %v", c, err)
+			t.Fatalf("code of %s = %q, %v", key, c, err)
+		}
+		// A send that runs again texts the code it texted before.
+		if again, _ := codes(key, 6); again != c {
+			t.Fatalf("the key %s made %q, then %q", key, c, again)
 		}
 		seen[c] = true
 	}
-	if len(seen) < 45 {
-		t.Errorf("50 random 6-digit codes had %d distinct values", len(seen))
+	if len(seen) < 195 {
+		t.Errorf("200 keys had %d distinct 6-digit codes", len(seen))
 	}
-	if _, err := verify.RandomCode(3); err == nil {
+	// Another secret, other codes: the key alone does not give the code.
+	other := verify.DerivedCodes([]byte("another secret of at least thirty-two bytes"))
+	same := 0
+	for i := range 50 {
+		key := fmt.Sprintf("run-1/%d", i)
+		a, _ := codes(key, 8)
+		b, _ := other(key, 8)
+		if a == b {
+			same++
+		}
+	}
+	if same > 1 {
+		t.Errorf("%d of 50 keys had the same 8-digit code under two secrets", same)
+	}
+	if _, err := codes("run-1/1", 3); err == nil {
 		t.Error("a 3-digit code was made")
 	}
-	if _, err := verify.FixedCode("1234")(6); err == nil {
+	if _, err := codes("", 6); err == nil {
+		t.Error("a code was derived without a key")
+	}
+	if _, err := verify.FixedCode("1234")("run-1/1", 6); err == nil {
 		t.Error("a 4-digit fixed code was given for a 6-digit verification")
 	}
 }

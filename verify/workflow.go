@@ -65,8 +65,9 @@ type verification struct {
 	// start's.
 	codeFor string
 
-	// version is the run's receiptsChange version: receipts, channels and
-	// fallback from receiptsVersion on (workflow_delivery.go).
+	// version is the run's behaviour: receipts, channels and fallback from
+	// receiptsVersion on (workflow_delivery.go), the first send in the
+	// first workflow task from inlineSendVersion on (workflow_send.go).
 	version workflow.Version
 	// channelAt indexes the channel codes go out on (params.Channels).
 	channelAt int
@@ -144,7 +145,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		if v.codeFor != "" {
 			sctx = withWorkflowRequestID(actx, v.codeFor)
 		}
-		err := workflow.ExecuteActivity(sctx, SendCodeActivity, in).Get(ctx, &sent)
+		err := v.sendCode(ctx, sctx, in, &sent)
 		if v.sendRefused(err) {
 			if v.receiptsOn() {
 				v.delivery = prev

@@ -45,7 +45,7 @@ type delivery struct {
 	silent bool
 }
 
-// behaviour returns the run's receiptsChange version. A run started with
+// behaviour returns the run's version of behaviour. A run started with
 // Params.Version set has it from its input: its first workflow task
 // records no version marker, whose search attribute upsert would cost the
 // server a visibility write per run (docs/benchmarks.md, "Fast creates").

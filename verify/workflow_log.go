@@ -21,6 +21,11 @@ func (v *verification) logSent(ctx workflow.Context, sent SendCodeResult) {
 		"customer_id", v.params.CustomerID, "code_expires_at", sent.ExpiresAt)
 }
 
+func (v *verification) logInlineSendFailed(ctx workflow.Context, err error) {
+	workflow.GetLogger(ctx).Warn("the first code could not be sent at once; an activity retries it",
+		"customer_id", v.params.CustomerID, "error", err)
+}
+
 func (v *verification) logResend(ctx workflow.Context) {
 	workflow.GetLogger(ctx).Info("code resend requested", "customer_id", v.params.CustomerID)
 }

@@ -76,7 +76,7 @@ func (r *recordingSMS) texts() []string {
 func sequentialCodes() verify.CodeGenerator {
 	var mu sync.Mutex
 	var n int
-	return func(digits int) (string, error) {
+	return func(_ string, digits int) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
@@ -124,6 +124,13 @@ type harness struct {
 // fresh SQLite store; wrap, if given, wraps the ledger the activities see.
 func newHarness(t *testing.T, wrap ...func(coffeeshop.CodeSendLedger) coffeeshop.CodeSendLedger) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, wrap...)
+}
+
+// newHarnessWith is newHarness with configure, if not nil, changing the
+// activities before they are registered.
+func newHarnessWith(t *testing.T, configure func(*verify.Activities), wrap ...func(coffeeshop.CodeSendLedger) coffeeshop.CodeSendLedger) *harness {
+	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -143,10 +150,14 @@ func newHarness(t *testing.T, wrap ...func(coffeeshop.CodeSendLedger) coffeeshop
 	for _, w := range wrap {
 		ledger = w(ledger)
 	}
-	verify.Register(env, &verify.Activities{Store: store, Ledger: ledger, SMS: sms, NewCode: sequentialCodes(),
-		Secret: testSecret, Now: env.Now})
+	acts := &verify.Activities{Store: store, Ledger: ledger, SMS: sms, NewCode: sequentialCodes(),
+		Secret: testSecret, Now: env.Now}
+	if configure != nil {
+		configure(acts)
+	}
+	verify.Register(env, acts)
 	return &harness{t: t, env: env, store: store, sms: sms, cust: cust, metrics: counts,
-		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber}}
+		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber, Version: verify.CurrentVersion}}
 }
 
 // activities returns activities like the registered ones, on the same

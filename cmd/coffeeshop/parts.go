@@ -113,13 +113,14 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 	return st, tc, nil
 }
 
-// startWorker starts the verification worker: random codes, or f's fixed
+// startWorker starts the verification worker: codes derived from secret
+// (as random to anyone without it), or f's fixed
 // one unless random is set; tn's test numbers get tn's code, untexted;
 // emails go through mail (nil: no email channel), codes are worded by texts.
 // Its Stop lets running activities finish for up to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
 	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, rf *cli.ReceiptFlags, secret []byte, texts *verify.Texts, stop time.Duration) (worker.Worker, error) {
-	newCode := verify.RandomCode
+	newCode := verify.DerivedCodes(secret)
 	smsConfig := f.SMS()
 	if f.FixedCode != "" && !random {
 		newCode = verify.FixedCode(f.FixedCode)
