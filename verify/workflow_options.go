@@ -11,14 +11,15 @@ import (
 // long as it takes, because giving up would strand a customer who is
 // waiting for a code.
 //
-// SendCode is a regular activity, unlike the store writes. A local
-// activity runs inside a workflow task and is recorded only when that task
-// completes; when the task does not (it timed out on a busy machine, or the
-// server dropped a speculative task that carried an Update), the worker
-// runs the activity again, without a trace in history. For an idempotent
-// store write that is harmless; a rerun SendCode would text the customer
-// another, different code while the workflow keeps only one of them. The
-// server runs a regular activity once per attempt.
+// SendCode is a regular activity, unlike the store writes, but for a run's
+// first code (inlineSendOptions). A local activity runs inside a workflow
+// task and is recorded only when that task completes; when the task does
+// not (it timed out on a busy machine, or the server dropped a speculative
+// task that carried an Update), the worker runs the activity again, without
+// a trace in history. The first send may be rerun so: it texts the same
+// code again (DerivedCodes, SendCodeInput.Key), which only happens when a
+// task is lost. Later sends, which an Update waits for in a speculative
+// task, stay regular activities, which the server runs once per attempt.
 var sendOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Second,
 	RetryPolicy:         retryForever,

@@ -48,7 +48,7 @@ type Dev struct {
 	TextFlags
 	ReceiptFlags
 	ChannelFlags
-	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send crypto-random codes instead of --fixed-code"`
+	RandomCodes bool `name:"random-codes" env:"COFFEESHOP_RANDOM_CODES" help:"send codes derived from the code secret (random to anyone without it) instead of --fixed-code"`
 	Auth        bool `name:"auth" env:"COFFEESHOP_AUTH" help:"require an API key (coffeeshop keys create) or a customer's verification token on every API call, as api always does. Without it dev answers anyone who reaches its API, so its --grpc-addr and --http-addr must then be loopback addresses"`
 	SignupFlags
 	CodeSecretFlags
