@@ -67,12 +67,12 @@ func TestDevEncryptsByDefault(t *testing.T) {
 	expect(t, "unencrypted history", a.verify(plain, "1234"), "VERIFICATION_RESULT_SUCCESS")
 	expect(t, "encrypted history", a.verify(enc, "1234"), "VERIFICATION_RESULT_SUCCESS")
 
-	// What the worker wrote decodes too: the code's lifetime it texted
-	// with, and the result the workflow ended with.
-	h := history(t, s, enc)
-	sendCode := decode(t, "http://"+s.codec+"/codec/decode", eventPayloads(t, h, "activityTaskScheduledEventAttributes", "input"))
-	if !strings.Contains(sendCode, `"CodeTTL":"2m0s"`) {
-		t.Errorf("decoded SendCode input %s; want the code's lifetime as words", sendCode)
+	// What the worker wrote decodes too: the first send's result (a local
+	// activity's marker: its code's MAC and expiry, never the code), and
+	// the result the workflow ended with.
+	sent := localActivityResult(t, s, history(t, s, enc), "SendCode")
+	if !strings.Contains(sent, `"CodeMAC":"`) || !strings.Contains(sent, `"ExpiresAt":"`) {
+		t.Errorf("decoded SendCode result %s; want the code's MAC and expiry", sent)
 	}
 	waitFor(t, p, "the run's end", time.Minute, func() bool {
 		return strings.Contains(history(t, s, enc), "workflowExecutionCompletedEventAttributes")
@@ -143,6 +143,40 @@ func eventPayloads(t *testing.T, h, attrs, field string) json.RawMessage {
 	}
 	t.Fatalf("no %s in history %.400s", attrs, h)
 	return nil
+}
+
+// localActivityResult returns the decoded result of the first local
+// activity of type activityType in the history h: a marker whose details
+// hold the activity's data (its type among them) and its result, both
+// encoded as every payload is.
+func localActivityResult(t *testing.T, s devStack, h, activityType string) string {
+	t.Helper()
+	var page struct {
+		History struct {
+			Events []struct {
+				Marker *struct {
+					MarkerName string `json:"markerName"`
+					Details    map[string]struct {
+						Payloads json.RawMessage `json:"payloads"`
+					} `json:"details"`
+				} `json:"markerRecordedEventAttributes"`
+			} `json:"events"`
+		} `json:"history"`
+	}
+	if err := json.Unmarshal([]byte(h), &page); err != nil {
+		t.Fatalf("history %.400s: %v", h, err)
+	}
+	for _, e := range page.History.Events {
+		if e.Marker == nil || e.Marker.MarkerName != "LocalActivity" {
+			continue
+		}
+		data := decode(t, "http://"+s.codec+"/codec/decode", e.Marker.Details["data"].Payloads)
+		if strings.Contains(data, `"ActivityType":"`+activityType+`"`) {
+			return decode(t, "http://"+s.codec+"/codec/decode", e.Marker.Details["result"].Payloads)
+		}
+	}
+	t.Fatalf("no local activity %s in history %.400s", activityType, h)
+	return ""
 }
 
 // decode posts payloads to a codec endpoint and returns the data of the
