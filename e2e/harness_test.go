@@ -71,11 +71,16 @@ func statSources() {
 }
 
 // freeAddr returns a loopback address with a port nobody listens on now,
-// for a child process to bind. The port comes from below the kernel's
-// ephemeral range: a port the kernel handed out for ":0" may be taken again
-// by any outgoing connection before the child binds it (seen in CI as
-// "address already in use"); ports below the range are only ever taken by
-// an explicit bind. No port is handed out twice in one test binary.
+// for a child process to bind. The port comes from [20000, the kernel's
+// ephemeral range): a port the kernel handed out for ":0" may be taken
+// again by any outgoing connection before the child binds it (seen in CI
+// as "address already in use"); ports below the range are only ever taken
+// by an explicit bind. It stays above 20000 because below that the embedded
+// Temporal servers of other test processes (and of `coffeeshop dev`
+// children) pick their internal ports at random (devserver's internalPort,
+// [10000, 20000)), and one of them could bind a port between the check
+// here and the child's bind. Each test binary starts at its own offset,
+// from its pid. No port is handed out twice in one test binary.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	portsMu.Lock()
@@ -83,8 +88,8 @@ func freeAddr(t *testing.T) string {
 	low := ephemeralLowOnce()
 	for tries := 0; tries < 2000; tries++ {
 		nextPort++
-		if nextPort < 20000 || nextPort >= low {
-			nextPort = 20000 + os.Getpid()%1000*10
+		if nextPort < freeAddrLow || nextPort >= low {
+			nextPort = freeAddrLow + os.Getpid()%1000*10%(low-freeAddrLow)
 		}
 		if handedOut[nextPort] {
 			continue
@@ -98,9 +103,13 @@ func freeAddr(t *testing.T) string {
 		handedOut[nextPort] = true
 		return addr
 	}
-	t.Fatal("no free loopback port below the ephemeral range")
+	t.Fatalf("no free loopback port in [%d, %d)", freeAddrLow, low)
 	return ""
 }
+
+// freeAddrLow is the first port freeAddr hands out; the ports below are
+// devserver's.
+const freeAddrLow = 20000
 
 var (
 	portsMu   sync.Mutex
@@ -112,13 +121,15 @@ var (
 var ephemeralLowOnce = sync.OnceValue(ephemeralLow)
 
 // ephemeralLow is the first port of the kernel's ephemeral range (Linux's
-// default when it cannot be read).
+// default when it cannot be read, or when the range starts so low that it
+// leaves freeAddr fewer than 2000 ports; then freeAddr's ports may be
+// ephemeral ones).
 func ephemeralLow() int {
 	low := 32768
 	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
 		fmt.Sscan(string(b), &low)
 	}
-	if low <= 20000+10000 {
+	if low < freeAddrLow+2000 {
 		low = 32768
 	}
 	return low
