@@ -200,6 +200,56 @@ func (p *process) kill() {
 	<-p.done
 }
 
+// exitedWhile says that the process exited while the test waited for
+// what, with its exit status and the end of its output (outputEnd). A
+// failure message starts with it, so that the reason shows even in a log
+// cut short, before the whole output that is logged at the end of the test.
+func (p *process) exitedWhile(what string) string {
+	return fmt.Sprintf("%s exited (%s) while waiting for %s; the end of its output:\n%s",
+		p.name, p.cmd.ProcessState, what, outputEnd(p.out.String()))
+}
+
+// outputEnd returns what tells best why a program ended: the lines of its
+// output that report an error before its last 30 lines (the last 10 of
+// them), then the last 30 lines, each cut to 2000 bytes. Error lines are
+// the Temporal server's JSON ones of level error, dpanic, panic or fatal,
+// and a Go panic's or fatal error's first line.
+func outputEnd(out string) string {
+	const last, maxErrors, maxLine = 30, 10, 2000
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	tail := lines[max(0, len(lines)-last):]
+	var errs []string
+	for _, l := range lines[:len(lines)-len(tail)] {
+		for _, mark := range []string{`"level":"error"`, `"level":"dpanic"`, `"level":"panic"`, `"level":"fatal"`, "panic: ", "fatal error: "} {
+			if strings.Contains(l, mark) {
+				errs = append(errs, l)
+				break
+			}
+		}
+	}
+	errs = errs[max(0, len(errs)-maxErrors):]
+	var b strings.Builder
+	if len(errs) > 0 {
+		fmt.Fprintf(&b, "[the last %d error lines before the last %d lines]\n", len(errs), len(tail))
+		for _, l := range errs {
+			b.WriteString(cut(l, maxLine) + "\n")
+		}
+		fmt.Fprintf(&b, "[the last %d lines]\n", len(tail))
+	}
+	for _, l := range tail {
+		b.WriteString(cut(l, maxLine) + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// cut shortens s to at most n bytes, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…[cut]"
+}
+
 // terminate asks the process to stop with SIGTERM and waits for a clean exit.
 func (p *process) terminate() {
 	p.t.Helper()
@@ -222,7 +272,7 @@ func waitFor(t *testing.T, p *process, what string, limit time.Duration, cond fu
 	for !cond() {
 		select {
 		case <-p.done:
-			t.Fatalf("%s exited while waiting for %s", p.name, what)
+			t.Fatal(p.exitedWhile(what))
 		default:
 		}
 		if time.Now().After(deadline) {

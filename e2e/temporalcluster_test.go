@@ -446,7 +446,10 @@ func (c *temporalCluster) WaitShards(namespace string) {
 }
 
 // retry calls try until it succeeds, each call bounded to 5 s, failing the
-// test after two minutes or when a service has exited.
+// test after two minutes or when a service has exited. The failure for an
+// exited service starts with that service's exit status and the end of its
+// output: the frontend's last error ("Not enough hosts...") does not say
+// why the service ended.
 func (c *temporalCluster) retry(what string, try func(ctx context.Context) error) {
 	c.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -457,10 +460,11 @@ func (c *temporalCluster) retry(what string, try func(ctx context.Context) error
 		if err == nil {
 			return
 		}
-		for svc, p := range c.services {
+		for _, svc := range clusterServices {
+			p := c.services[svc]
 			select {
 			case <-p.done:
-				c.t.Fatalf("waiting for %s: the %s service exited (last error: %v)", what, svc, err)
+				c.t.Fatalf("%s\n(the last error while waiting: %v)", p.exitedWhile(what), err)
 			default:
 			}
 		}
