@@ -170,10 +170,11 @@ type temporalCluster struct {
 var clusterServices = []string{"frontend", "history", "matching", "worker"}
 
 // startTemporalCluster sets up the schema in two fresh databases, writes
-// the cluster's configuration and starts its four services. The services
-// join each other through the membership records they keep in the
-// database, then gossip over their membership ports; each advertises
-// 127.0.0.1. Wait for it with RegisterNamespace and WaitShards.
+// the cluster's configuration and starts its four services, the frontend
+// first (see below). The services join each other through the membership
+// records they keep in the database, then gossip over their membership
+// ports; each advertises 127.0.0.1. Wait for it with RegisterNamespace and
+// WaitShards.
 func startTemporalCluster(t *testing.T) *temporalCluster {
 	t.Helper()
 	server, sqlTool, schemaDir := temporalServerBinaries(t)
@@ -201,10 +202,41 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 		Frontend: cfg.FrontendGRPC, services: map[string]*process{}}
 	writeTemplate(t, c.configFile, clusterConfigYAML, cfg)
 	writeTemplate(t, cfg.DynamicConfig, dynamicConfigYAML, nil)
+	// Every service, as it starts, reads the cluster's metadata record and
+	// writes it when there is none, on the condition that there still is
+	// none. Two that find none at the same time both write: the one that
+	// loses fails ("Failed to apply cluster metadata.") and exits, which
+	// the four did now and then when started at once on a busy machine.
+	// So the frontend starts first, alone, and the others once the record
+	// is there (a deployment meets this once, at its very first start).
+	c.start("frontend", "temporal frontend")
+	waitClusterMetadata(t, c.services["frontend"], store)
 	for _, svc := range clusterServices {
-		c.start(svc, "temporal "+svc)
+		if svc != "frontend" {
+			c.start(svc, "temporal "+svc)
+		}
 	}
 	return c
+}
+
+// waitClusterMetadata waits until the cluster's metadata record is in the
+// store at dbURL, written by p.
+func waitClusterMetadata(t *testing.T, p *process, dbURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	waitFor(t, p, "the cluster metadata record", 2*time.Minute, func() bool {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM cluster_metadata_info").Scan(&n); err != nil {
+			t.Fatalf("read the cluster metadata: %v", err)
+		}
+		return n > 0
+	})
 }
 
 // start runs one service.
