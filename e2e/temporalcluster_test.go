@@ -309,7 +309,10 @@ type clusterConfig struct {
 
 // clusterConfigYAML is the server's static configuration, the one file
 // that all four processes read. Archival is off; so are metrics and pprof
-// (no listeners beyond the ones below).
+// (no listeners beyond the ones below). Each process has pools of its own,
+// so the cluster may hold 4 × (8 + 4) = 48 PostgreSQL connections: enough
+// for 4 shards, and well below the server's max_connections of 100, which
+// the other packages' tests share while go test runs them alongside.
 const clusterConfigYAML = `log:
   stdout: true
   level: info
@@ -320,12 +323,12 @@ persistence:
   datastores:
     default:
       sql: {{template "sql" .Store}}
-        maxConns: 20
-        maxIdleConns: 20
+        maxConns: 8
+        maxIdleConns: 8
     visibility:
       sql: {{template "sql" .Visibility}}
-        maxConns: 10
-        maxIdleConns: 10
+        maxConns: 4
+        maxIdleConns: 4
 global:
   membership:
     maxJoinDuration: 30s
