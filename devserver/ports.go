@@ -62,19 +62,28 @@ func checkFree(what, host string, port int) error {
 	return l.Close()
 }
 
+// The server's internal ports come from [internalPortLow, internalPortHigh):
+// below the kernel's range of ephemeral ports, because a port from that
+// range (what FreePort returns) is also handed out as the local port of
+// outgoing connections, and in a busy test run one of those took an
+// internal port between the pick and the bind ("address already in use");
+// ports below the range are only ever taken by listeners. The range stops
+// at 20000 because the e2e tests hand the ports from 20000 up to the
+// ephemeral range to the processes they start (e2e's freeAddr): with
+// disjoint ranges, a server in another test process, running at the same
+// time, cannot take a port that e2e checked and is about to hand out.
+const internalPortLow, internalPortHigh = 10000, 20000
+
 // internalPort returns a free port on ip for one of the server's internal
-// services, chosen below the kernel's range of ephemeral ports. A port
-// from that range (what FreePort returns) is also handed out as the local
-// port of outgoing connections, and in a busy test run one of those took
-// an internal port between the pick and the bind ("address already in
-// use"); ports below the range are only ever taken by listeners.
+// services, at random from [internalPortLow, internalPortHigh), or from
+// the kernel when that range is not below the ephemeral one.
 func internalPort(ip string) (int, error) {
-	low, high := 10000, ephemeralStart()-1
+	low, high := internalPortLow, min(internalPortHigh, ephemeralStart())
 	if high <= low {
 		return FreePort(ip)
 	}
 	for range 100 {
-		port := low + rand.IntN(high-low+1)
+		port := low + rand.IntN(high-low)
 		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 		if err != nil {
 			continue // taken: try another

@@ -71,11 +71,16 @@ func statSources() {
 }
 
 // freeAddr returns a loopback address with a port nobody listens on now,
-// for a child process to bind. The port comes from below the kernel's
-// ephemeral range: a port the kernel handed out for ":0" may be taken again
-// by any outgoing connection before the child binds it (seen in CI as
-// "address already in use"); ports below the range are only ever taken by
-// an explicit bind. No port is handed out twice in one test binary.
+// for a child process to bind. The port comes from [20000, the kernel's
+// ephemeral range): a port the kernel handed out for ":0" may be taken
+// again by any outgoing connection before the child binds it (seen in CI
+// as "address already in use"); ports below the range are only ever taken
+// by an explicit bind. It stays above 20000 because below that the embedded
+// Temporal servers of other test processes (and of `coffeeshop dev`
+// children) pick their internal ports at random (devserver's internalPort,
+// [10000, 20000)), and one of them could bind a port between the check
+// here and the child's bind. Each test binary starts at its own offset,
+// from its pid. No port is handed out twice in one test binary.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	portsMu.Lock()
@@ -83,8 +88,8 @@ func freeAddr(t *testing.T) string {
 	low := ephemeralLowOnce()
 	for tries := 0; tries < 2000; tries++ {
 		nextPort++
-		if nextPort < 20000 || nextPort >= low {
-			nextPort = 20000 + os.Getpid()%1000*10
+		if nextPort < freeAddrLow || nextPort >= low {
+			nextPort = freeAddrLow + os.Getpid()%1000*10%(low-freeAddrLow)
 		}
 		if handedOut[nextPort] {
 			continue
@@ -98,9 +103,13 @@ func freeAddr(t *testing.T) string {
 		handedOut[nextPort] = true
 		return addr
 	}
-	t.Fatal("no free loopback port below the ephemeral range")
+	t.Fatalf("no free loopback port in [%d, %d)", freeAddrLow, low)
 	return ""
 }
+
+// freeAddrLow is the first port freeAddr hands out; the ports below are
+// devserver's.
+const freeAddrLow = 20000
 
 var (
 	portsMu   sync.Mutex
@@ -112,13 +121,15 @@ var (
 var ephemeralLowOnce = sync.OnceValue(ephemeralLow)
 
 // ephemeralLow is the first port of the kernel's ephemeral range (Linux's
-// default when it cannot be read).
+// default when it cannot be read, or when the range starts so low that it
+// leaves freeAddr fewer than 2000 ports; then freeAddr's ports may be
+// ephemeral ones).
 func ephemeralLow() int {
 	low := 32768
 	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
 		fmt.Sscan(string(b), &low)
 	}
-	if low <= 20000+10000 {
+	if low < freeAddrLow+2000 {
 		low = 32768
 	}
 	return low
@@ -189,6 +200,56 @@ func (p *process) kill() {
 	<-p.done
 }
 
+// exitedWhile says that the process exited while the test waited for
+// what, with its exit status and the end of its output (outputEnd). A
+// failure message starts with it, so that the reason shows even in a log
+// cut short, before the whole output that is logged at the end of the test.
+func (p *process) exitedWhile(what string) string {
+	return fmt.Sprintf("%s exited (%s) while waiting for %s; the end of its output:\n%s",
+		p.name, p.cmd.ProcessState, what, outputEnd(p.out.String()))
+}
+
+// outputEnd returns what tells best why a program ended: the lines of its
+// output that report an error before its last 30 lines (the last 10 of
+// them), then the last 30 lines, each cut to 2000 bytes. Error lines are
+// the Temporal server's JSON ones of level error, dpanic, panic or fatal,
+// and a Go panic's or fatal error's first line.
+func outputEnd(out string) string {
+	const last, maxErrors, maxLine = 30, 10, 2000
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	tail := lines[max(0, len(lines)-last):]
+	var errs []string
+	for _, l := range lines[:len(lines)-len(tail)] {
+		for _, mark := range []string{`"level":"error"`, `"level":"dpanic"`, `"level":"panic"`, `"level":"fatal"`, "panic: ", "fatal error: "} {
+			if strings.Contains(l, mark) {
+				errs = append(errs, l)
+				break
+			}
+		}
+	}
+	errs = errs[max(0, len(errs)-maxErrors):]
+	var b strings.Builder
+	if len(errs) > 0 {
+		fmt.Fprintf(&b, "[the last %d error lines before the last %d lines]\n", len(errs), len(tail))
+		for _, l := range errs {
+			b.WriteString(cut(l, maxLine) + "\n")
+		}
+		fmt.Fprintf(&b, "[the last %d lines]\n", len(tail))
+	}
+	for _, l := range tail {
+		b.WriteString(cut(l, maxLine) + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// cut shortens s to at most n bytes, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…[cut]"
+}
+
 // terminate asks the process to stop with SIGTERM and waits for a clean exit.
 func (p *process) terminate() {
 	p.t.Helper()
@@ -211,7 +272,7 @@ func waitFor(t *testing.T, p *process, what string, limit time.Duration, cond fu
 	for !cond() {
 		select {
 		case <-p.done:
-			t.Fatalf("%s exited while waiting for %s", p.name, what)
+			t.Fatal(p.exitedWhile(what))
 		default:
 		}
 		if time.Now().After(deadline) {

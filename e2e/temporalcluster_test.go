@@ -170,10 +170,11 @@ type temporalCluster struct {
 var clusterServices = []string{"frontend", "history", "matching", "worker"}
 
 // startTemporalCluster sets up the schema in two fresh databases, writes
-// the cluster's configuration and starts its four services. The services
-// join each other through the membership records they keep in the
-// database, then gossip over their membership ports; each advertises
-// 127.0.0.1. Wait for it with RegisterNamespace and WaitShards.
+// the cluster's configuration and starts its four services, the frontend
+// first (see below). The services join each other through the membership
+// records they keep in the database, then gossip over their membership
+// ports; each advertises 127.0.0.1. Wait for it with RegisterNamespace and
+// WaitShards.
 func startTemporalCluster(t *testing.T) *temporalCluster {
 	t.Helper()
 	server, sqlTool, schemaDir := temporalServerBinaries(t)
@@ -201,10 +202,41 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 		Frontend: cfg.FrontendGRPC, services: map[string]*process{}}
 	writeTemplate(t, c.configFile, clusterConfigYAML, cfg)
 	writeTemplate(t, cfg.DynamicConfig, dynamicConfigYAML, nil)
+	// Every service, as it starts, reads the cluster's metadata record and
+	// writes it when there is none, on the condition that there still is
+	// none. Two that find none at the same time both write: the one that
+	// loses fails ("Failed to apply cluster metadata.") and exits, which
+	// the four did now and then when started at once on a busy machine.
+	// So the frontend starts first, alone, and the others once the record
+	// is there (a deployment meets this once, at its very first start).
+	c.start("frontend", "temporal frontend")
+	waitClusterMetadata(t, c.services["frontend"], store)
 	for _, svc := range clusterServices {
-		c.start(svc, "temporal "+svc)
+		if svc != "frontend" {
+			c.start(svc, "temporal "+svc)
+		}
 	}
 	return c
+}
+
+// waitClusterMetadata waits until the cluster's metadata record is in the
+// store at dbURL, written by p.
+func waitClusterMetadata(t *testing.T, p *process, dbURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	waitFor(t, p, "the cluster metadata record", 2*time.Minute, func() bool {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM cluster_metadata_info").Scan(&n); err != nil {
+			t.Fatalf("read the cluster metadata: %v", err)
+		}
+		return n > 0
+	})
 }
 
 // start runs one service.
@@ -277,7 +309,10 @@ type clusterConfig struct {
 
 // clusterConfigYAML is the server's static configuration, the one file
 // that all four processes read. Archival is off; so are metrics and pprof
-// (no listeners beyond the ones below).
+// (no listeners beyond the ones below). Each process has pools of its own,
+// so the cluster may hold 4 × (8 + 4) = 48 PostgreSQL connections: enough
+// for 4 shards, and well below the server's max_connections of 100, which
+// the other packages' tests share while go test runs them alongside.
 const clusterConfigYAML = `log:
   stdout: true
   level: info
@@ -288,12 +323,12 @@ persistence:
   datastores:
     default:
       sql: {{template "sql" .Store}}
-        maxConns: 20
-        maxIdleConns: 20
+        maxConns: 8
+        maxIdleConns: 8
     visibility:
       sql: {{template "sql" .Visibility}}
-        maxConns: 10
-        maxIdleConns: 10
+        maxConns: 4
+        maxIdleConns: 4
 global:
   membership:
     maxJoinDuration: 30s
@@ -446,7 +481,10 @@ func (c *temporalCluster) WaitShards(namespace string) {
 }
 
 // retry calls try until it succeeds, each call bounded to 5 s, failing the
-// test after two minutes or when a service has exited.
+// test after two minutes or when a service has exited. The failure for an
+// exited service starts with that service's exit status and the end of its
+// output: the frontend's last error ("Not enough hosts...") does not say
+// why the service ended.
 func (c *temporalCluster) retry(what string, try func(ctx context.Context) error) {
 	c.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -457,10 +495,11 @@ func (c *temporalCluster) retry(what string, try func(ctx context.Context) error
 		if err == nil {
 			return
 		}
-		for svc, p := range c.services {
+		for _, svc := range clusterServices {
+			p := c.services[svc]
 			select {
 			case <-p.done:
-				c.t.Fatalf("waiting for %s: the %s service exited (last error: %v)", what, svc, err)
+				c.t.Fatalf("%s\n(the last error while waiting: %v)", p.exitedWhile(what), err)
 			default:
 			}
 		}
