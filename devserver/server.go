@@ -18,8 +18,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.temporal.io/server/common/authorization"
@@ -198,29 +200,42 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	logger := serverLogger{log: cfg.Logger, floor: cfg.LogLevel, quiet: &s.quiet}
-	srvCfg := serverConfig(ip, p, filepath.Join(cfg.DataDir, dbFileName), filepath.Join(cfg.DataDir, visibilityFileName))
-	opts := []temporal.ServerOption{
-		temporal.WithConfig(srvCfg),
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(staticHosts(ip, p)),
-		temporal.WithLogger(logger),
-		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
-		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
-			return authorization.NewNoopClaimMapper()
-		}),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+	options := func(p ports) []temporal.ServerOption {
+		opts := []temporal.ServerOption{
+			temporal.WithConfig(serverConfig(ip, p, filepath.Join(cfg.DataDir, dbFileName), filepath.Join(cfg.DataDir, visibilityFileName))),
+			temporal.ForServices(temporal.DefaultServices),
+			temporal.WithStaticHosts(staticHosts(ip, p)),
+			temporal.WithLogger(logger),
+			temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
+			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
+				return authorization.NewNoopClaimMapper()
+			}),
+			temporal.WithDynamicConfigClient(dynamicConfig()),
+		}
+		if tlsCfg != nil {
+			opts = append(opts, temporal.WithTLSConfigFactory(tlsCfg.provider))
+		}
+		if cfg.Metrics != nil {
+			opts = append(opts, temporal.WithCustomMetricsHandler(cfg.Metrics))
+		}
+		return opts
 	}
-	if tlsCfg != nil {
-		opts = append(opts, temporal.WithTLSConfigFactory(tlsCfg.provider))
-	}
-	if cfg.Metrics != nil {
-		opts = append(opts, temporal.WithCustomMetricsHandler(cfg.Metrics))
-	}
-	if err := guard(func() (err error) {
-		s.temporal, err = temporal.NewServer(opts...)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("devserver: create server: %w", err)
+	// The internal ports were free when picked, but another process may
+	// bind one before the server does: such a start is tried on others.
+	for try := 1; ; try++ {
+		err := guard(func() (err error) {
+			s.temporal, err = temporal.NewServer(options(p)...)
+			return err
+		})
+		if err == nil {
+			break
+		}
+		if try == 3 || !errors.Is(err, syscall.EADDRINUSE) && !strings.Contains(err.Error(), "address already in use") {
+			return nil, fmt.Errorf("devserver: create server: %w", err)
+		}
+		if p, err = pickPorts(ip, frontendPort); err != nil {
+			return nil, err
+		}
 	}
 	if err := guard(s.temporal.Start); err != nil {
 		return nil, fmt.Errorf("devserver: start server on %s: %w", s.frontendAddr, err)
