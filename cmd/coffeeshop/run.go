@@ -23,7 +23,7 @@ const devNamespace = "default"
 
 func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	start := time.Now()
-	verify.SetStickyCache() // before the embedded server starts workers of its own
+	verify.SetStickyCache(c.WorkflowCache) // before the embedded server starts workers of its own
 	log, pc := c.Logger(), c.PayloadCodec
 	cs, err := listenCodec(&c.CodecFlags, pc)
 	if err != nil {
@@ -120,6 +120,7 @@ func runTemporal(ctx context.Context, c *cli.Temporal, stdout io.Writer) error {
 }
 
 func runWorker(ctx context.Context, c *cli.Worker) error {
+	verify.SetStickyCache(c.WorkflowCache)
 	log := c.Logger()
 	o := opsserver.New(string(c.MetricsAddr), log)
 	defer o.Close()
