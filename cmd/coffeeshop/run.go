@@ -25,6 +25,7 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	start := time.Now()
 	verify.SetStickyCache(c.WorkflowCache) // before the embedded server starts workers of its own
 	log, pc := c.Logger(), c.PayloadCodec
+	applyDevMemoryLimit(log)
 	cs, err := listenCodec(&c.CodecFlags, pc)
 	if err != nil {
 		return err
