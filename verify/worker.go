@@ -44,14 +44,14 @@ func StartWorker(tc client.Client, a *Activities, stopTimeout time.Duration) (wo
 
 // DefaultStickyCacheSize bounds the workflows a worker process keeps in
 // memory between their workflow tasks (the SDK's default is 10,000), each
-// with its state and coroutines (goroutines): about 60 KB for an open
+// with its state and coroutines (goroutines): about 45 KB for an open
 // verification. --workflow-cache sets it. A workflow that is not cached is
 // rebuilt from its history at its next task, which for a verification is
 // some twenty events: cheap next to the memory. 128 is well above the
 // verifications with a task in flight at once at the load tests'
 // concurrency (32); open verifications fill the cache whatever its size,
-// so the size is what they cost (1,024 took ~55 MB more than 128 in a
-// long run of bench).
+// so the size is what they cost (1,024 held ~40 MB more heap and stacks
+// than 128 in a long run of bench).
 const DefaultStickyCacheSize = 128
 
 var stickyOnce sync.Once

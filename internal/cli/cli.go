@@ -286,7 +286,7 @@ type CodecFlags struct {
 
 // WorkerFlags size the verification worker (dev, worker).
 type WorkerFlags struct {
-	WorkflowCache int `name:"workflow-cache" min:"1" max:"100000" env:"COFFEESHOP_WORKFLOW_CACHE" default:"${workflowCache}" help:"verifications the process keeps in memory between their steps (the Temporal SDK's sticky workflow cache); one that is not kept is rebuilt from its history (about 20 events) at its next step. Each costs about 60 KB of memory while kept (its state and three goroutines): more saves CPU when customers come back minutes later, fewer saves memory (1-100000)"`
+	WorkflowCache int `name:"workflow-cache" min:"1" max:"100000" env:"COFFEESHOP_WORKFLOW_CACHE" default:"${workflowCache}" help:"verifications the process keeps in memory between their steps (the Temporal SDK's sticky workflow cache); one that is not kept is rebuilt from its history (about 20 events) at its next step. Each costs about 45 KB of memory while kept (its state and three goroutines): more saves CPU when customers come back minutes later, fewer saves memory (1-100000)"`
 }
 
 // LogFlags set the logs and the profiler (dev, temporal, worker, api).
