@@ -9,12 +9,13 @@ import (
 // devMemoryLimit is dev's soft limit on the Go runtime's memory (heap,
 // goroutine stacks, the runtime's own), in bytes. Without one the
 // collector lets the heap grow to twice what is live before it collects:
-// dev's Go memory then reached ~250 MB in a long run of bench with ~75 MB
-// of it live, and the executable's pages (~120 MB) and SQLite's caches
-// (~20 MB) come on top, over issue 15's 300 MB of RSS. With the limit the
-// collector runs sooner once the process nears it and returns freed pages
-// to the system. It is soft: a process that needs more still gets it, at
-// the cost of more collections (docs/operations.md, "Memory").
+// with the executable's pages (~120 MB) and SQLite's caches (~20 MB) on
+// top, dev's RSS was ~300 MB in a long run of bench with ~75 MB of Go
+// memory live (--workflow-cache 128), and 271-285 MB with this limit, for
+// the same CPU (docs/operations.md, "Memory"). The collector runs sooner
+// once the process nears the limit and returns freed pages to the system.
+// It is soft: a process that needs more still gets it, at the cost of more
+// collections.
 const devMemoryLimit = 128 << 20
 
 // applyDevMemoryLimit sets devMemoryLimit unless the user set GOMEMLIMIT
