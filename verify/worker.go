@@ -33,7 +33,7 @@ func WorkerOptions(stopTimeout time.Duration) worker.Options {
 // StartWorker starts a worker of the verification task queue with a's
 // activities.
 func StartWorker(tc client.Client, a *Activities, stopTimeout time.Duration) (worker.Worker, error) {
-	SetStickyCache()
+	SetStickyCache(DefaultStickyCacheSize) // does nothing if the process set it already
 	w := worker.New(tc, TaskQueue, WorkerOptions(stopTimeout))
 	Register(w, a)
 	if err := w.Start(); err != nil {
@@ -42,16 +42,25 @@ func StartWorker(tc client.Client, a *Activities, stopTimeout time.Duration) (wo
 	return w, nil
 }
 
-// stickyCacheSize bounds the workflows a worker process keeps in memory
-// between their workflow tasks (the SDK's default is 10,000), each with its
-// goroutines and state. A workflow that is not cached is rebuilt from its
-// history at its next task, which for a verification is some twenty
-// events: cheap next to the memory (docs/benchmarks.md).
-const stickyCacheSize = 1024
+// DefaultStickyCacheSize bounds the workflows a worker process keeps in
+// memory between their workflow tasks (the SDK's default is 10,000), each
+// with its state and coroutines (goroutines): about 45 KB for an open
+// verification. --workflow-cache sets it. A workflow that is not cached is
+// rebuilt from its history at its next task, which for a verification is
+// some twenty events: cheap next to the memory. 128 is well above the
+// verifications with a task in flight at once at the load tests'
+// concurrency (32); open verifications fill the cache whatever its size,
+// so the size is what they cost (1,024 held ~40 MB more heap and stacks
+// than 128 in a long run of bench).
+const DefaultStickyCacheSize = 128
 
-// SetStickyCache applies stickyCacheSize. The SDK's setting is per process
-// and takes effect only if made before the first worker of the process is
-// created — and an embedded Temporal server creates workers of its own
-// (system workflows) when it starts, so a process that embeds one calls it
-// before that. Later calls do nothing.
-var SetStickyCache = sync.OnceFunc(func() { worker.SetStickyWorkflowCacheSize(stickyCacheSize) })
+var stickyOnce sync.Once
+
+// SetStickyCache sets the SDK's cache of workflows to n. The setting is per
+// process and takes effect only if made before the first worker of the
+// process is created — and an embedded Temporal server creates workers of
+// its own (system workflows) when it starts, so a process that embeds one
+// calls it before that. Only the first call of a process counts.
+func SetStickyCache(n int) {
+	stickyOnce.Do(func() { worker.SetStickyWorkflowCacheSize(n) })
+}

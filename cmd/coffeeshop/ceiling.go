@@ -16,7 +16,7 @@ import (
 // set up exactly as dev sets up its own, so that the figure is the limit
 // of dev's engine and nothing else.
 func runCeiling(ctx context.Context, c *cli.Ceiling, stdout io.Writer) error {
-	verify.SetStickyCache()
+	verify.SetStickyCache(verify.DefaultStickyCacheSize)
 	dir, err := os.MkdirTemp("", "coffeeshop-ceiling-")
 	if err != nil {
 		return err

@@ -23,8 +23,9 @@ const devNamespace = "default"
 
 func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	start := time.Now()
-	verify.SetStickyCache() // before the embedded server starts workers of its own
+	verify.SetStickyCache(c.WorkflowCache) // before the embedded server starts workers of its own
 	log, pc := c.Logger(), c.PayloadCodec
+	applyDevMemoryLimit(log)
 	cs, err := listenCodec(&c.CodecFlags, pc)
 	if err != nil {
 		return err
@@ -120,6 +121,7 @@ func runTemporal(ctx context.Context, c *cli.Temporal, stdout io.Writer) error {
 }
 
 func runWorker(ctx context.Context, c *cli.Worker) error {
+	verify.SetStickyCache(c.WorkflowCache)
 	log := c.Logger()
 	o := opsserver.New(string(c.MetricsAddr), log)
 	defer o.Close()

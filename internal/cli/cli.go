@@ -55,6 +55,7 @@ type Dev struct {
 	EncryptionFlags
 	CodecFlags
 	TestNumberFlags
+	WorkerFlags
 	LogFlags
 	OpsFlags
 	Files `kong:"-"`
@@ -78,6 +79,7 @@ type Worker struct {
 	CodeSecretFlags
 	EncryptionFlags
 	TestNumberFlags
+	WorkerFlags
 	LogFlags
 	HealthAddr HostPort `name:"health-addr" env:"COFFEESHOP_HEALTH_ADDR" default:"127.0.0.1:8082" help:"listen address of the worker's /healthz, /readyz and /metrics; empty disables it (a second worker on one host needs another address or empty)"`
 	OpsFlags
@@ -282,6 +284,11 @@ type CodecFlags struct {
 	CodecAddr HostPort `name:"codec-addr" env:"COFFEESHOP_CODEC_ADDR" default:"127.0.0.1:8234" help:"listen address of the codec endpoint (/codec) that lets the Web UI show payloads decrypted, when they are encrypted (dev: unless --no-encryption; temporal: with --encryption-key); empty disables it. It has no authentication: keep it on the loopback or a network only operators reach"`
 }
 
+// WorkerFlags size the verification worker (dev, worker).
+type WorkerFlags struct {
+	WorkflowCache int `name:"workflow-cache" min:"1" max:"100000" env:"COFFEESHOP_WORKFLOW_CACHE" default:"${workflowCache}" help:"verifications the process keeps in memory between their steps (the Temporal SDK's sticky workflow cache); one that is not kept is rebuilt from its history (about 20 events) at its next step. Each costs about 45 KB of memory while kept (its state and three goroutines): more saves CPU when customers come back minutes later, fewer saves memory (1-100000)"`
+}
+
 // LogFlags set the logs and the profiler (dev, temporal, worker, api).
 type LogFlags struct {
 	LogLevel  logLevel  `name:"log-level" env:"COFFEESHOP_LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
@@ -312,6 +319,7 @@ func kongVars() kong.Vars {
 		"minCodeLength":       strconv.Itoa(verify.MinCodeLength),
 		"maxCodeLength":       strconv.Itoa(verify.MaxCodeLength),
 		"window":              coffeeshop.ShortDuration(verify.DefaultWindow),
+		"workflowCache":       strconv.Itoa(verify.DefaultStickyCacheSize),
 		"resendCooldown":      coffeeshop.ShortDuration(verify.DefaultResendCooldown),
 		"maxSends":            strconv.Itoa(verify.DefaultMaxSends),
 		"phoneCodeLimit":      strconv.Itoa(verify.DefaultPhoneCodeLimit),

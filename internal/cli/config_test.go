@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/verify"
 )
 
 // runArgs parses args as coffeeshop does and returns the exit code Parse
@@ -40,6 +41,8 @@ func TestBadSettingsNameTheFlag(t *testing.T) {
 		{[]string{"api", "--namespace", ""}, "--namespace"},
 		{[]string{"api", "--log-format", "xml"}, "--log-format"},
 		{[]string{"api", "--phone-region", "XX"}, "--phone-region"},
+		{[]string{"dev", "--workflow-cache", "0"}, "--workflow-cache"},
+		{[]string{"worker", "--workflow-cache", "100001"}, "--workflow-cache"},
 	} {
 		refused(t, tc.want, tc.args...)
 	}
@@ -230,6 +233,7 @@ func TestUnparsableValuesStopTheStart(t *testing.T) {
 		{"COFFEESHOP_SMS_PROVIDER", "carrier-pigeon", []string{"--sms-provider", "must be console, twilio or webhook"}},
 		{"COFFEESHOP_HTTP_ADDR", "8081", []string{"--http-addr", "must be host:port"}},
 		{"COFFEESHOP_UI_ADDR", "127.0.0.1:http", []string{"--ui-addr", "port must be a number"}},
+		{"COFFEESHOP_WORKFLOW_CACHE", "lots", []string{"--workflow-cache", "int"}},
 	} {
 		t.Run(tc.env, func(t *testing.T) {
 			t.Setenv(tc.env, tc.value)
@@ -264,5 +268,20 @@ func TestRangeErrorsNameTheVariable(t *testing.T) {
 	code, out := runArgs(t, "dev")
 	if code != 2 || !strings.Contains(out, "--max-attempts=0 (COFFEESHOP_MAX_ATTEMPTS): must be between 1 and 100") {
 		t.Errorf("exit %d, output %q", code, out)
+	}
+}
+
+// TestWorkflowCache: dev and worker size the SDK's workflow cache from
+// --workflow-cache or its variable, verify's default otherwise.
+func TestWorkflowCache(t *testing.T) {
+	if got := parsed[*Dev](t, "dev").WorkflowCache; got != verify.DefaultStickyCacheSize {
+		t.Errorf("dev default %d, want %d", got, verify.DefaultStickyCacheSize)
+	}
+	t.Setenv("COFFEESHOP_WORKFLOW_CACHE", "512")
+	if got := parsed[*Worker](t, "worker").WorkflowCache; got != 512 {
+		t.Errorf("worker with COFFEESHOP_WORKFLOW_CACHE=512: %d", got)
+	}
+	if got := parsed[*Dev](t, "dev", "--workflow-cache", "64").WorkflowCache; got != 64 {
+		t.Errorf("dev --workflow-cache 64 over the variable: %d", got)
 	}
 }
