@@ -14,6 +14,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -309,12 +310,7 @@ func inFlight(snap metricstest.CaptureSnapshot) int {
 func (m *meter) addHistory(b *bill, id string) {
 	m.t.Helper()
 	markerTasks := map[int64]bool{}
-	it := m.tc.GetWorkflowHistory(ctx(m.t), verify.WorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			m.t.Fatal(err)
-		}
+	m.eachEvent(id, func(e *historypb.HistoryEvent) {
 		b.events++
 		switch e.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
@@ -347,7 +343,7 @@ func (m *meter) addHistory(b *bill, id string) {
 			b.markers++
 			markerTasks[e.GetMarkerRecordedEventAttributes().GetWorkflowTaskCompletedEventId()] = true
 		}
-	}
+	})
 	b.cloud += len(markerTasks)
 	desc, err := m.tc.DescribeWorkflowExecution(ctx(m.t), verify.WorkflowID(id), "")
 	if err != nil {

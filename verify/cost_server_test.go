@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/coffeeshop/coffeeshop/verify"
 )
@@ -20,15 +21,24 @@ type cost struct {
 	updates         int // Updates accepted
 }
 
-func (s *stack) cost(id string) cost {
+// eachEvent calls each with every event of the history of the customer's
+// verification (its latest run), in order.
+func (s *stack) eachEvent(id string, each func(*historypb.HistoryEvent)) {
 	s.t.Helper()
-	var c cost
 	it := s.tc.GetWorkflowHistory(ctx(s.t), verify.WorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
 			s.t.Fatal(err)
 		}
+		each(e)
+	}
+}
+
+func (s *stack) cost(id string) cost {
+	s.t.Helper()
+	var c cost
+	s.eachEvent(id, func(e *historypb.HistoryEvent) {
 		c.events++
 		switch e.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
@@ -48,7 +58,7 @@ func (s *stack) cost(id string) cost {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			c.updates++
 		}
-	}
+	})
 	return c
 }
 
