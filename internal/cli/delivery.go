@@ -60,8 +60,8 @@ func checkReceiptProvider(r *ReceiptFlags, s *SMSFlags) []error {
 		return nil
 	}
 	return []error{badSetting("public-url", r.PublicURL,
-		"delivery receipts come only from Twilio as the one SMS provider (--sms-provider twilio), not from --sms-provider=%q: drop --public-url (%s) on this process, or send through Twilio alone",
-		string(s.SMSProvider), "COFFEESHOP_PUBLIC_URL")}
+		"delivery receipts come only from Twilio as the one SMS provider, and --sms-provider=%q sends without status callbacks: send through Twilio alone, or do not give this process a public URL",
+		string(s.SMSProvider))}
 }
 
 // ReceiptURL returns the status-callback URL of a customer's send, or nil
