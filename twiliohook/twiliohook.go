@@ -106,18 +106,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	// Every request that is not shown to be Twilio's is refused with 403,
+	// before anything in it is acted on: one without a signature before
+	// its body is read, and one whose body is not a form (too large,
+	// malformed), since no signature can be checked over it.
+	got := r.Header.Get("X-Twilio-Signature")
+	if h.AuthToken == "" || got == "" {
+		h.refuse(w, r, got != "", "bad or missing signature")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "the body is not a form", http.StatusBadRequest)
+		h.refuse(w, r, true, "the body is not a form")
 		return
 	}
 	signed := strings.TrimRight(h.PublicURL, "/") + r.URL.RequestURI()
 	want := Signature(h.AuthToken, signed, r.PostForm)
-	got := r.Header.Get("X-Twilio-Signature")
-	if h.AuthToken == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		h.logger().WarnContext(r.Context(), "twilio callback refused: bad or missing signature",
-			"remote_addr", r.RemoteAddr, "signature_present", got != "")
-		http.Error(w, "bad signature", http.StatusForbidden)
+	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		h.refuse(w, r, true, "bad or missing signature")
 		return
 	}
 
@@ -152,6 +158,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log.InfoContext(r.Context(), "delivery receipt", "channel", string(channel), "status", string(status),
 		"error_code", rc.ErrorCode, "to", coffeeshop.MaskPhone(to))
 	w.WriteHeader(http.StatusOK)
+}
+
+// refuse answers 403 to a callback that is not shown to be Twilio's.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, signed bool, why string) {
+	h.logger().WarnContext(r.Context(), "twilio callback refused: "+why,
+		"remote_addr", r.RemoteAddr, "signature_present", signed)
+	http.Error(w, "bad signature", http.StatusForbidden)
 }
 
 func (h *Handler) logger() *slog.Logger {

@@ -40,6 +40,18 @@ func TestSignatureVector(t *testing.T) {
 	}
 }
 
+// TestSignatureTwiliosExample checks Signature against the example in
+// Twilio's documentation of request validation: a token, a URL with a
+// query, five form parameters and the signature Twilio gives for them.
+func TestSignatureTwiliosExample(t *testing.T) {
+	params := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+14158675309"}, "Digits": {"1234"},
+		"From": {"+14158675309"}, "To": {"+18005551212"}}
+	if got, want := twiliohook.Signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params),
+		"RSOYDt4T1cUTdK1PDd93/VVr8B8="; got != want {
+		t.Errorf("Signature = %s, want Twilio's %s", got, want)
+	}
+}
+
 type receiver struct {
 	mu   sync.Mutex
 	got  []string
@@ -142,6 +154,40 @@ func TestBadSignaturesAre403(t *testing.T) {
 	} {
 		if code := post(t, srv, c.query, c.form, c.sig); code != http.StatusForbidden {
 			t.Errorf("%s: status %d, want 403", name, code)
+		}
+	}
+	if len(rcv.rcpt) != 0 {
+		t.Errorf("receipts passed on: %v", rcv.rcpt)
+	}
+}
+
+// A request whose body is not a form cannot be shown to be Twilio's: 403,
+// as for a bad signature, whether it carries one or not.
+func TestUnreadableBodiesAre403(t *testing.T) {
+	rcv := &receiver{}
+	srv, _ := serve(t, rcv)
+	cb := twiliohook.CallbackURL(srv.URL, "cust-1", 1)
+	for name, c := range map[string]struct{ body, sig string }{
+		"not a form, unsigned": {"MessageStatus=%zz", ""},
+		"not a form, signed":   {"MessageStatus=%zz", twiliohook.Signature(token, cb, url.Values{})},
+		"too large, unsigned":  {"MessageStatus=" + strings.Repeat("a", 70<<10), ""},
+		"too large, signed":    {"MessageStatus=" + strings.Repeat("a", 70<<10), "bm90IGEgc2lnbmF0dXJl"},
+	} {
+		req, err := http.NewRequest(http.MethodPost, cb, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c.sig != "" {
+			req.Header.Set("X-Twilio-Signature", c.sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", name, resp.StatusCode)
 		}
 	}
 	if len(rcv.rcpt) != 0 {

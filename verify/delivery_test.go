@@ -43,9 +43,24 @@ func (r *recordingMessages) messages() []string {
 	return append([]string(nil), r.sent...)
 }
 
+// receiptVersions are the behaviours (Params.Version) of runs that follow
+// receipts: 0, a run started without the field (by an api of issue 14's
+// builds), which takes receipts from workflow.GetVersion; and the version
+// new runs start with, which also sends the first code in the first
+// workflow task.
+var receiptVersions = []int{0, verify.CurrentVersion}
+
+// eachVersion runs test once for each of receiptVersions.
+func eachVersion(t *testing.T, test func(t *testing.T, version int)) {
+	for _, v := range receiptVersions {
+		t.Run(fmt.Sprintf("version=%d", v), func(t *testing.T) { test(t, v) })
+	}
+}
+
 // newReceiptHarness is newHarness with a message sender that reports
-// receipts, and the channels SMS then WhatsApp.
-func newReceiptHarness(t *testing.T, msgs *recordingMessages) *harness {
+// receipts, the channels SMS then WhatsApp, and the run's version;
+// configure, if given, changes the activities before they are registered.
+func newReceiptHarness(t *testing.T, msgs *recordingMessages, version int, configure ...func(*verify.Activities)) *harness {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
 	if err != nil {
@@ -60,12 +75,16 @@ func newReceiptHarness(t *testing.T, msgs *recordingMessages) *harness {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	sms := &recordingSMS{}
-	verify.Register(env, &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: sequentialCodes(),
+	acts := &verify.Activities{Store: store, Ledger: store, SMS: sms, NewCode: sequentialCodes(),
 		Secret: testSecret, Now: env.Now, Messages: msgs,
-		ReceiptURL: func(c string, n int) string { return fmt.Sprintf("https://example.test/status?c=%s&n=%d", c, n) }})
+		ReceiptURL: func(c string, n int) string { return fmt.Sprintf("https://example.test/status?c=%s&n=%d", c, n) }}
+	for _, c := range configure {
+		c(acts)
+	}
+	verify.Register(env, acts)
 	return &harness{t: t, env: env, store: store, sms: sms, cust: cust,
 		params: verify.Params{CustomerID: cust.ID, PhoneNumber: cust.PhoneNumber, DeliveryTimeout: time.Minute, CodeTTL: time.Hour,
-			Channels: []coffeeshop.Channel{coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp}}}
+			Channels: []coffeeshop.Channel{coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp}, Version: version}}
 }
 
 // receipt signals a receipt of send n after delay.
@@ -94,93 +113,189 @@ func wantMessages(t *testing.T, msgs *recordingMessages, want ...string) {
 }
 
 func TestUndeliveredFallsBackToWhatsApp(t *testing.T) {
-	msgs := &recordingMessages{}
-	h := newReceiptHarness(t, msgs)
-	h.receipt(2*time.Second, 1, "SM1", coffeeshop.DeliverySent)
-	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryUndelivered)
-	// A late, out-of-order receipt of the SMS changes nothing.
-	h.receipt(8*time.Second, 1, "SM1", coffeeshop.DeliveryDelivered)
-	h.query(10*time.Second, func(_ time.Time, st verify.Status) {
-		if st.SendsLeft != verify.DefaultMaxSends-1 || st.AttemptsLeft != verify.DefaultMaxAttempts {
-			h.t.Errorf("the fallback consumed a send or attempt: %+v", st)
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{}
+		h := newReceiptHarness(t, msgs, version)
+		h.receipt(2*time.Second, 1, "SM1", coffeeshop.DeliverySent)
+		h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryUndelivered)
+		// A late, out-of-order receipt of the SMS changes nothing.
+		h.receipt(8*time.Second, 1, "SM1", coffeeshop.DeliveryDelivered)
+		h.query(10*time.Second, func(_ time.Time, st verify.Status) {
+			if st.SendsLeft != verify.DefaultMaxSends-1 || st.AttemptsLeft != verify.DefaultMaxAttempts {
+				h.t.Errorf("the fallback consumed a send or attempt: %+v", st)
+			}
+		})
+		h.wantDelivery(10*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+		h.attempt(20*time.Second, "1111") // the SMS's code no longer works; "3333" goes out on WhatsApp
+		h.attempt(30*time.Second, "3333")
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
 		}
+		h.wantAnswers("verify:INCORRECT_CODE", "verify:SUCCESS")
+		wantMessages(t, msgs, "sms:1111", "whatsapp:2222", "whatsapp:3333")
+		h.wantTexts(0)
 	})
-	h.wantDelivery(10*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
-	h.attempt(20*time.Second, "1111") // the SMS's code no longer works; "3333" goes out on WhatsApp
-	h.attempt(30*time.Second, "3333")
-	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
-		t.Errorf("final = %v, want SUCCESS", final.Result)
-	}
-	h.wantAnswers("verify:INCORRECT_CODE", "verify:SUCCESS")
-	wantMessages(t, msgs, "sms:1111", "whatsapp:2222", "whatsapp:3333")
-	h.wantTexts(0)
 }
 
 func TestNoReceiptInTimeFallsBack(t *testing.T) {
-	msgs := &recordingMessages{}
-	h := newReceiptHarness(t, msgs)
-	h.receipt(10*time.Second, 1, "SM1", coffeeshop.DeliverySent) // sent, never delivered
-	h.wantDelivery(50*time.Second, coffeeshop.ChannelSMS, coffeeshop.DeliverySent, false)
-	h.wantDelivery(70*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
-	// WhatsApp is the last channel: its silence sends nothing more.
-	h.query(30*time.Minute, func(_ time.Time, st verify.Status) {
-		if n := len(msgs.messages()); n != 2 {
-			h.t.Errorf("%d messages after 30 minutes, want 2", n)
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{}
+		h := newReceiptHarness(t, msgs, version)
+		h.receipt(10*time.Second, 1, "SM1", coffeeshop.DeliverySent) // sent, never delivered
+		h.wantDelivery(50*time.Second, coffeeshop.ChannelSMS, coffeeshop.DeliverySent, false)
+		h.wantDelivery(70*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+		// WhatsApp is the last channel: its silence sends nothing more.
+		h.query(30*time.Minute, func(_ time.Time, st verify.Status) {
+			if n := len(msgs.messages()); n != 2 {
+				h.t.Errorf("%d messages after 30 minutes, want 2", n)
+			}
+		})
+		h.attempt(31*time.Minute, "2222")
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
 		}
+		wantMessages(t, msgs, "sms:1111", "whatsapp:2222")
 	})
-	h.attempt(31*time.Minute, "2222")
-	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
-		t.Errorf("final = %v, want SUCCESS", final.Result)
-	}
-	wantMessages(t, msgs, "sms:1111", "whatsapp:2222")
 }
 
 func TestDeliveredDoesNotFallBack(t *testing.T) {
-	msgs := &recordingMessages{}
-	h := newReceiptHarness(t, msgs)
-	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryDelivered)
-	h.receipt(6*time.Second, 1, "SM1", coffeeshop.DeliverySent)        // out of order: ignored
-	h.receipt(7*time.Second, 1, "SM9", coffeeshop.DeliveryUndelivered) // another message: ignored
-	h.receipt(8*time.Second, 2, "SM1", coffeeshop.DeliveryUndelivered) // another send: ignored
-	h.wantDelivery(10*time.Minute, coffeeshop.ChannelSMS, coffeeshop.DeliveryDelivered, false)
-	h.attempt(11*time.Minute, "1111")
-	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
-		t.Errorf("final = %v, want SUCCESS", final.Result)
-	}
-	wantMessages(t, msgs, "sms:1111")
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{}
+		h := newReceiptHarness(t, msgs, version)
+		h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryDelivered)
+		h.receipt(6*time.Second, 1, "SM1", coffeeshop.DeliverySent)        // out of order: ignored
+		h.receipt(7*time.Second, 1, "SM9", coffeeshop.DeliveryUndelivered) // another message: ignored
+		h.receipt(8*time.Second, 2, "SM1", coffeeshop.DeliveryUndelivered) // another send: ignored
+		h.wantDelivery(10*time.Minute, coffeeshop.ChannelSMS, coffeeshop.DeliveryDelivered, false)
+		h.attempt(11*time.Minute, "1111")
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
+		}
+		wantMessages(t, msgs, "sms:1111")
+	})
 }
 
 func TestLastChannelUndeliveredStays(t *testing.T) {
-	msgs := &recordingMessages{}
-	h := newReceiptHarness(t, msgs)
-	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryFailed)
-	h.receipt(10*time.Second, 2, "SM2", coffeeshop.DeliveryUndelivered)
-	h.wantDelivery(20*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryUndelivered, true)
-	h.attempt(30*time.Second, "2222") // the last code stays valid
-	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
-		t.Errorf("final = %v, want SUCCESS", final.Result)
-	}
-	wantMessages(t, msgs, "sms:1111", "whatsapp:2222")
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{}
+		h := newReceiptHarness(t, msgs, version)
+		h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryFailed)
+		h.receipt(10*time.Second, 2, "SM2", coffeeshop.DeliveryUndelivered)
+		h.wantDelivery(20*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryUndelivered, true)
+		h.attempt(30*time.Second, "2222") // the last code stays valid
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
+		}
+		wantMessages(t, msgs, "sms:1111", "whatsapp:2222")
+	})
 }
 
 func TestRejectedChannelFallsBack(t *testing.T) {
-	msgs := &recordingMessages{reject: map[coffeeshop.Channel]bool{coffeeshop.ChannelSMS: true}}
-	h := newReceiptHarness(t, msgs)
-	h.wantDelivery(5*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
-	h.attempt(10*time.Second, "2222")
-	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
-		t.Errorf("final = %v, want SUCCESS", final.Result)
-	}
-	wantMessages(t, msgs, "whatsapp:2222")
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{reject: map[coffeeshop.Channel]bool{coffeeshop.ChannelSMS: true}}
+		h := newReceiptHarness(t, msgs, version)
+		h.wantDelivery(5*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+		h.attempt(10*time.Second, "2222")
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
+		}
+		wantMessages(t, msgs, "whatsapp:2222")
+	})
 }
 
 func TestChannelsStartWithTheFirst(t *testing.T) {
-	msgs := &recordingMessages{}
-	h := newReceiptHarness(t, msgs)
-	h.params.Channels = []coffeeshop.Channel{coffeeshop.ChannelWhatsApp, coffeeshop.ChannelSMS}
-	h.attempt(10*time.Second, "1111")
-	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
-		t.Errorf("final = %v, want SUCCESS", final.Result)
-	}
-	wantMessages(t, msgs, "whatsapp:1111")
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{}
+		h := newReceiptHarness(t, msgs, version)
+		h.params.Channels = []coffeeshop.Channel{coffeeshop.ChannelWhatsApp, coffeeshop.ChannelSMS}
+		h.attempt(10*time.Second, "1111")
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
+		}
+		wantMessages(t, msgs, "whatsapp:1111")
+	})
+}
+
+// Attempts count across channels: a wrong code on SMS, then the SMS that
+// replaced it undelivered and a fresh code on WhatsApp, then the old SMS
+// code (no longer valid) and one more wrong code use up the three attempts.
+// The codes after wrong attempts and the fallback use up no resend.
+func TestAttemptsCountAcrossChannels(t *testing.T) {
+	eachVersion(t, func(t *testing.T, version int) {
+		msgs := &recordingMessages{}
+		h := newReceiptHarness(t, msgs, version)
+		h.attempt(5*time.Second, "9999") // wrong: "2222" goes out by SMS
+		h.receipt(10*time.Second, 2, "SM2", coffeeshop.DeliveryUndelivered)
+		h.query(15*time.Second, func(_ time.Time, st verify.Status) {
+			if st.AttemptsLeft != verify.DefaultMaxAttempts-1 || st.SendsLeft != verify.DefaultMaxSends-1 {
+				h.t.Errorf("after a wrong code and a fallback: %+v", st)
+			}
+		})
+		h.wantDelivery(15*time.Second, coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryQueued, false)
+		h.attempt(20*time.Second, "2222") // the SMS's code, replaced by WhatsApp's "3333"
+		h.query(25*time.Second, func(_ time.Time, st verify.Status) {
+			if st.AttemptsLeft != verify.DefaultMaxAttempts-2 {
+				h.t.Errorf("after two wrong codes on two channels: %+v", st)
+			}
+		})
+		h.attempt(30*time.Second, "3333") // replaced by "4444" after the wrong attempt
+		if final := h.run(); final.Result != coffeeshop.VerificationMaxAttemptsReached {
+			t.Errorf("final = %v, want MAX_ATTEMPTS_REACHED", final.Result)
+		}
+		h.wantAnswers("verify:INCORRECT_CODE", "verify:INCORRECT_CODE", "verify:MAX_ATTEMPTS_REACHED")
+		wantMessages(t, msgs, "sms:1111", "sms:2222", "whatsapp:3333", "whatsapp:4444")
+	})
+}
+
+// recordingEmail stands in for the SMTP sender and remembers each email.
+type recordingEmail struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (r *recordingEmail) SendEmail(_ context.Context, to, subject, body string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, to+"|"+subject+"|"+body)
+	return nil
+}
+
+func (r *recordingEmail) emails() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.sent...)
+}
+
+// A code whose SMS the provider refuses for good goes out by email, to the
+// stored customer's address, in the verification's language and without
+// the WebOTP line (SMS only); that code verifies. Email reports no receipts,
+// so no delivery timer falls back from it.
+func TestRefusedSMSFallsBackToEmail(t *testing.T) {
+	eachVersion(t, func(t *testing.T, version int) {
+		texts, err := verify.NewTexts("", "shop.example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mail := &recordingEmail{}
+		msgs := &recordingMessages{reject: map[coffeeshop.Channel]bool{coffeeshop.ChannelSMS: true}}
+		h := newReceiptHarness(t, msgs, version, func(a *verify.Activities) { a.Email, a.Texts = mail, texts })
+		h.params.Channels = []coffeeshop.Channel{coffeeshop.ChannelSMS, coffeeshop.ChannelEmail}
+		h.params.Locale = "es"
+		h.wantDelivery(5*time.Second, coffeeshop.ChannelEmail, coffeeshop.DeliveryQueued, false)
+		h.attempt(30*time.Minute, "2222") // long after the delivery timeout (1m)
+		if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+			t.Errorf("final = %v, want SUCCESS", final.Result)
+		}
+		got := mail.emails()
+		if len(got) != 1 {
+			t.Fatalf("emails %q, want 1", got)
+		}
+		to, rest, _ := strings.Cut(got[0], "|")
+		subject, body, _ := strings.Cut(rest, "|")
+		if to != h.cust.Email || subject == "" ||
+			!strings.HasPrefix(body, "Tu código de verificación de coffeeshop es 2222.") || strings.Contains(body, "@shop.example.com") {
+			t.Errorf("email to %q, subject %q, body %q", to, subject, body)
+		}
+		wantMessages(t, msgs) // the refused SMS is no message
+	})
 }

@@ -49,6 +49,21 @@ func (f *ReceiptFlags) validate(needToken bool) []error {
 	return errs
 }
 
+// checkReceiptProvider refuses --public-url on a process that sends the
+// messages (dev, worker) unless Twilio is its one SMS provider: only then
+// are messages created with a status callback (a webhook provider, the
+// console and a list of providers send without one), and a public URL
+// that no message reports to would promise receipts and fallbacks on
+// silence that never come.
+func checkReceiptProvider(r *ReceiptFlags, s *SMSFlags) []error {
+	if r.PublicURL == "" || s.SMSProvider == smsTwilio {
+		return nil
+	}
+	return []error{badSetting("public-url", r.PublicURL,
+		"delivery receipts come only from Twilio as the one SMS provider, and --sms-provider=%q sends without status callbacks: send through Twilio alone, or do not give this process a public URL",
+		string(s.SMSProvider))}
+}
+
 // ReceiptURL returns the status-callback URL of a customer's send, or nil
 // without a public URL.
 func (f *ReceiptFlags) ReceiptURL() func(customerID string, n int) string {

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/sms"
 )
 
 func TestBadDeliverySettingsNameTheFlag(t *testing.T) {
@@ -22,8 +25,29 @@ func TestBadDeliverySettingsNameTheFlag(t *testing.T) {
 		{[]string{"api", secret, "--public-url", "http://verify.example.com"}, "--public-url"},
 		{[]string{"api", secret, "--public-url", "https://verify.example.com"}, envTwilioAuthToken},
 		{[]string{"worker", secret, "--public-url", "verify.example.com"}, "--public-url"},
+		{[]string{"worker", secret, "--public-url", "https://verify.example.com"}, `--sms-provider="console"`},
 	} {
 		refused(t, tc.want, tc.args...)
+	}
+}
+
+// Receipts come only from Twilio as the one SMS provider: a sending process
+// with a public URL and any other provider (or a list) is refused, naming
+// both settings; the api, which sends nothing, is not asked.
+func TestPublicURLNeedsTwilioAlone(t *testing.T) {
+	r := &ReceiptFlags{PublicURL: "https://verify.example.com"}
+	for _, p := range []smsProvider{smsConsole, sms.ProviderWebhook, "twilio,webhook", "webhook,twilio"} {
+		errs := checkReceiptProvider(r, &SMSFlags{SMSProvider: p})
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), `--public-url="https://verify.example.com"`) ||
+			!strings.Contains(errs[0].Error(), `--sms-provider=`+strconv.Quote(string(p))) {
+			t.Errorf("%s: %v, want one error naming --public-url and --sms-provider", p, errs)
+		}
+	}
+	if errs := checkReceiptProvider(r, &SMSFlags{SMSProvider: smsTwilio}); len(errs) != 0 {
+		t.Errorf("twilio alone refused: %v", errs)
+	}
+	if errs := checkReceiptProvider(&ReceiptFlags{}, &SMSFlags{SMSProvider: sms.ProviderWebhook}); len(errs) != 0 {
+		t.Errorf("no public URL refused: %v", errs)
 	}
 }
 

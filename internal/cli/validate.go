@@ -36,6 +36,7 @@ func (c *Dev) validate() error {
 	errs = append(errs, c.EncryptionFlags.validate(false)...)
 	errs = append(errs, c.TestNumberFlags.validate(c.CodeLength)...)
 	errs = append(errs, c.ReceiptFlags.validate(true)...)
+	errs = append(errs, checkReceiptProvider(&c.ReceiptFlags, &c.SMSFlags)...)
 	errs = append(errs, c.ChannelFlags.validate()...)
 	errs = append(errs, checkWhatsApp(&c.ChannelFlags, &c.SMSFlags)...)
 	if !c.Auth {
@@ -66,6 +67,7 @@ func (c *Worker) validate() error {
 	errs = append(errs, c.EncryptionFlags.validate(true)...)
 	errs = append(errs, c.TestNumberFlags.validate(0)...)
 	errs = append(errs, c.ReceiptFlags.validate(false)...)
+	errs = append(errs, checkReceiptProvider(&c.ReceiptFlags, &c.SMSFlags)...)
 	return errors.Join(errs...)
 }
 
