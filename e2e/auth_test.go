@@ -141,7 +141,8 @@ func TestSplitModeKeys(t *testing.T) {
 // code steps.
 func TestDevAuth(t *testing.T) {
 	s := newDevStack(t)
-	_, open := s.startWith(t, "--auth")
+	p, open := s.startWith(t, "--auth")
+	waitBanner(t, p, "API access   an API key or a customer's token on every call")
 	wantRefused(t, "create without a key", open.send("POST", "/v1/customers", `{}`), http.StatusUnauthorized)
 	key, _ := createKey(t, "--data-dir", s.dataDir)
 	a := api{t: t, base: open.base, key: key}

@@ -31,6 +31,8 @@ func (s devStack) start(t *testing.T) (*process, api) {
 func TestDevWalkthrough(t *testing.T) {
 	s := newDevStack(t)
 	p, a := s.start(t)
+	// Plain dev on loopback answers anyone, and its banner says so.
+	waitBanner(t, p, "API access   open: no credential needed")
 
 	// Every listener answers.
 	for _, addr := range []string{s.temporal, s.grpc} {
