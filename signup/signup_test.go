@@ -694,8 +694,27 @@ func TestRouting(t *testing.T) {
 	head := b.do(http.MethodHead, "/signup", nil)
 	wantStatus(t, head, http.StatusOK)
 
+	// A body over the limit is 413, as the API answers one; a body that is
+	// no form is 400. Each says so in words.
 	big := url.Values{"x": {strings.Repeat("a", 20<<10)}}
-	wantStatus(t, b.do(http.MethodPost, "/signup", big), http.StatusBadRequest)
+	for _, path := range []string{"/signup", "/signup/code", "/signup/resend"} {
+		a := b.do(http.MethodPost, path, big)
+		wantStatus(t, a, http.StatusRequestEntityTooLarge)
+		wantBody(t, a, "The form is too large", `<html lang="en">`)
+	}
+	b.lang = "es"
+	wantBody(t, b.do(http.MethodPost, "/signup", big), "El formulario es demasiado grande")
+	b.lang = ""
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/signup", strings.NewReader("first_name=%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	wantStatus(t, answer{resp, string(raw)}, http.StatusBadRequest)
+	wantBody(t, answer{resp, string(raw)}, "The form could not be read.")
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
