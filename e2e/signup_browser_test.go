@@ -177,6 +177,10 @@ func TestBrowserSignupFlow(t *testing.T) {
 			if ready := p.Text("#resend-ready"); ready == "" {
 				t.Error("the countdown ended unannounced")
 			}
+			// Nothing on the page still says to wait.
+			if shown := bt.Eval[string](p, `[...document.querySelectorAll('main *')].filter(e => e.offsetParent !== null && /new code in/.test(e.textContent) && !e.children.length).map(e => e.textContent).join(' | ')`); shown != "" {
+				t.Errorf("the countdown ended, but the page still says %q", shown)
+			}
 			p.Load(chromedp.Click(chromedp.CSS("#resend-form button")))
 			if got := bt.Eval[string](p, `(document.querySelector('[role=status]') || {textContent: ''}).textContent`); !strings.Contains(got, "new code") {
 				t.Errorf("after a resend the page says %q, want that a new code is on its way", got)

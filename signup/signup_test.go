@@ -410,7 +410,8 @@ func TestResend(t *testing.T) {
 	wantStatus(t, a, http.StatusTooManyRequests)
 	wantBody(t, a, "You can ask for a new code in 42 seconds.", `data-countdown="42"`,
 		`data-wait-many="You can ask for a new code in {n} seconds."`, `data-wait-one="You can ask for a new code in 1 second."`,
-		`aria-live="polite"`, `data-ready="You can ask for a new code now."`, `id="code"`)
+		`aria-live="polite"`, `data-ready="You can ask for a new code now."`, `id="code"`,
+		`id="alert" data-countdown-alert>`) // the script hides it when the countdown ends
 	if a.Header.Get("Retry-After") != "42" {
 		t.Errorf("Retry-After %q", a.Header.Get("Retry-After"))
 	}
