@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	bt "github.com/coffeeshop/coffeeshop/internal/browsertest"
@@ -173,6 +177,10 @@ func TestBrowserSignupFlow(t *testing.T) {
 			if ready := p.Text("#resend-ready"); ready == "" {
 				t.Error("the countdown ended unannounced")
 			}
+			// Nothing on the page still says to wait.
+			if shown := bt.Eval[string](p, `[...document.querySelectorAll('main *')].filter(e => e.offsetParent !== null && /new code in/.test(e.textContent) && !e.children.length).map(e => e.textContent).join(' | ')`); shown != "" {
+				t.Errorf("the countdown ended, but the page still says %q", shown)
+			}
 			p.Load(chromedp.Click(chromedp.CSS("#resend-form button")))
 			if got := bt.Eval[string](p, `(document.querySelector('[role=status]') || {textContent: ''}).textContent`); !strings.Contains(got, "new code") {
 				t.Errorf("after a resend the page says %q, want that a new code is on its way", got)
@@ -270,5 +278,63 @@ func TestBrowserSignupNoJavaScript(t *testing.T) {
 				t.Error("the done page showed, but the customer is not verified in the store")
 			}
 		})
+	}
+}
+
+// fakeWebOTP stands in for the browser's WebOTP API, which a headless browser
+// cannot feed a text message: it runs before the page's own scripts on every
+// document, records what the page asks navigator.credentials.get for, and
+// answers with the code the test passes to webOTP.deliver.
+const fakeWebOTP = `(() => {
+  window.OTPCredential = window.OTPCredential || function OTPCredential() {};
+  let deliver;
+  const sms = new Promise(resolve => { deliver = resolve; });
+  window.webOTP = {asked: null, deliver: code => deliver({type: 'otp', id: '', code: code})};
+  Object.defineProperty(navigator, 'credentials', {configurable: true, value: {
+    get(options) {
+      const o = options || {};
+      window.webOTP.asked = {transport: (o.otp || {}).transport || null, signal: o.signal instanceof AbortSignal};
+      return sms;
+    }
+  }});
+})();`
+
+// Where the browser has WebOTP, the code step asks it for the code from the
+// text message (transport "sms", abortable) and, when it arrives, fills it in
+// and sends it: the person types nothing and ends verified.
+func TestBrowserSignupWebOTP(t *testing.T) {
+	b := bt.Start(t)
+	a := signupDev(t)
+	p := b.Page(t, bt.Phone)
+	p.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument,
+			cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: fakeWebOTP})
+		return err
+	}))
+	signUp(t, p, a.base, "+447400123450", false)
+	id := customerID(t, p)
+
+	type asked struct {
+		Transport []string `json:"transport"`
+		Signal    bool     `json:"signal"`
+	}
+	got := bt.Eval[*asked](p, `window.webOTP.asked`)
+	if got == nil {
+		t.Fatal("the code step did not ask WebOTP for the code")
+	}
+	if !slices.Equal(got.Transport, []string{"sms"}) || !got.Signal {
+		t.Errorf("WebOTP asked with transport %q, signal %v; want [sms] and an AbortSignal", got.Transport, got.Signal)
+	}
+	if loc := p.Location(); !strings.HasSuffix(loc, "/signup/code") {
+		t.Fatalf("before the text arrived, at %s", loc)
+	}
+
+	p.Load(chromedp.Evaluate[chromedp.Void](`window.webOTP.deliver('1234')`))
+	if loc := p.Location(); !strings.HasSuffix(loc, "/signup/done") {
+		t.Fatalf("after WebOTP gave the code: at %s (alert %q), want /signup/done", loc, alert(p))
+	}
+	step(p, "done by WebOTP", false)
+	if !a.phoneVerified(id) {
+		t.Error("the done page showed, but the customer is not verified in the store")
 	}
 }

@@ -45,6 +45,7 @@ type messages struct {
 
 	ErrorTitle, Error, NotFoundTitle, NotFound   string
 	BadRequestTitle, BadRequest, CSRFTitle, CSRF string
+	TooLargeTitle, TooLarge                      string
 
 	SecondOne, SecondsMany, MinuteOne, MinutesMany string // %d the number
 }
@@ -104,6 +105,7 @@ var english = &messages{
 	ErrorTitle: "Something went wrong", Error: "Something went wrong, please try again.",
 	NotFoundTitle: "Page not found", NotFound: "There is no page at this address.",
 	BadRequestTitle: "We could not read the form", BadRequest: "The form could not be read. Please try again.",
+	TooLargeTitle: "The form is too large", TooLarge: "The form you sent is too large. Go back, shorten what you typed and try again.",
 	CSRFTitle: "This form has expired",
 	CSRF:      "For your safety we could not accept this form: it has expired or did not come from this page. Go back, reload the page and try again.",
 
@@ -165,6 +167,7 @@ var spanish = &messages{
 	ErrorTitle: "Algo ha fallado", Error: "Algo ha fallado, inténtalo de nuevo.",
 	NotFoundTitle: "Página no encontrada", NotFound: "No hay ninguna página en esta dirección.",
 	BadRequestTitle: "No hemos podido leer el formulario", BadRequest: "No hemos podido leer el formulario. Inténtalo de nuevo.",
+	TooLargeTitle: "El formulario es demasiado grande", TooLarge: "El formulario que has enviado es demasiado grande. Vuelve atrás, acorta lo que has escrito e inténtalo de nuevo.",
 	CSRFTitle: "Este formulario ha caducado",
 	CSRF:      "Por tu seguridad no hemos aceptado este formulario: ha caducado o no viene de esta página. Vuelve atrás, recarga la página e inténtalo de nuevo.",
 

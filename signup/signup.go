@@ -286,11 +286,16 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 // maxForm bounds a form body: the page's forms are a few hundred bytes.
 const maxForm = 16 << 10
 
-// parseForm reads r's form, bounded; false (and a 400 page) when it
-// cannot be read.
+// parseForm reads r's form, bounded; false when it cannot be read, with a
+// 413 page when the body is over maxForm (as the API answers one) and a
+// 400 page otherwise.
 func (h *handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			h.messagePage(w, r, http.StatusRequestEntityTooLarge, func(m *messages) (string, string) { return m.TooLargeTitle, m.TooLarge })
+			return false
+		}
 		h.messagePage(w, r, http.StatusBadRequest, func(m *messages) (string, string) { return m.BadRequestTitle, m.BadRequest })
 		return false
 	}

@@ -410,7 +410,8 @@ func TestResend(t *testing.T) {
 	wantStatus(t, a, http.StatusTooManyRequests)
 	wantBody(t, a, "You can ask for a new code in 42 seconds.", `data-countdown="42"`,
 		`data-wait-many="You can ask for a new code in {n} seconds."`, `data-wait-one="You can ask for a new code in 1 second."`,
-		`aria-live="polite"`, `data-ready="You can ask for a new code now."`, `id="code"`)
+		`aria-live="polite"`, `data-ready="You can ask for a new code now."`, `id="code"`,
+		`id="alert" data-countdown-alert>`) // the script hides it when the countdown ends
 	if a.Header.Get("Retry-After") != "42" {
 		t.Errorf("Retry-After %q", a.Header.Get("Retry-After"))
 	}
@@ -694,8 +695,27 @@ func TestRouting(t *testing.T) {
 	head := b.do(http.MethodHead, "/signup", nil)
 	wantStatus(t, head, http.StatusOK)
 
+	// A body over the limit is 413, as the API answers one; a body that is
+	// no form is 400. Each says so in words.
 	big := url.Values{"x": {strings.Repeat("a", 20<<10)}}
-	wantStatus(t, b.do(http.MethodPost, "/signup", big), http.StatusBadRequest)
+	for _, path := range []string{"/signup", "/signup/code", "/signup/resend"} {
+		a := b.do(http.MethodPost, path, big)
+		wantStatus(t, a, http.StatusRequestEntityTooLarge)
+		wantBody(t, a, "The form is too large", `<html lang="en">`)
+	}
+	b.lang = "es"
+	wantBody(t, b.do(http.MethodPost, "/signup", big), "El formulario es demasiado grande")
+	b.lang = ""
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/signup", strings.NewReader("first_name=%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	wantStatus(t, answer{resp, string(raw)}, http.StatusBadRequest)
+	wantBody(t, answer{resp, string(raw)}, "The form could not be read.")
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {

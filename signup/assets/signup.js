@@ -1,6 +1,7 @@
 // Progressive enhancement of the signup page; every form works without it.
 // - The code form submits itself when the last digit is typed.
-// - The resend button waits out the countdown the server gave, and says so.
+// - The resend button waits out the countdown the server gave, and says so;
+//   at its end the page no longer says to wait.
 // - WebOTP fills in the code from the text message where the browser can.
 (function () {
   "use strict";
@@ -90,6 +91,11 @@
       window.clearInterval(timer);
       button.disabled = false;
       wait.hidden = true;
+      // The alert that said to wait is no longer true either.
+      var alert = document.getElementById("alert");
+      if (alert && alert.hasAttribute("data-countdown-alert")) {
+        alert.hidden = true;
+      }
       button.removeAttribute("aria-describedby");
       if (ready) {
         ready.textContent = ready.dataset.ready || "";
