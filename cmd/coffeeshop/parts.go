@@ -246,6 +246,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 		pageHandler = h
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
+		CORSOrigins:  f.CORS(),
 		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
 		WrapGateway:  apiHandler(o, pageHandler, sp.home, d.receiptHandler(verifier, o, log)), Page: page})
 	var le *api.ListenError
