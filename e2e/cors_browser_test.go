@@ -65,15 +65,18 @@ func TestBrowserCORSVerify(t *testing.T) {
 	shop, other := shopOrigin(t), shopOrigin(t)
 	b := bt.Start(t)
 	s := newDevStack(t)
-	_, open := s.startWith(t, "--auth", "--cors-origins", shop)
+	p, open := s.startWith(t, "--auth", "--cors-origins", shop)
+	if out := p.out.String(); !strings.Contains(out, "(--cors-origins)") || !strings.Contains(out, shop) {
+		t.Errorf("dev's log does not name the CORS origins:\n%s", outputEnd(out))
+	}
 	key, _ := createKey(t, "--data-dir", s.dataDir)
 	id, token := api{t: t, base: open.base, key: key}.createWithToken("+447400123431")
 
 	page := b.Page(t, bt.Desktop)
 	page.Navigate(shop + "/")
-	call := func(p *bt.Page, method, path, token, body string) fetched {
+	call := func(pg *bt.Page, method, path, token, body string) fetched {
 		t.Helper()
-		return bt.Eval[fetched](p, fmt.Sprintf("call(%q, %q, %q, %q, %q)", open.base, method, path, token, body))
+		return bt.Eval[fetched](pg, fmt.Sprintf("call(%q, %q, %q, %q, %q)", open.base, method, path, token, body))
 	}
 	verify := "/v1/customers/" + id + ":verify"
 
