@@ -49,7 +49,8 @@ type authEnv struct {
 	serial atomic.Int64 // makes each create's customer new
 }
 
-func newAuthEnv(t *testing.T, keys coffeeshop.APIKeyStore) *authEnv {
+// newAuthEnv serves the API over keys, its gateway built with gwOpts.
+func newAuthEnv(t *testing.T, keys coffeeshop.APIKeyStore, gwOpts ...GatewayOption) *authEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &authEnv{keys: keys, clock: newFakeClock(), tokens: coffeeshop.NewTokenIssuer([]byte("test code secret"))}
@@ -60,7 +61,7 @@ func newAuthEnv(t *testing.T, keys coffeeshop.APIKeyStore) *authEnv {
 	e.auth = auth
 	t.Cleanup(auth.Wait)
 
-	h := &harness{store: openStore(t)}
+	h := &harness{store: openStore(t), gwOpts: gwOpts}
 	h.verifier = &fakeVerifier{
 		store: h.store,
 		verify: func(id, code string) (coffeeshop.VerificationResult, error) {

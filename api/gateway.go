@@ -29,8 +29,9 @@ const maxBodyBytes = 64 << 10
 type GatewayOption func(*gatewayConfig)
 
 type gatewayConfig struct {
-	log *slog.Logger
-	ips *ClientIPs
+	log         *slog.Logger
+	ips         *ClientIPs
+	corsOrigins []string
 }
 
 // WithGatewayLogger sets where the gateway logs panics; slog.Default() if
@@ -47,6 +48,14 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 	return func(c *gatewayConfig) { c.ips = ips }
 }
 
+// WithCORSOrigins lets browser pages on origins (exact, scheme://host[:port]
+// as browsers write them in the Origin header) call the routes a
+// customer's verification token may call, with the token (cors.go). None:
+// no CORS answers at all.
+func WithCORSOrigins(origins []string) GatewayOption {
+	return func(c *gatewayConfig) { c.corsOrigins = origins }
+}
+
 // NewGateway returns an HTTP handler that serves CustomerService as JSON (the
 // routes of customer.proto) by proxying every request to the gRPC server at
 // grpcAddr over a plaintext connection, which is meant for loopback. The
@@ -60,7 +69,8 @@ func WithClientIPs(ips *ClientIPs) GatewayOption {
 // Requests may name fields in snake_case or camelCase; unknown fields are
 // ignored. GET /openapi.json answers with the OpenAPI document of these
 // routes (customerv1.OpenAPI). A wrong method on a known path is answered
-// 405 with an Allow header (routes.go). A body over 64 KiB is answered 413, and a
+// 405 with an Allow header (routes.go). Pages on the origins of
+// WithCORSOrigins may call the token's routes (cors.go). A body over 64 KiB is answered 413, and a
 // panic in the HTTP layer is logged and answered 500 without ending the
 // process.
 func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (http.Handler, error) {
@@ -90,7 +100,7 @@ func NewGateway(ctx context.Context, grpcAddr string, opts ...GatewayOption) (ht
 	if err := mux.HandlePath(http.MethodGet, "/openapi.json", serveOpenAPI); err != nil {
 		return nil, fmt.Errorf("api: route /openapi.json: %w", err)
 	}
-	return requestIDHTTP(recoverHTTP(cfg.log, limitBody(maxBodyBytes, requireUTF8(printableAuthorization(customVerbMethods(mux)))))), nil
+	return requestIDHTTP(recoverHTTP(cfg.log, corsHTTP(tokenCORS(cfg.corsOrigins), limitBody(maxBodyBytes, requireUTF8(printableAuthorization(customVerbMethods(mux))))))), nil
 }
 
 // gatewayMarshaler is the gateway's codec of every request and response

@@ -29,6 +29,8 @@ type harness struct {
 	logs     *syncBuffer
 	grpcAddr string
 	url      string
+	// gwOpts configure the gateway start builds.
+	gwOpts []GatewayOption
 }
 
 // newHarness serves a new SQLite store and a verifier that accepts code 1234
@@ -60,7 +62,7 @@ func (h *harness) start(t *testing.T, s *Server) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	gw, err := NewGateway(ctx, h.grpcAddr)
+	gw, err := NewGateway(ctx, h.grpcAddr, h.gwOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}

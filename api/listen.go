@@ -26,6 +26,9 @@ type ListenConfig struct {
 	// ClientIPs is passed to the gateway (WithClientIPs); it must be the
 	// Limiter's. Nil: none.
 	ClientIPs *ClientIPs
+	// CORSOrigins are the origins whose pages may call the token's routes
+	// (WithCORSOrigins); none: no CORS answers.
+	CORSOrigins []string
 	// WrapGateway returns the handler of the HTTP listener around the
 	// gateway, to serve more endpoints or observe requests; nil serves the
 	// gateway alone.
@@ -83,7 +86,7 @@ func Listen(ctx context.Context, cfg ListenConfig) (*Listener, error) {
 		return nil, &ListenError{Listener: "http", Addr: cfg.HTTPAddr, Err: err}
 	}
 	gwctx, closeGateway := context.WithCancel(context.WithoutCancel(ctx))
-	gw, err := NewGateway(gwctx, gl.Addr().String(), WithClientIPs(cfg.ClientIPs), WithGatewayLogger(cfg.Server.logger()))
+	gw, err := NewGateway(gwctx, gl.Addr().String(), WithClientIPs(cfg.ClientIPs), WithCORSOrigins(cfg.CORSOrigins), WithGatewayLogger(cfg.Server.logger()))
 	if err != nil {
 		closeGateway()
 		gl.Close()

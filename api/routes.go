@@ -19,6 +19,11 @@ type routePattern struct {
 	segments []string
 	verb     string
 	methods  []string
+	// rpc is the full gRPC method name of the route's operation, such as
+	// customerv1.CustomerService_VerifyCustomer_FullMethodName; "" for
+	// /openapi.json. Each operation of the OpenAPI document is a route of
+	// its own, with one method.
+	rpc string
 }
 
 // gatewayRoutes are the routes the gateway serves, read from the OpenAPI
@@ -26,18 +31,27 @@ type routePattern struct {
 // header cannot drift from the routes; /openapi.json is the gateway's own.
 var gatewayRoutes = func() []routePattern {
 	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
 	}
 	if err := json.Unmarshal([]byte(customerv1.OpenAPI), &doc); err != nil {
 		panic("api: the embedded OpenAPI document does not parse: " + err.Error())
 	}
 	routes := []routePattern{parseRoutePattern("/openapi.json", []string{http.MethodGet})}
+	service := customerv1.CustomerService_ServiceDesc.ServiceName
 	for path, ops := range doc.Paths {
-		var methods []string
-		for m := range ops {
-			methods = append(methods, strings.ToUpper(m))
+		// A route per operation, so that each knows its RPC
+		// (CustomerService_VerifyCustomer is VerifyCustomer's).
+		for m, op := range ops {
+			r := parseRoutePattern(path, []string{strings.ToUpper(m)})
+			name, ok := strings.CutPrefix(op.OperationID, "CustomerService_")
+			if !ok {
+				panic("api: the OpenAPI operation " + m + " " + path + " has no CustomerService operationId: " + op.OperationID)
+			}
+			r.rpc = "/" + service + "/" + name
+			routes = append(routes, r)
 		}
-		routes = append(routes, parseRoutePattern(path, methods))
 	}
 	return routes
 }()
@@ -69,10 +83,24 @@ func splitVerb(path string) ([]string, string) {
 // allowedMethods returns the methods the gateway serves at path, sorted;
 // none for a path it does not know.
 func allowedMethods(path string) []string {
+	return methodsAt(path, func(routePattern) bool { return true })
+}
+
+// tokenRouteMethods returns the methods at path whose RPC a customer's
+// verification token may call (tokenMethods, auth.go), sorted: the routes
+// a page on another origin may call with the token (cors.go). None for
+// every other path, such as create and get customer.
+func tokenRouteMethods(path string) []string {
+	return methodsAt(path, func(r routePattern) bool { return tokenMethods[r.rpc] })
+}
+
+// methodsAt returns the methods of the routes that match path and keep,
+// sorted and each once.
+func methodsAt(path string, keep func(routePattern) bool) []string {
 	segs, verb := splitVerb(path)
 	var allowed []string
 	for _, r := range gatewayRoutes {
-		if r.verb != verb || len(r.segments) != len(segs) {
+		if r.verb != verb || len(r.segments) != len(segs) || !keep(r) {
 			continue
 		}
 		match := true

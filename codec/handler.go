@@ -2,9 +2,11 @@ package codec
 
 import (
 	"net/http"
-	"slices"
+	"time"
 
 	"go.temporal.io/sdk/converter"
+
+	"github.com/coffeeshop/coffeeshop/internal/cors"
 )
 
 // MaxRequestBytes bounds the body of a codec request. The UI sends the
@@ -21,36 +23,37 @@ const MaxRequestBytes = 16 << 20
 // allowedOrigins are the browser origins (e.g. "http://127.0.0.1:8233", the
 // UI) allowed to call it cross-origin: CORS answers name only them, so that
 // another web page open in an operator's browser cannot make the operator's
-// browser decrypt payloads for it. Preflight requests (OPTIONS) are answered
-// here. The handler does no authentication: serve it only where operators,
-// and only they, can reach it.
+// browser decrypt payloads for it (internal/cors writes the headers; a
+// request from another origin is refused with 403). Preflight requests
+// (OPTIONS) are answered here. The handler does no authentication: serve
+// it only where operators, and only they, can reach it.
 func Handler(c *Codec, allowedOrigins ...string) http.Handler {
 	inner := converter.NewPayloadCodecHTTPHandler(c)
+	policy := &cors.Policy{
+		Origins: allowedOrigins,
+		// The UI sends the namespace and, when configured, the user's token.
+		AllowHeaders: []string{"Content-Type", "X-Namespace", "Authorization"},
+		MaxAge:       10 * time.Minute,
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		allowed := origin != "" && slices.Contains(allowedOrigins, origin)
-		if allowed {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-			// The UI sends the namespace and, when configured, the user's token.
-			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
-			h.Set("Access-Control-Max-Age", "600")
-			h.Add("Vary", "Origin")
-		}
+		allowed := policy.Allows(r)
 		if r.Method == http.MethodOptions {
 			if !allowed {
 				http.Error(w, "origin not allowed", http.StatusForbidden)
 				return
 			}
+			policy.Preflight(w.Header(), r, []string{http.MethodPost, http.MethodOptions})
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		if origin != "" && !allowed {
+		if r.Header.Get("Origin") != "" && !allowed {
 			// A browser would hide the answer from the page anyway, but the
 			// request would still be served; refuse it outright.
 			http.Error(w, "origin not allowed", http.StatusForbidden)
 			return
+		}
+		if allowed {
+			policy.Actual(w.Header(), r)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
 		inner.ServeHTTP(w, r)

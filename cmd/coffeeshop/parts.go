@@ -233,6 +233,10 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	if f.NoRateLimit {
 		log.Warn("per-client-address rate limits, the SMS pumping guard and the SMS budget are off (--no-rate-limit); per-phone limits, countries and number types stay on")
 	}
+	if origins := f.CORS(); len(origins) > 0 {
+		log.Info("pages on these origins may call verify, resendCode and the verification status with a customer's token (--cors-origins)",
+			"origins", origins)
+	}
 	// The page calls the gRPC server as an API client does, with the
 	// HTTP client's address told the way the gateway tells it.
 	var page *api.PageBackend
@@ -246,6 +250,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 		pageHandler = h
 	}
 	l, err := api.Listen(ctx, api.ListenConfig{GRPCAddr: string(f.GRPCAddr), HTTPAddr: string(f.HTTPAddr), Server: srv, ClientIPs: ips,
+		CORSOrigins:  f.CORS(),
 		Interceptors: []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
 		WrapGateway:  apiHandler(o, pageHandler, sp.home, d.receiptHandler(verifier, o, log)), Page: page})
 	var le *api.ListenError

@@ -183,6 +183,7 @@ type APIFlags struct {
 	VerificationWindow time.Duration `name:"verification-window" min:"1s" max:"720h" env:"COFFEESHOP_VERIFICATION_WINDOW" default:"${window}" help:"a verification without the right code by then ends as EXPIRED (1s-720h)"`
 	ResendCooldown     time.Duration `name:"resend-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_RESEND_COOLDOWN" default:"${resendCooldown}" help:"a resend this soon after a text is refused with 429 (1s-1h)"`
 	MaxSends           int           `name:"max-sends" min:"1" max:"100" env:"COFFEESHOP_MAX_SENDS" default:"${maxSends}" help:"codes one verification may send on request, the first one included (1-100)"`
+	CORSOrigins        corsOrigins   `name:"cors-origins" env:"COFFEESHOP_CORS_ORIGINS" help:"origins (scheme://host[:port], exact: no path, no trailing /, http or https), comma-separated, such as https://shop.example.com, whose web pages may call verify, resendCode and GET …/verification with a customer's verification token: those answers carry CORS headers for them. * is not accepted. Other routes (create, get) and origins get no CORS headers, so browsers withhold their answers from pages elsewhere"`
 	GuardFlags
 }
 

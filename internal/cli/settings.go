@@ -49,6 +49,10 @@ func (f *APIFlags) NumberRules() api.NumberRules {
 	return api.NumberRules{Countries: c, GeoMonitor: f.GeoMonitor, AllowVoIP: f.AllowVoIP}
 }
 
+// CORS are the origins whose pages may call the token's routes
+// (api.WithCORSOrigins).
+func (f *APIFlags) CORS() []string { return []string(f.CORSOrigins) }
+
 // ReturnOrigins are the origins the signup page's return_to may point at.
 func (f *SignupFlags) ReturnOrigins() []string { return []string(f.SignupReturnOrigins) }
 

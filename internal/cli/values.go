@@ -120,6 +120,36 @@ func (o *origins) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// corsOrigins are the origins whose pages may call the API with a
+// customer's verification token: origins as for origins, but exact, as a
+// browser writes them in its Origin header — no trailing /, and never *,
+// which would let any web site use a token it got hold of.
+type corsOrigins []string
+
+func (o *corsOrigins) UnmarshalText(b []byte) error {
+	var out []string
+	for _, f := range strings.Split(string(b), ",") {
+		f = strings.TrimSpace(f)
+		switch {
+		case f == "":
+			continue
+		case f == "*" || strings.Contains(f, "*"):
+			return fmt.Errorf("%q: * is not accepted: it would let a page on any web site call the API with a customer's verification token, a credential; name each origin, such as https://shop.example.com", f)
+		case strings.HasSuffix(f, "/"):
+			return fmt.Errorf("%q: an origin has no path, not even /: write %s", f, strings.TrimRight(f, "/"))
+		}
+		v, err := parseOrigin(f)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	*o = out
+	return nil
+}
+
 // parseOrigin reads one origin.
 func parseOrigin(s string) (string, error) {
 	bad := fmt.Errorf("%q: must be an origin, scheme://host[:port] such as https://shop.example.com", s)
