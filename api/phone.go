@@ -1,6 +1,10 @@
 package api
 
-import "github.com/nyaruka/phonenumbers"
+import (
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 // DefaultPhoneRegion is the region of national phone numbers when none is
 // configured: the demo's numbers are British.
@@ -13,14 +17,15 @@ func ValidPhoneRegion(region string) bool {
 	return ok
 }
 
-// maxPhoneLen bounds the characters of a phone number as written that are
-// parsed; no real number is longer, and it keeps the parser's work small.
+// maxPhoneLen bounds the characters (code points, as the input rules count
+// them) of a phone number as written that are parsed; no real number is
+// longer, and it keeps the parser's work small.
 const maxPhoneLen = 64
 
 // parseNumber reads a phone number written internationally (+…) or in the
 // national form of region; nil when it does not parse.
 func parseNumber(s, region string) *phonenumbers.PhoneNumber {
-	if len(s) > maxPhoneLen {
+	if utf8.RuneCountInString(s) > maxPhoneLen {
 		return nil
 	}
 	n, err := phonenumbers.Parse(s, region)

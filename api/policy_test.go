@@ -35,6 +35,9 @@ func TestCreateCustomerInputRules(t *testing.T) {
 		{"RLO", "first_name", "\u202eAnn", "customer.first_name must not contain bidirectional control characters"},
 		{"RLI", "last_name", "Lee\u2067", "customer.last_name must not contain bidirectional control characters"},
 		{"RLM", "last_name", "L\u200fee", "customer.last_name must not contain bidirectional control characters"},
+		{"ALM", "first_name", "\u061cAnn", "customer.first_name must not contain bidirectional control characters"},
+		{"line separator", "last_name", "Lee\u2028Ann", "customer.last_name must not contain control characters"},
+		{"paragraph separator", "first_name", "Ann\u2029", "customer.first_name must not contain control characters"},
 		{"101 runes", "first_name", strings.Repeat("漢", 101), "customer.first_name must be at most 100 characters"},
 		{"101 after NFC", "first_name", strings.Repeat("é", 100) + "x", "customer.first_name must be at most 100 characters"},
 		{"email NUL", "email", "ann\x00@example.com", "customer.email must not contain control characters"},
@@ -44,6 +47,7 @@ func TestCreateCustomerInputRules(t *testing.T) {
 		{"email hyphen label", "email", "a@-b.c", "customer.email must be an address like name@example.com"},
 		{"email long local", "email", strings.Repeat("a", 65) + "@b.c", "customer.email must have at most 64 characters before the @"},
 		{"phone NUL", "phone_number", "+447400123456\x00", "customer.phone_number must not contain control characters"},
+		{"phone 65 characters", "phone_number", "+447400123456" + strings.Repeat("-", 52), "customer.phone_number must be at most 64 characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.do(t, "POST", "/v1/customers", createBody(t, tc.field, tc.value)).want(t, 400, bad(tc.want))
@@ -86,6 +90,24 @@ func TestCreateCustomerStoresNFC(t *testing.T) {
 	}
 	if c.LastName != strings.Repeat("\u00e9", 100) || c.Email != "b@a.c" {
 		t.Errorf("stored %q %q", c.LastName, c.Email)
+	}
+}
+
+// A phone number's limit counts characters, not bytes: full-width digits
+// with ideographic spaces, 25 characters in 75 bytes, are read.
+func TestCreateCustomerPhoneLimitInCharacters(t *testing.T) {
+	h := newHarness(t)
+	const wide = "＋　４　４　７　４　０　０　１　２　３　４　５　６"
+	if n, b := len([]rune(wide)), len(wide); n > maxPhoneLen || b <= maxPhoneLen {
+		t.Fatalf("test number of %d characters in %d bytes", n, b)
+	}
+	id := created(t, h.do(t, "POST", "/v1/customers", createBody(t, "phone_number", wide)))
+	c, err := h.store.GetCustomer(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PhoneNumber != "+447400123456" {
+		t.Errorf("phone number stored as %q", c.PhoneNumber)
 	}
 }
 

@@ -99,7 +99,7 @@ func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, err
 		{coffeeshop.FieldFirstName, c.FirstName, checkName},
 		{coffeeshop.FieldLastName, c.LastName, checkName},
 		{coffeeshop.FieldEmail, c.Email, checkEmail},
-		{coffeeshop.FieldPhoneNumber, c.PhoneNumber, checkText},
+		{coffeeshop.FieldPhoneNumber, c.PhoneNumber, checkPhoneText},
 	} {
 		if f.value == "" {
 			return nil, invalid("%s is required", f.name)
@@ -125,7 +125,8 @@ func (s *Server) newCustomer(pc *customerv1.Customer) (*coffeeshop.Customer, err
 // (SQLite accepts a NUL, PostgreSQL refuses it) gives the same answer.
 
 // checkText applies the rules of every text field: valid UTF-8, and no
-// control characters (C0 including tab and newline, DEL, C1).
+// control characters (C0 including tab and newline, DEL, C1, and the line
+// and paragraph separators, which break a line as a newline does).
 func checkText(s string) string {
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8"
@@ -150,13 +151,27 @@ func checkFreeText(s string) string {
 }
 
 func isControl(r rune) bool {
-	return r < 0x20 || r >= 0x7f && r <= 0x9f
+	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029'
 }
 
-// isBidiControl reports the explicit directional marks, embeddings,
-// overrides and isolates (LRM, RLM, U+202A–U+202E, U+2066–U+2069).
+// isBidiControl reports Unicode's bidirectional controls (the Bidi_Control
+// property): the Arabic letter mark U+061C, LRM and RLM, the embeddings and
+// overrides U+202A–U+202E and the isolates U+2066–U+2069.
 func isBidiControl(r rune) bool {
-	return r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+	return unicode.Is(unicode.Bidi_Control, r)
+}
+
+// checkPhoneText checks a phone number as written: the rules of every
+// text field, and at most maxPhoneLen characters, the most parsePhone
+// reads.
+func checkPhoneText(s string) string {
+	if p := checkText(s); p != "" {
+		return p
+	}
+	if utf8.RuneCountInString(s) > maxPhoneLen {
+		return fmt.Sprintf("must be at most %d characters", maxPhoneLen)
+	}
+	return ""
 }
 
 // checkName checks a first or last name, NFC-normalised already; its
