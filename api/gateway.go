@@ -220,7 +220,8 @@ func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter
 // compactJSON is the gateway's protojson codec with compact output.
 // protojson deliberately adds random spaces to its output (differently per
 // binary) so that nobody depends on its exact bytes; clients of this API
-// already do, so the output is compacted.
+// already do, so the output is compacted. A request body that is not valid
+// UTF-8 is refused naming the field (NewDecoder).
 type compactJSON struct {
 	runtime.JSONPb
 }
@@ -236,6 +237,14 @@ func (m *compactJSON) Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// NewDecoder implements runtime.Marshaler: a request body that is not
+// valid UTF-8 is refused with a message naming the field (decodeUTF8).
+func (m *compactJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		return decodeUTF8(r, v, m.JSONPb.NewDecoder)
+	})
 }
 
 // NewEncoder implements runtime.Marshaler.

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/coffeeshop/coffeeshop"
+)
+
+// badUTF8Field names the first string holding invalid UTF-8 by its path,
+// as the client wrote it, whatever surrounds it.
+func TestBadUTF8Field(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"nested value", `{"customer":{"first_name":"A` + "\xff" + `"}}`, "customer.first_name must be valid UTF-8"},
+		{"camelCase", `{"customer":{"lastName":"` + "\xce" + `"}}`, "customer.lastName must be valid UTF-8"},
+		{"after other fields", `{"request_id":"r1","customer":{"first_name":"Ann","email":"a` + "\xc0\xaf" + `@b.c"},"locale":"en"}`,
+			"customer.email must be valid UTF-8"},
+		{"top-level value", `{"locale":"` + "\xed\xa0\x80" + `"}`, "locale must be valid UTF-8"},
+		{"first of two bad", `{"a":"` + "\xff" + `","b":"` + "\xff" + `"}`, "a must be valid UTF-8"},
+		{"array element", `{"ids":["a","b",{"x":["` + "\xff" + `"]}]}`, "ids[2].x[0] must be valid UTF-8"},
+		{"after arrays and numbers", `{"n":[1e999,[true,null]],"m":{"k":-0.5},"s":"` + "\xff" + `"}`, "s must be valid UTF-8"},
+		{"escapes before", `{"a\"b":"\u00e9\n","c":"` + "\xff" + `"}`, "c must be valid UTF-8"},
+		{"key", `{"fir` + "\xff" + `st":"Ann"}`, `field name "fir` + "\uFFFD" + `st" must be valid UTF-8`},
+		{"nested key", `{"customer":{"first_name":"Ann","` + "\xff" + `":1}}`, `field name "` + "\uFFFD" + `" in customer must be valid UTF-8`},
+		{"truncated after", `{"customer":{"first_name":"` + "\xff", "the request body must be valid UTF-8"},
+		{"truncated string", `{"customer":{"first_name":"` + "\xff" + `"`, "customer.first_name must be valid UTF-8"},
+		{"outside strings", `{"customer":` + "\xff" + `}`, "the request body must be valid UTF-8"},
+		{"after the value", `{"locale":"en"}` + "\xff", "the request body must be valid UTF-8"},
+		{"top-level string", `"` + "\xff" + `"`, "the request body must be valid UTF-8"},
+		{"syntax error first", `{"a":1,,"b":"` + "\xff" + `"}`, "the request body must be valid UTF-8"},
+		{"only bad bytes", "\xff\xfe", "the request body must be valid UTF-8"},
+		{"deep", strings.Repeat("[", 20000) + "\xff", "the request body must be valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := badUTF8Field([]byte(tc.body)); got != tc.want {
+				t.Errorf("badUTF8Field(%q) = %q, want %q", tc.body, got, tc.want)
+			}
+		})
+	}
+}
+
+// Over HTTP: invalid UTF-8 in any string of a request body is a 400 that
+// names the field and the rule, and nothing is started, verified or sent.
+func TestBodyInvalidUTF8(t *testing.T) {
+	h := newHarness(t)
+	h.verifier.verify = func(id, code string) (coffeeshop.VerificationResult, error) {
+		t.Errorf("verify called for %s", id)
+		return 0, nil
+	}
+	h.verifier.resend = func(c *coffeeshop.Customer) (*coffeeshop.Verification, error) {
+		t.Errorf("resend called for %s", c.ID)
+		return nil, nil
+	}
+	bad := func(msg string) string { return `{"code":3,"message":"` + msg + `","details":[]}` }
+	const id = "0ddbdea9-1d13-4224-98f7-efe3289ac9fc"
+	create := func(field string) string { return createBody(t, field, "x") }
+	for _, tc := range []struct{ name, path, body, want string }{
+		{"first_name", "/v1/customers", strings.Replace(create("first_name"), `"x"`, `"A`+"\xff"+`nn"`, 1), "customer.first_name must be valid UTF-8"},
+		{"last_name", "/v1/customers", strings.Replace(create("last_name"), `"x"`, `"`+"\xce"+`"`, 1), "customer.last_name must be valid UTF-8"},
+		{"email", "/v1/customers", strings.Replace(create("email"), `"x"`, `"a`+"\xc0\xaf"+`@example.com"`, 1), "customer.email must be valid UTF-8"},
+		{"phone_number", "/v1/customers", strings.Replace(create("phone_number"), `"x"`, `"+44740012345`+"\xf8"+`"`, 1), "customer.phone_number must be valid UTF-8"},
+		{"camelCase", "/v1/customers", `{"customer":{"firstName":"` + "\xed\xa0\x80" + `","lastName":"Lee"}}`, "customer.firstName must be valid UTF-8"},
+		{"request_id", "/v1/customers", strings.Replace(create("first_name"), `{"customer"`, `{"request_id":"r`+"\xff"+`","customer"`, 1), "request_id must be valid UTF-8"},
+		{"locale", "/v1/customers", strings.Replace(create("first_name"), `{"customer"`, `{"locale":"`+"\xff"+`","customer"`, 1), "locale must be valid UTF-8"},
+		{"unknown field", "/v1/customers", `{"extra":{"x":"` + "\xff" + `"},"customer":{}}`, "extra.x must be valid UTF-8"},
+		{"key", "/v1/customers", `{"customer":{"first` + "\xff" + `name":"Ann"}}`, `field name \"first` + "\uFFFD" + `name\" in customer must be valid UTF-8`},
+		{"outside a string", "/v1/customers", `{"customer":` + "\xff" + `}`, "the request body must be valid UTF-8"},
+		{"after the JSON", "/v1/customers", create("first_name") + "\xff", "the request body must be valid UTF-8"},
+		{"verification_code", "/v1/customers/" + id + ":verify", `{"verification_code":"12` + "\xff" + `4"}`, "verification_code must be valid UTF-8"},
+		{"verificationCode", "/v1/customers/" + id + ":verify", `{"verificationCode":"` + "\xff" + `"}`, "verificationCode must be valid UTF-8"},
+		{"verify request_id", "/v1/customers/" + id + ":verify", `{"verification_code":"1234","request_id":"` + "\xff" + `"}`, "request_id must be valid UTF-8"},
+		{"resend customer_id", "/v1/customers/" + id + ":resendCode", `{"customer_id":"` + "\xff" + `"}`, "customer_id must be valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.do(t, "POST", tc.path, tc.body).want(t, 400, bad(tc.want))
+		})
+	}
+	if got := h.verifier.startedIDs(); len(got) != 0 {
+		t.Errorf("verifications started: %v, want none", got)
+	}
+}
+
+// A valid body still goes the usual way: trailing bytes after the JSON
+// value are ignored as before, and an empty body is an empty request.
+func TestBodyValidUTF8Decodes(t *testing.T) {
+	h := newHarness(t)
+	created(t, h.do(t, "POST", "/v1/customers", createBody(t, "first_name", "Zoë")+" trailing"))
+	h.do(t, "POST", "/v1/customers/0ddbdea9-1d13-4224-98f7-efe3289ac9fc:resendCode", "").
+		want(t, 404, `{"code":5,"message":"customer 0ddbdea9-1d13-4224-98f7-efe3289ac9fc not found","details":[]}`)
+}
