@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -42,24 +44,77 @@ func requireUTF8(next http.Handler) http.Handler {
 	})
 }
 
-// decodeUTF8 decodes a JSON request body with dec, first making sure the
-// body is valid UTF-8. protojson refuses a string that is not, but its
-// error names a position ("proto: syntax error (line 1:41): invalid UTF-8
-// in string"); this one names the field, as the other input rules do
-// (badUTF8Field). Only a body that fails utf8.Valid takes the slow path.
+// decodeUTF8 decodes a JSON request body with dec, first making sure
+// every string in it is Unicode text. protojson refuses a body that is not
+// valid UTF-8, and a string escaping half of a UTF-16 surrogate pair
+// ("\ud800"), but its errors name a position ("proto: syntax error (line
+// 1:41): invalid UTF-8 in string"); these name the field, as the other
+// input rules do (badStringField). The common body, valid UTF-8 without a
+// surrogate escape, costs one utf8.Valid and one search for `\ud`.
 func decodeUTF8(r io.Reader, v any, dec func(io.Reader) runtime.Decoder) error {
 	b, err := io.ReadAll(r) // limitBody has read it into memory already
 	if err != nil {
 		return err
 	}
 	if !utf8.Valid(b) {
-		return errors.New(badUTF8Field(b))
+		if msg := badStringField(b, invalidUTF8, "must be valid UTF-8"); msg != "" {
+			return errors.New(msg)
+		}
+		return errors.New("the request body must be valid UTF-8")
+	}
+	if bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`)) {
+		if msg := badStringField(b, loneSurrogate, "must not contain half of a UTF-16 surrogate pair"); msg != "" {
+			return errors.New(msg)
+		}
 	}
 	return dec(bytes.NewReader(b)).Decode(v)
 }
 
-// jsonFrame is an object or array being read by badUTF8Field: an object's
-// current key, or how many values of an array have started.
+// invalidUTF8 reports whether raw, JSON text, is not valid UTF-8.
+func invalidUTF8(raw []byte) bool { return !utf8.Valid(raw) }
+
+// loneSurrogate reports whether raw, a JSON string with the whitespace,
+// commas and colons before it, escapes a UTF-16 surrogate that is not part
+// of a pair (\ud83d\ude00 is one character; \ud83d alone or \ude00 first
+// is none).
+func loneSurrogate(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := escapedRune(raw, i)
+		if !ok {
+			i++ // another escape: skip its second byte (\\ or \")
+			continue
+		}
+		i += 5
+		switch {
+		case !utf16.IsSurrogate(r):
+		case r >= 0xdc00: // a low half without a high one
+			return true
+		default:
+			low, ok := escapedRune(raw, i+1)
+			if !ok || low < 0xdc00 || low > 0xdfff {
+				return true
+			}
+			i += 6
+		}
+	}
+	return false
+}
+
+// escapedRune returns the rune of the \uXXXX escape at raw[i:], if there
+// is one.
+func escapedRune(raw []byte, i int) (rune, bool) {
+	if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+	return rune(n), err == nil
+}
+
+// jsonFrame is an object or array being read by badStringField: an
+// object's current key, or how many values of an array have started.
 type jsonFrame struct {
 	array     bool
 	key       string
@@ -67,15 +122,14 @@ type jsonFrame struct {
 	expectKey bool
 }
 
-// badUTF8Field returns the message for a JSON body that is not valid UTF-8:
-// the path of the first string (key or value) holding invalid UTF-8, in
-// the names the client wrote (customer.first_name, customer.firstName,
-// ids[2]), followed by "must be valid UTF-8". A key is quoted, with its bad
-// bytes shown as U+FFFD, and named by the object it is in. A body whose bad
-// bytes are outside any string, or that is not JSON before them, gets "the
-// request body must be valid UTF-8".
-func badUTF8Field(body []byte) string {
-	const whole = "the request body must be valid UTF-8"
+// badStringField returns the message for the first string (key or value)
+// of a JSON body whose raw text is bad: its path in the names the client
+// wrote (customer.first_name, customer.firstName, ids[2]) followed by
+// rule. A key is quoted, with any invalid UTF-8 shown as U+FFFD, and named
+// by the object it is in. It returns "" when there is no such string before
+// the body ends or stops being JSON, and when the bad string is the whole
+// body.
+func badStringField(body []byte, bad func(raw []byte) bool, rule string) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // a number too large for float64 is no error here
 	var stack []jsonFrame
@@ -83,24 +137,24 @@ func badUTF8Field(body []byte) string {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return whole // end of the body, or not JSON
+			return "" // end of the body, or not JSON
 		}
 		end := dec.InputOffset()
 		// Between prev and end lie the token and the ASCII whitespace,
-		// commas and colons before it; a byte outside ASCII is a syntax
-		// error there, so any invalid UTF-8 is in the token.
-		bad := !utf8.Valid(body[prev:end])
+		// commas and colons before it (any other byte is a syntax error
+		// there), so what is bad is in the token.
+		isBad := bad(body[prev:end])
 		prev = end
 		var top *jsonFrame
 		if len(stack) > 0 {
 			top = &stack[len(stack)-1]
 		}
 		if s, ok := tok.(string); ok && top != nil && !top.array && top.expectKey {
-			if bad {
+			if isBad {
 				if p := jsonPath(stack[:len(stack)-1]); p != "" {
-					return fmt.Sprintf("field name %q in %s must be valid UTF-8", echo(s), p)
+					return fmt.Sprintf("field name %q in %s %s", echo(s), p, rule)
 				}
-				return fmt.Sprintf("field name %q must be valid UTF-8", echo(s))
+				return fmt.Sprintf("field name %q %s", echo(s), rule)
 			}
 			top.key, top.expectKey = s, false
 			continue
@@ -117,11 +171,11 @@ func badUTF8Field(body []byte) string {
 				top.expectKey = true // after this value
 			}
 		}
-		if bad {
+		if isBad {
 			if p := jsonPath(stack); p != "" {
-				return p + " must be valid UTF-8"
+				return p + " " + rule
 			}
-			return whole
+			return ""
 		}
 		if d, ok := tok.(json.Delim); ok {
 			stack = append(stack, jsonFrame{array: d == '[', expectKey: d == '{'})

@@ -1,15 +1,16 @@
 package api
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop"
 )
 
-// badUTF8Field names the first string holding invalid UTF-8 by its path,
+// badStringField names the first string holding invalid UTF-8 by its path,
 // as the client wrote it, whatever surrounds it.
-func TestBadUTF8Field(t *testing.T) {
+func TestBadStringFieldUTF8(t *testing.T) {
 	for _, tc := range []struct{ name, body, want string }{
 		{"nested value", `{"customer":{"first_name":"A` + "\xff" + `"}}`, "customer.first_name must be valid UTF-8"},
 		{"camelCase", `{"customer":{"lastName":"` + "\xce" + `"}}`, "customer.lastName must be valid UTF-8"},
@@ -32,10 +33,41 @@ func TestBadUTF8Field(t *testing.T) {
 		{"deep", strings.Repeat("[", 20000) + "\xff", "the request body must be valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := badUTF8Field([]byte(tc.body)); got != tc.want {
-				t.Errorf("badUTF8Field(%q) = %q, want %q", tc.body, got, tc.want)
+			got := badStringField([]byte(tc.body), invalidUTF8, "must be valid UTF-8")
+			if got == "" {
+				got = "the request body must be valid UTF-8"
+			}
+			if got != tc.want {
+				t.Errorf("badStringField(%q) = %q, want %q", tc.body, got, tc.want)
 			}
 		})
+	}
+}
+
+// loneSurrogate finds half a surrogate pair among a string's escapes.
+func TestLoneSurrogate(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want bool
+	}{
+		{`"\ud800"`, true},
+		{`, "a\uDBFFb"`, true},
+		{`"\udc00"`, true},
+		{`"\ude00\ud83d"`, true},
+		{`"\ud83d\u0041"`, true},
+		{`"\ud83d\ud83d\ude00"`, true},
+		{`"\ud83d"` + "\n", true},
+		{`"\ud83d\ude00"`, false},
+		{`"\uD83D\uDE00 \u00e9"`, false},
+		{`"\\ud800"`, false}, // an escaped backslash, then "ud800"
+		{`"\\\ud800"`, true},
+		{`"\n\t\"\/\u0000"`, false},
+		{`"\ud8"`, false},
+		{`"plain"`, false},
+	} {
+		if got := loneSurrogate([]byte(tc.raw)); got != tc.want {
+			t.Errorf("loneSurrogate(%s) = %v, want %v", tc.raw, got, tc.want)
+		}
 	}
 }
 
@@ -69,6 +101,11 @@ func TestBodyInvalidUTF8(t *testing.T) {
 		{"verification_code", "/v1/customers/" + id + ":verify", `{"verification_code":"12` + "\xff" + `4"}`, "verification_code must be valid UTF-8"},
 		{"verificationCode", "/v1/customers/" + id + ":verify", `{"verificationCode":"` + "\xff" + `"}`, "verificationCode must be valid UTF-8"},
 		{"verify request_id", "/v1/customers/" + id + ":verify", `{"verification_code":"1234","request_id":"` + "\xff" + `"}`, "request_id must be valid UTF-8"},
+		{"lone surrogate", "/v1/customers", `{"customer":{"first_name":"\ud800","last_name":"Lee"}}`,
+			"customer.first_name must not contain half of a UTF-16 surrogate pair"},
+		{"surrogate key", "/v1/customers", `{"\udfff":1}`, `field name \"` + "\uFFFD" + `\" must not contain half of a UTF-16 surrogate pair`},
+		{"verify lone surrogate", "/v1/customers/" + id + ":verify", `{"verification_code":"12\uDC0034"}`,
+			"verification_code must not contain half of a UTF-16 surrogate pair"},
 		{"resend customer_id", "/v1/customers/" + id + ":resendCode", `{"customer_id":"` + "\xff" + `"}`, "customer_id must be valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,10 +118,20 @@ func TestBodyInvalidUTF8(t *testing.T) {
 }
 
 // A valid body still goes the usual way: trailing bytes after the JSON
-// value are ignored as before, and an empty body is an empty request.
+// value are ignored as before, a surrogate pair and an escaped backslash
+// before "ud800" are read as text, and an empty body is an empty request.
 func TestBodyValidUTF8Decodes(t *testing.T) {
 	h := newHarness(t)
 	created(t, h.do(t, "POST", "/v1/customers", createBody(t, "first_name", "Zoë")+" trailing"))
+	id := created(t, h.do(t, "POST", "/v1/customers", `{"customer":{"first_name":"\ud83d\ude00 \\ud800","last_name":"Lee",`+
+		`"email":"b@example.com","phone_number":"+447400123457"}}`))
+	c, err := h.store.GetCustomer(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FirstName != "\U0001F600 \\ud800" {
+		t.Errorf("first name stored as %q", c.FirstName)
+	}
 	h.do(t, "POST", "/v1/customers/0ddbdea9-1d13-4224-98f7-efe3289ac9fc:resendCode", "").
 		want(t, 404, `{"code":5,"message":"customer 0ddbdea9-1d13-4224-98f7-efe3289ac9fc not found","details":[]}`)
 }
