@@ -67,7 +67,8 @@ func WithCORSOrigins(origins []string) GatewayOption {
 // a "www-authenticate" one WWW-Authenticate. The Authorization header
 // reaches the server as authorization metadata.
 // Requests may name fields in snake_case or camelCase; unknown fields are
-// ignored. GET /openapi.json answers with the OpenAPI document of these
+// ignored; a body that is not valid UTF-8 is answered 400 naming the field
+// (utf8.go). GET /openapi.json answers with the OpenAPI document of these
 // routes (customerv1.OpenAPI). A wrong method on a known path is answered
 // 405 with an Allow header (routes.go). Pages on the origins of
 // WithCORSOrigins may call the token's routes (cors.go). A body over 64 KiB is answered 413, and a
