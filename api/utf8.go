@@ -56,22 +56,30 @@ func decodeUTF8(r io.Reader, v any, dec func(io.Reader) runtime.Decoder) error {
 	if err != nil {
 		return err
 	}
-	if !utf8.Valid(b) {
-		if msg := badStringField(b, invalidUTF8, "must be valid UTF-8"); msg != "" {
+	valid := utf8.Valid(b)
+	if !valid || bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`)) {
+		if msg := badStringField(b); msg != "" {
 			return errors.New(msg)
 		}
-		return errors.New("the request body must be valid UTF-8")
-	}
-	if bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`)) {
-		if msg := badStringField(b, loneSurrogate, "must not contain half of a UTF-16 surrogate pair"); msg != "" {
-			return errors.New(msg)
+		if !valid {
+			return errors.New("the request body must be valid UTF-8")
 		}
 	}
 	return dec(bytes.NewReader(b)).Decode(v)
 }
 
-// invalidUTF8 reports whether raw, JSON text, is not valid UTF-8.
-func invalidUTF8(raw []byte) bool { return !utf8.Valid(raw) }
+// stringProblem returns what is wrong with raw, a JSON string with the
+// whitespace, commas and colons before it, worded to follow its name: ""
+// when nothing is.
+func stringProblem(raw []byte) string {
+	switch {
+	case !utf8.Valid(raw):
+		return "must be valid UTF-8"
+	case loneSurrogate(raw):
+		return "must not contain half of a UTF-16 surrogate pair"
+	}
+	return ""
+}
 
 // loneSurrogate reports whether raw, a JSON string with the whitespace,
 // commas and colons before it, escapes a UTF-16 surrogate that is not part
@@ -123,13 +131,13 @@ type jsonFrame struct {
 }
 
 // badStringField returns the message for the first string (key or value)
-// of a JSON body whose raw text is bad: its path in the names the client
-// wrote (customer.first_name, customer.firstName, ids[2]) followed by
-// rule. A key is quoted, with any invalid UTF-8 shown as U+FFFD, and named
-// by the object it is in. It returns "" when there is no such string before
-// the body ends or stops being JSON, and when the bad string is the whole
-// body.
-func badStringField(body []byte, bad func(raw []byte) bool, rule string) string {
+// of a JSON body that has a stringProblem: its path in the names the
+// client wrote (customer.first_name, customer.firstName, ids[2]) followed
+// by the problem. A key is quoted, with any invalid UTF-8 shown as U+FFFD,
+// and named by the object it is in. It returns "" when there is no such
+// string before the body ends or stops being JSON, and when the bad
+// string is the whole body.
+func badStringField(body []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // a number too large for float64 is no error here
 	var stack []jsonFrame
@@ -143,18 +151,18 @@ func badStringField(body []byte, bad func(raw []byte) bool, rule string) string 
 		// Between prev and end lie the token and the ASCII whitespace,
 		// commas and colons before it (any other byte is a syntax error
 		// there), so what is bad is in the token.
-		isBad := bad(body[prev:end])
+		problem := stringProblem(body[prev:end])
 		prev = end
 		var top *jsonFrame
 		if len(stack) > 0 {
 			top = &stack[len(stack)-1]
 		}
 		if s, ok := tok.(string); ok && top != nil && !top.array && top.expectKey {
-			if isBad {
+			if problem != "" {
 				if p := jsonPath(stack[:len(stack)-1]); p != "" {
-					return fmt.Sprintf("field name %q in %s %s", echo(s), p, rule)
+					return fmt.Sprintf("field name %q in %s %s", echo(s), p, problem)
 				}
-				return fmt.Sprintf("field name %q %s", echo(s), rule)
+				return fmt.Sprintf("field name %q %s", echo(s), problem)
 			}
 			top.key, top.expectKey = s, false
 			continue
@@ -171,9 +179,9 @@ func badStringField(body []byte, bad func(raw []byte) bool, rule string) string 
 				top.expectKey = true // after this value
 			}
 		}
-		if isBad {
+		if problem != "" {
 			if p := jsonPath(stack); p != "" {
-				return p + " " + rule
+				return p + " " + problem
 			}
 			return ""
 		}
