@@ -67,7 +67,8 @@ func WithCORSOrigins(origins []string) GatewayOption {
 // a "www-authenticate" one WWW-Authenticate. The Authorization header
 // reaches the server as authorization metadata.
 // Requests may name fields in snake_case or camelCase; unknown fields are
-// ignored. GET /openapi.json answers with the OpenAPI document of these
+// ignored; a body that is not valid UTF-8 is answered 400 naming the field
+// (utf8.go). GET /openapi.json answers with the OpenAPI document of these
 // routes (customerv1.OpenAPI). A wrong method on a known path is answered
 // 405 with an Allow header (routes.go). Pages on the origins of
 // WithCORSOrigins may call the token's routes (cors.go). A body over 64 KiB is answered 413, and a
@@ -220,7 +221,8 @@ func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter
 // compactJSON is the gateway's protojson codec with compact output.
 // protojson deliberately adds random spaces to its output (differently per
 // binary) so that nobody depends on its exact bytes; clients of this API
-// already do, so the output is compacted.
+// already do, so the output is compacted. A request body that is not valid
+// UTF-8 is refused naming the field (NewDecoder).
 type compactJSON struct {
 	runtime.JSONPb
 }
@@ -236,6 +238,14 @@ func (m *compactJSON) Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// NewDecoder implements runtime.Marshaler: a request body that is not
+// valid UTF-8 is refused with a message naming the field (decodeUTF8).
+func (m *compactJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		return decodeUTF8(r, v, m.JSONPb.NewDecoder)
+	})
 }
 
 // NewEncoder implements runtime.Marshaler.
