@@ -100,21 +100,13 @@ func (p *prefixes) UnmarshalText(b []byte) error {
 // origins are web origins, scheme://host[:port]: a comma-separated list,
 // each http or https with a host and nothing after it (a trailing / is
 // allowed), kept lower-case and without a default port, as browsers
-// write them in an Origin header.
+// write them in an Origin header; each once.
 type origins []string
 
 func (o *origins) UnmarshalText(b []byte) error {
-	var out []string
-	for _, f := range strings.Split(string(b), ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		v, err := parseOrigin(f)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
+	out, err := parseOrigins(b, nil)
+	if err != nil {
+		return err
 	}
 	*o = out
 	return nil
@@ -127,27 +119,45 @@ func (o *origins) UnmarshalText(b []byte) error {
 type corsOrigins []string
 
 func (o *corsOrigins) UnmarshalText(b []byte) error {
-	var out []string
-	for _, f := range strings.Split(string(b), ",") {
-		f = strings.TrimSpace(f)
+	out, err := parseOrigins(b, func(f string) error {
 		switch {
-		case f == "":
-			continue
-		case f == "*" || strings.Contains(f, "*"):
+		case strings.Contains(f, "*"):
 			return fmt.Errorf("%q: * is not accepted: it would let a page on any web site call the API with a customer's verification token, a credential; name each origin, such as https://shop.example.com", f)
 		case strings.HasSuffix(f, "/"):
 			return fmt.Errorf("%q: an origin has no path, not even /: write %s", f, strings.TrimRight(f, "/"))
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*o = out
+	return nil
+}
+
+// parseOrigins reads a comma-separated list of origins, each checked by
+// check (when not nil) before it is parsed, and keeps each origin once.
+func parseOrigins(b []byte, check func(string) error) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(string(b), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if check != nil {
+			if err := check(f); err != nil {
+				return nil, err
+			}
+		}
 		v, err := parseOrigin(f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
-	*o = out
-	return nil
+	return out, nil
 }
 
 // parseOrigin reads one origin.
