@@ -76,8 +76,9 @@ type GuardConfig struct {
 // Guard is the SMS pumping guard of the API: before a create or resend has
 // a code texted it asks the GuardStore to admit the send, which refuses
 // sends to blocked number prefixes and beyond the budget; after a
-// successful verification it records the conversion. A nil Guard, or one
-// that is Off, admits everything.
+// successful verification it records the conversion. The worker asks it
+// too (AdmitSend), for the codes runs send by themselves. A nil Guard, or
+// one that is Off, admits everything.
 type Guard struct {
 	cfg GuardConfig
 }
@@ -158,6 +159,15 @@ func (g *Guard) admit(ctx context.Context, phone, country, key string) error {
 		msg = fmt.Sprintf("this service has sent as many verification codes as it may for now; retry after %ds (temporary)", retrySeconds(wait))
 	}
 	return &coffeeshop.Error{Code: coffeeshop.ETOOMANY, Message: msg, RetryAfter: wait, Reason: d.Reason}
+}
+
+// AdmitSend admits a text to the E.164 number phone that a worker sends
+// without the API (verify.SendGuard: the code after a wrong or expired
+// code); key names the send for all its tries, so that it counts once. Its
+// answers are admit's.
+func (g *Guard) AdmitSend(ctx context.Context, phone, key string) error {
+	country, _ := regionOf(phone)
+	return g.admit(ctx, phone, country, key)
 }
 
 // createKey is the guard's key of a create with request_id id: a retried

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/internal/pgtest"
+	"github.com/coffeeshop/coffeeshop/sms"
 )
 
 // reason is the ErrorInfo reason of an error answer, "" if it has none.
@@ -27,8 +28,9 @@ func (r reply) reason() string {
 // database behind a trusted proxy and attacks one number prefix through
 // both, from a new client address per request: the guard's counts are
 // shared, so the prefix is blocked after the same number of texts as on
-// one process, both processes refuse it, another prefix is unaffected, and
-// `coffeeshop guard unblock` lifts the block for both.
+// one process, both processes refuse it, another prefix is unaffected, the
+// worker texts no new code after a wrong one on it, and `coffeeshop guard
+// unblock` lifts the block for both.
 func TestSplitModeSharedGuard(t *testing.T) {
 	db := pgtest.URL(t)
 	temporal, remote, env := startSplitTemporal(t, db)
@@ -50,10 +52,14 @@ func TestSplitModeSharedGuard(t *testing.T) {
 	}
 	const attacked = "+4474001230"
 	texts, n := 0, 0
+	var firstID string
 	for ; n < 40; n++ {
 		r := create(apis[n%2], n, fmt.Sprintf("%s%02d", attacked, n))
 		if r.status == http.StatusOK {
-			texts++
+			if texts++; texts == 1 {
+				c, _ := r.body["customer"].(map[string]any)
+				firstID, _ = c["id"].(string)
+			}
 			continue
 		}
 		if r.status != http.StatusTooManyRequests || r.reason() != coffeeshop.ReasonPrefixBlocked || r.header.Get("Retry-After") == "" {
@@ -73,6 +79,19 @@ func TestSplitModeSharedGuard(t *testing.T) {
 	}
 	if r := create(apis[1], 200, "+447400999456"); r.status != http.StatusOK {
 		t.Errorf("another prefix during the block: %d %v", r.status, r.body)
+	}
+	// The worker asks the same guard before it texts the code after a
+	// wrong one: on the blocked prefix it sends none, and the code the
+	// customer has still verifies (the second verify waits for the refused
+	// send to settle).
+	sent := strings.Count(worker.out.String(), sms.ConsolePrefix)
+	expect(t, "a wrong code on the blocked prefix", apis[0].verify(firstID, "0000"), "VERIFICATION_RESULT_INCORRECT_CODE")
+	expect(t, "the code sent before the block", apis[1].verify(firstID, "1234"), "VERIFICATION_RESULT_SUCCESS")
+	if now := strings.Count(worker.out.String(), sms.ConsolePrefix); now != sent {
+		t.Errorf("the worker texted %d codes to the blocked prefix after a wrong code, want none", now-sent)
+	}
+	if out := worker.out.String(); !strings.Contains(out, "SMS guard refused a send") || !strings.Contains(out, coffeeshop.ReasonPrefixBlocked) {
+		t.Error("the worker did not log the guard's refusal")
 	}
 
 	list := run(t, "guard", "list", "--database-url", db)

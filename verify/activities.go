@@ -51,14 +51,19 @@ type Activities struct {
 	// customer's send number n; messages sent through Messages then
 	// report receipts there (see twiliohook).
 	ReceiptURL func(customerID string, n int) string
+	// Guard, when set, admits the codes a run texts by itself after a
+	// wrong or expired code, which the API's guard has not (checkGuard).
+	Guard SendGuard
 }
 
 // SendCode makes a new one-time code, texts it to the customer and returns
 // its MAC. Generating, hashing and sending happen in this one step so that
 // the code is never a workflow value. A send that can never succeed (the
 // SMS sender answered EUNDELIVERABLE or EINVALID) fails without retries, as
-// an SMSRejected error; any other failure of the sender is retried. A send over the per-phone cap fails without retries as a SendLimit
-// error. A test number gets TestCode, untexted (sendTestCode).
+// an SMSRejected error; any other failure of the sender is retried. A send
+// over the per-phone cap, or one after a wrong or expired code that the
+// SMS pumping guard refuses, fails without retries as a SendLimit error. A
+// test number gets TestCode, untexted (sendTestCode).
 //
 // Every try of one send has the same key (sendKey): the per-phone cap
 // counts the send once, and a CodeGenerator such as DerivedCodes makes
@@ -76,6 +81,9 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return a.sendTestCode(ctx, in)
 	}
 	key := sendKey(ctx, in)
+	if err := a.checkGuard(ctx, in, key); err != nil {
+		return SendCodeResult{}, err
+	}
 	// The cap guards the phone number; an email costs it nothing.
 	if channelOf(in) != coffeeshop.ChannelEmail {
 		if err := a.checkPhoneCap(ctx, in.PhoneNumber, key); err != nil {

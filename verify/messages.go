@@ -172,7 +172,20 @@ type SendCodeInput struct {
 	// Runs from inlineSendVersion set it; before, the activity's run and
 	// activity ID name the send.
 	Key string `json:",omitempty"`
+	// Reason says why the code is sent: empty for a code the API asked for
+	// (a create's first code, a resend) and admitted through its SMS
+	// pumping guard, and in builds before reasons; SendAfterAttempt for
+	// the code a run sends by itself after a wrong or expired code, which
+	// the activity puts to Activities.Guard.
+	Reason SendReason `json:",omitempty"`
 }
+
+// SendReason is why a code is sent (SendCodeInput.Reason).
+type SendReason string
+
+// SendAfterAttempt: the code a run sends by itself after a wrong or
+// expired code.
+const SendAfterAttempt SendReason = "attempt"
 
 // SendCodeResult is all the workflow keeps of a sent code: its MAC and when
 // it expires. The code itself never leaves the activity, so it is in no

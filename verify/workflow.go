@@ -75,6 +75,9 @@ type verification struct {
 	sendNo int
 	// delivery is the current code's message.
 	delivery delivery
+	// afterAttempt: the code wanted (phaseSending) replaces one a wrong or
+	// expired attempt consumed; the API's guard has not admitted it.
+	afterAttempt bool
 }
 
 // VerifyPhone texts the customer a one-time code and answers VerifyUpdate
@@ -132,6 +135,9 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		}
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
 			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength, Locale: v.params.Locale}
+		if v.afterAttempt {
+			in.Reason, v.afterAttempt = SendAfterAttempt, false
+		}
 		var prev delivery
 		if v.receiptsOn() {
 			prev = v.startSend()

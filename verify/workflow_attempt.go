@@ -87,7 +87,7 @@ func (v *verification) fail(ctx workflow.Context, r coffeeshop.VerificationResul
 		countAttempt(ctx, v.final)
 		return v.final
 	}
-	v.phase = phaseSending
+	v.phase, v.afterAttempt = phaseSending, true
 	countAttempt(ctx, r)
 	return r
 }

@@ -116,10 +116,12 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 // startWorker starts the verification worker: codes derived from secret
 // (as random to anyone without it), or f's fixed
 // one unless random is set; tn's test numbers get tn's code, untexted;
-// emails go through mail (nil: no email channel), codes are worded by texts.
+// emails go through mail (nil: no email channel), codes are worded by texts;
+// guard admits the codes sent after a wrong or expired code.
 // Its Stop lets running activities finish for up to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
-	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, rf *cli.ReceiptFlags, secret []byte, texts *verify.Texts, stop time.Duration) (worker.Worker, error) {
+	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, rf *cli.ReceiptFlags, secret []byte, texts *verify.Texts,
+	guard *api.Guard, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.DerivedCodes(secret)
 	smsConfig := f.SMS()
 	if f.FixedCode != "" && !random {
@@ -141,7 +143,7 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 	a := &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
 		SMS: sender, Email: mail,
 		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow,
-		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts}
+		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts, Guard: guard}
 	// Twilio, as the one SMS provider, sends SMS and WhatsApp with their
 	// message SIDs, and with --public-url asks for receipts.
 	if p := smsConfig.Providers(); len(p) == 1 && p[0] == sms.ProviderTwilio {
@@ -151,6 +153,12 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 		a.ReceiptURL = rf.ReceiptURL()
 	}
 	return verify.StartWorker(tc, a, stop)
+}
+
+// newGuard is the SMS pumping guard of policy p over st's counts; off
+// admits everything (--no-rate-limit).
+func newGuard(st store, p *cli.GuardPolicyFlags, off bool, o *opsserver.Ops, log *slog.Logger) *api.Guard {
+	return api.NewGuard(api.GuardConfig{Store: st, Policy: p.GuardPolicy(), Off: off, Logger: log, Metrics: o.Metrics})
 }
 
 // newVerifier is the API's Verifier with the verification settings.
@@ -218,7 +226,7 @@ func startAPI(ctx context.Context, f *cli.APIFlags, secret []byte, st store, tc 
 	srv := &api.Server{Store: st, Verifier: verifier, Logger: log, PhoneRegion: f.PhoneRegion, Channels: verifier.Channels,
 		Tokens: tokens, TokenTTL: f.VerificationWindow, Observer: o.Metrics,
 		Numbers: f.NumberRules(), GuardMetrics: o.Metrics, TestNumbers: tests,
-		Guard: api.NewGuard(api.GuardConfig{Store: st, Policy: f.GuardPolicy(), Off: f.NoRateLimit, Logger: log, Metrics: o.Metrics})}
+		Guard: newGuard(st, &f.GuardPolicyFlags, f.NoRateLimit, o, log)}
 	if r := srv.Numbers; r.GeoMonitor {
 		log.Warn("numbers of countries outside --allowed-countries are only counted and logged (--geo-monitor)", "allowed_countries", r.Countries.String())
 	}

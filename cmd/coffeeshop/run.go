@@ -55,7 +55,8 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), &c.ReceiptFlags, c.Secret, c.Texts, c.ShutdownTimeout)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), &c.ReceiptFlags, c.Secret, c.Texts,
+		newGuard(st, &c.GuardPolicyFlags, c.NoRateLimit, o, log), c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,8 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	if err := o.Serve(string(c.HealthAddr)); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), &c.ReceiptFlags, c.Secret, c.Texts, c.ShutdownTimeout)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), &c.ReceiptFlags, c.Secret, c.Texts,
+		newGuard(st, &c.GuardPolicyFlags, c.NoGuard, o, log), c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}

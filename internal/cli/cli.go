@@ -73,6 +73,8 @@ type Temporal struct {
 type Worker struct {
 	RemoteFlags
 	CodeFlags
+	GuardPolicyFlags
+	NoGuard bool `name:"no-rate-limit" env:"COFFEESHOP_NO_RATE_LIMIT" help:"${noRateLimitHelp}"`
 	EmailFlags
 	TextFlags
 	ReceiptFlags
@@ -194,19 +196,26 @@ type SignupFlags struct {
 
 // GuardFlags are the API's defences against SMS pumping (dev, api): which
 // numbers a create accepts, and the prefix guard and budget shared by every
-// api process through the database. Their defaults come from
-// api.DefaultGuardPolicy. --no-rate-limit turns the guard and the budget
-// off, not the number rules.
+// api process through the database. --no-rate-limit turns the guard and
+// the budget off, not the number rules.
 type GuardFlags struct {
-	AllowedCountries   countries     `name:"allowed-countries" env:"COFFEESHOP_ALLOWED_COUNTRIES" doc-default:"the country of --phone-region" help:"ISO 3166 codes of the countries whose phone numbers a create accepts, comma-separated (GB,GG,JE,IM), or * for all; a number of another country is refused with 403 COUNTRY_NOT_ALLOWED"`
-	GeoMonitor         bool          `name:"geo-monitor" env:"COFFEESHOP_GEO_MONITOR" help:"only count (coffeeshop_guard_refusals_total, mode monitor) and log the numbers of countries outside --allowed-countries, and accept them: to learn before enforcing"`
-	AllowVoIP          bool          `name:"allow-voip" env:"COFFEESHOP_ALLOW_VOIP" help:"accept VoIP numbers (refused by default: cheap to get in bulk). Premium-rate, shared-cost, toll-free, pager, UAN, voicemail, personal and fixed-line numbers are always refused"`
+	AllowedCountries countries `name:"allowed-countries" env:"COFFEESHOP_ALLOWED_COUNTRIES" doc-default:"the country of --phone-region" help:"ISO 3166 codes of the countries whose phone numbers a create accepts, comma-separated (GB,GG,JE,IM), or * for all; a number of another country is refused with 403 COUNTRY_NOT_ALLOWED"`
+	GeoMonitor       bool      `name:"geo-monitor" env:"COFFEESHOP_GEO_MONITOR" help:"only count (coffeeshop_guard_refusals_total, mode monitor) and log the numbers of countries outside --allowed-countries, and accept them: to learn before enforcing"`
+	AllowVoIP        bool      `name:"allow-voip" env:"COFFEESHOP_ALLOW_VOIP" help:"accept VoIP numbers (refused by default: cheap to get in bulk). Premium-rate, shared-cost, toll-free, pager, UAN, voicemail, personal and fixed-line numbers are always refused"`
+	GuardPolicyFlags
+}
+
+// GuardPolicyFlags are the prefix guard's policy and the budget (dev, api,
+// worker: the worker puts the codes a run sends after a wrong or expired
+// code to the guard). Every api and worker process of a deployment needs
+// the same ones. Their defaults come from api.DefaultGuardPolicy.
+type GuardPolicyFlags struct {
 	GuardWindow        time.Duration `name:"guard-window" min:"1m" max:"168h" env:"COFFEESHOP_GUARD_WINDOW" default:"${guardWindow}" help:"sliding window over which the SMS pumping guard counts each number prefix's texts and verifications (1m-168h)"`
 	GuardMinSends      int           `name:"guard-min-sends" min:"2" max:"1000000" env:"COFFEESHOP_GUARD_MIN_SENDS" default:"${guardMinSends}" help:"texts a prefix must reach in --guard-window before its conversion is judged; the text that reaches it with too few verifications blocks the prefix (2-1000000)"`
 	GuardMinConversion float64       `name:"guard-min-conversion" env:"COFFEESHOP_GUARD_MIN_CONVERSION" default:"${guardMinConversion}" help:"share of a prefix's texts that must have led to a verification, 0 to 1; below it the prefix is blocked"`
 	GuardBlock         time.Duration `name:"guard-block" min:"1s" max:"720h" env:"COFFEESHOP_GUARD_BLOCK" default:"${guardBlock}" help:"length of a prefix's first block; each repeat doubles it up to --guard-max-block (1s-720h)"`
 	GuardMaxBlock      time.Duration `name:"guard-max-block" min:"1s" max:"720h" env:"COFFEESHOP_GUARD_MAX_BLOCK" default:"${guardMaxBlock}" help:"longest block of a prefix, at least --guard-block (1s-720h)"`
-	SMSBudget          rate          `name:"sms-budget" env:"COFFEESHOP_SMS_BUDGET" default:"off" help:"texts all api processes together may cause (creates and resends): N/duration, a sliding window, or off; beyond it creates and resends are refused with 429 SMS_BUDGET_EXHAUSTED"`
+	SMSBudget          rate          `name:"sms-budget" env:"COFFEESHOP_SMS_BUDGET" default:"off" help:"texts all api and worker processes together may send (creates, resends and the codes after a wrong or expired code): N/duration, a sliding window, or off; beyond it creates and resends are refused with 429 SMS_BUDGET_EXHAUSTED, and codes after a wrong code are not sent"`
 }
 
 // LimitFlags are the API's abuse limits (dev, api). Their defaults come
@@ -218,7 +227,7 @@ type LimitFlags struct {
 	VerifyPhone    rate     `name:"rate-limit-verify-phone" env:"COFFEESHOP_RATE_LIMIT_VERIFY_PHONE" default:"${verifyPhone}" help:"verify calls per phone number: N/duration or off"`
 	ResendIP       rate     `name:"rate-limit-resend-ip" env:"COFFEESHOP_RATE_LIMIT_RESEND_IP" default:"${resendIP}" help:"resend calls per client address: N/duration or off"`
 	ResendPhone    rate     `name:"rate-limit-resend-phone" env:"COFFEESHOP_RATE_LIMIT_RESEND_PHONE" default:"${resendPhone}" help:"resend calls per phone number: N/duration or off"`
-	NoRateLimit    bool     `name:"no-rate-limit" env:"COFFEESHOP_NO_RATE_LIMIT" help:"turn every per-client-address limit, the SMS pumping guard and --sms-budget off (local load tests); per-phone limits, --allowed-countries and the number types stay"`
+	NoRateLimit    bool     `name:"no-rate-limit" env:"COFFEESHOP_NO_RATE_LIMIT" help:"${noRateLimitHelp}"`
 	TrustedProxies prefixes `name:"trusted-proxy" env:"COFFEESHOP_TRUSTED_PROXIES" help:"comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client"`
 }
 
@@ -308,6 +317,9 @@ func kongVars() kong.Vars {
 	limits := api.DefaultLimits()
 	guard := api.DefaultGuardPolicy()
 	return kong.Vars{
+		// One meaning in dev, api (creates, resends) and worker (the codes
+		// after a wrong or expired code).
+		"noRateLimitHelp":     "turn every per-client-address limit, the SMS pumping guard and --sms-budget off (local load tests; a split deployment gives it to its api and worker processes alike); per-phone limits, --allowed-countries and the number types stay",
 		"guardWindow":         coffeeshop.ShortDuration(guard.Window),
 		"guardMinSends":       strconv.Itoa(guard.MinSends),
 		"guardMinConversion":  strconv.FormatFloat(guard.MinConversion, 'g', -1, 64),

@@ -41,6 +41,23 @@ func TestGuardSettings(t *testing.T) {
 	}
 }
 
+// The worker puts the codes after a wrong or expired code to the guard,
+// with the same policy flags and variables as the api processes.
+func TestWorkerGuardSettings(t *testing.T) {
+	if w := parsed[*Worker](t, "worker"); w.GuardPolicy() != api.DefaultGuardPolicy() || w.NoGuard {
+		t.Errorf("defaults: policy %+v, off %v; want %+v, on", w.GuardPolicy(), w.NoGuard, api.DefaultGuardPolicy())
+	}
+	t.Setenv("COFFEESHOP_SMS_BUDGET", "5000/24h")
+	t.Setenv("COFFEESHOP_NO_RATE_LIMIT", "true")
+	w := parsed[*Worker](t, "worker", "--guard-window", "2h", "--guard-min-sends", "20",
+		"--guard-min-conversion", "0.5", "--guard-block", "1m", "--guard-max-block", "1h")
+	want := coffeeshop.GuardPolicy{Window: 2 * time.Hour, MinSends: 20, MinConversion: 0.5, BlockFor: time.Minute,
+		MaxBlock: time.Hour, Budget: 5000, BudgetWindow: 24 * time.Hour}
+	if got := w.GuardPolicy(); got != want || !w.NoGuard {
+		t.Errorf("policy %+v, off %v; want %+v, off", got, w.NoGuard, want)
+	}
+}
+
 func TestBadGuardSettingsNameTheFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -57,6 +74,9 @@ func TestBadGuardSettingsNameTheFlag(t *testing.T) {
 		{[]string{"dev", "--guard-block", "2h", "--guard-max-block", "1h"}, "--guard-max-block"},
 		{[]string{"api", "--sms-budget", "1000"}, "--sms-budget"},
 		{[]string{"api", "--sms-budget", "0/1h"}, "--sms-budget"},
+		{[]string{"worker", "--sms-budget", "lots"}, "--sms-budget"},
+		{[]string{"worker", "--guard-block", "2h", "--guard-max-block", "1h"}, "--guard-max-block"},
+		{[]string{"worker", "--guard-min-conversion", "-0.1"}, "--guard-min-conversion"},
 	} {
 		refused(t, tc.want, tc.args...)
 	}

@@ -57,7 +57,7 @@ func (f *APIFlags) CORS() []string { return []string(f.CORSOrigins) }
 func (f *SignupFlags) ReturnOrigins() []string { return []string(f.SignupReturnOrigins) }
 
 // GuardPolicy is the SMS pumping guard's policy.
-func (f *GuardFlags) GuardPolicy() coffeeshop.GuardPolicy {
+func (f *GuardPolicyFlags) GuardPolicy() coffeeshop.GuardPolicy {
 	return coffeeshop.GuardPolicy{
 		Window:        f.GuardWindow,
 		MinSends:      f.GuardMinSends,

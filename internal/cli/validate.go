@@ -61,6 +61,7 @@ func (c *Temporal) validate() error {
 func (c *Worker) validate() error {
 	errs := c.RemoteFlags.validate()
 	errs = append(errs, c.CodeFlags.validate(false)...)
+	errs = append(errs, c.GuardPolicyFlags.validate()...)
 	errs = append(errs, c.EmailFlags.validate()...)
 	errs = append(errs, c.TextFlags.validate()...)
 	errs = append(errs, c.CodeSecretFlags.validate(true)...)
@@ -161,7 +162,9 @@ func (f *APIFlags) validate() []error {
 	return append(errs, f.GuardFlags.validate()...)
 }
 
-func (f *GuardFlags) validate() []error {
+func (f *GuardFlags) validate() []error { return f.GuardPolicyFlags.validate() }
+
+func (f *GuardPolicyFlags) validate() []error {
 	var errs []error
 	// NaN fails both comparisons.
 	if !(f.GuardMinConversion >= 0 && f.GuardMinConversion <= 1) {

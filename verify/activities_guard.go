@@ -1,0 +1,41 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/coffeeshop/coffeeshop"
+	"go.temporal.io/sdk/temporal"
+)
+
+// SendGuard is the SMS pumping guard as the worker asks it (api.Guard): it
+// admits the texts the API did not, the codes a run sends by itself after
+// a wrong or expired code.
+type SendGuard interface {
+	// AdmitSend returns nil when a text to the E.164 number phone may go
+	// out, and counts it once per key however often it is asked; a
+	// *coffeeshop.Error ETOOMANY with RetryAfter when the number's prefix is
+	// blocked or the budget spent; another error when it cannot tell.
+	AdmitSend(ctx context.Context, phone, key string) error
+}
+
+// checkGuard puts a send the API's guard did not admit (in.Reason) to
+// a.Guard. A refusal is the non-retryable SendLimit error the per-phone
+// cap's is, so that the run keeps its current code and nothing is texted;
+// any other failure is retried, so that no text goes out unchecked while
+// the guard's store is down.
+func (a *Activities) checkGuard(ctx context.Context, in SendCodeInput, key string) error {
+	if a.Guard == nil || in.Reason != SendAfterAttempt || channelOf(in) == coffeeshop.ChannelEmail {
+		return nil
+	}
+	err := a.Guard.AdmitSend(ctx, in.PhoneNumber, key)
+	var e *coffeeshop.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e) && e.Code == coffeeshop.ETOOMANY:
+		return temporal.NewNonRetryableApplicationError(e.Message, errTypeSendLimit, nil, e.RetryAfter)
+	}
+	return fmt.Errorf("SMS pumping guard: %w", err)
+}
