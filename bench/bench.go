@@ -38,10 +38,15 @@ type Config struct {
 	// Legit, Attack and AttackPrefixes are the pumping scenario's
 	// legitimate customers, attack signups and attacked prefixes.
 	Legit, Attack, AttackPrefixes int
+	// AttackWrongCodes: each attack signup that got a code then enters
+	// wrong codes until its verification ends, for the codes sent after
+	// wrong ones; their texts are read from MetricsURL.
+	AttackWrongCodes bool
 	// ReportEvery, VerifyShare, MetricsURL and DataDir are the long run's:
 	// a report row every ReportEvery customers (0: a tenth of N), the
 	// share of customers verified, the server's Prometheus /metrics (""
-	// reads none) and its data dir ("" measures no disk).
+	// reads none; the pumping scenario's AttackWrongCodes reads it too)
+	// and its data dir ("" measures no disk).
 	ReportEvery int
 	VerifyShare float64
 	MetricsURL  string

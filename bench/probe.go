@@ -64,6 +64,15 @@ func (p *probe) sample(ctx context.Context) Sample {
 }
 
 func (p *probe) readMetrics(ctx context.Context, s *Sample) error {
+	return p.scrape(ctx, func(r io.Reader) error {
+		rss, goroutines, err := parseMetrics(r)
+		s.RSSBytes, s.Goroutines = int64(rss), int(goroutines)
+		return err
+	})
+}
+
+// scrape GETs the server's metrics and hands the exposition to read.
+func (p *probe) scrape(ctx context.Context, read func(io.Reader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metricsURL, nil)
@@ -81,12 +90,52 @@ func (p *probe) readMetrics(ctx context.Context, s *Sample) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", p.metricsURL, resp.Status)
 	}
-	rss, goroutines, err := parseMetrics(resp.Body)
-	if err != nil {
+	if err := read(resp.Body); err != nil {
 		return fmt.Errorf("GET %s: %w", p.metricsURL, err)
 	}
-	s.RSSBytes, s.Goroutines = int64(rss), int(goroutines)
 	return nil
+}
+
+// metricSMSSent counts the texts a coffeeshop server sent, by provider.
+const metricSMSSent = "coffeeshop_sms_sent_total"
+
+// smsSent reads the server's metrics and returns the texts it has sent,
+// summed over providers.
+func (p *probe) smsSent(ctx context.Context) (float64, error) {
+	var sent float64
+	err := p.scrape(ctx, func(r io.Reader) error {
+		var err error
+		sent, err = sumSeries(r, metricSMSSent)
+		return err
+	})
+	return sent, err
+}
+
+// sumSeries sums the values of every series of metric name (any labels)
+// in a Prometheus text exposition; a metric without series is an error.
+func sumSeries(r io.Reader, name string) (float64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	var total float64
+	found := false
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 || (fields[0] != name && !strings.HasPrefix(fields[0], name+"{")) {
+			continue
+		}
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s has the value %q", fields[0], fields[len(fields)-1])
+		}
+		total, found = total+v, true
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, fmt.Errorf("no %s series", name)
+	}
+	return total, nil
 }
 
 // parseMetrics finds the RSS and goroutine series, unlabelled, in a

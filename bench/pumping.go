@@ -26,7 +26,13 @@ const (
 	OpLegitCreate  = "legit-create"
 	OpLegitVerify  = "legit-verify"
 	OpAttackCreate = "attack-create"
+	OpAttackVerify = "attack-verify"
 )
+
+// maxWrongCodes bounds the wrong codes one attack signup enters
+// (Config.AttackWrongCodes); a verification ends long before, at the
+// server's --max-attempts (at most 100).
+const maxWrongCodes = 100
 
 // Bounds of the pumping scenario's settings: each signup has a client
 // address of its own in 198.18.0.0/15, and an attacked prefix holds
@@ -53,6 +59,9 @@ func (c Config) validatePumping() []error {
 		errs = append(errs, fmt.Errorf("--attack %d on --attack-prefixes %d: at most %d signups a prefix (the numbers it holds)",
 			c.Attack, c.AttackPrefixes, linesPerPrefix))
 	}
+	if c.AttackWrongCodes && c.MetricsURL == "" {
+		errs = append(errs, fmt.Errorf("--attack-wrong-codes counts the texts in the server's metrics: it needs --metrics-url"))
+	}
 	return errs
 }
 
@@ -66,9 +75,21 @@ type PumpingReport struct {
 	AttackPrefixes int    `json:"attackPrefixes"`
 	// Operations: legit-create, legit-verify, attack-create.
 	Operations []OpStats `json:"operations"`
-	// AttackTexts counts attack signups answered 200: each started a
-	// verification, which texts a code.
+	// AttackTexts counts the texts to attack numbers: the attack signups
+	// answered 200 (each started a verification, which texts a code) and,
+	// with AttackWrongCodes, AttackWrongTexts.
 	AttackTexts int `json:"attackTexts"`
+	// AttackWrongCodes: every attack signup that got a code entered wrong
+	// codes until its verification ended (AttackVerifies answers, by
+	// result or refusal). AttackWrongTexts are the codes the server texted
+	// after them: its coffeeshop_sms_sent_total rose by this much more than
+	// the signups answered 200 account for (so the server must serve
+	// nothing else meanwhile).
+	AttackWrongCodes bool           `json:"attackWrongCodes,omitempty"`
+	AttackVerifies   map[string]int `json:"attackVerifies,omitempty"`
+	AttackWrongTexts int            `json:"attackWrongTexts,omitempty"`
+	// legitTexts counts the legitimate creates answered 200.
+	legitTexts int
 	// AttackRefused counts the other attack signups by the reason of their
 	// refusal (the ErrorInfo detail's, e.g. PREFIX_BLOCKED) or, without
 	// one, the HTTP status or "timeout"/"transport".
@@ -78,7 +99,8 @@ type PumpingReport struct {
 	// PREFIX_BLOCKED", "verify 429", "verify VERIFICATION_RESULT_…").
 	LegitVerified int            `json:"legitVerified"`
 	LegitRefused  map[string]int `json:"legitRefused"`
-	// Prefixes are the attacked prefixes, in the order of their numbers.
+	// Prefixes are the attacked prefixes, in the order of their numbers;
+	// their Texts count the first codes only.
 	Prefixes []AttackedPrefix `json:"prefixes"`
 	Seconds  float64          `json:"seconds"`
 }
@@ -136,6 +158,12 @@ type pumpingTally struct {
 	legitRefused  map[string]int
 	attackRefused map[string]int
 	prefixes      []prefixTally
+	// legitTexts counts the legitimate creates answered 200; verifies
+	// the wrong codes' answers; nextAddr the next client address of a
+	// wrong code.
+	legitTexts int
+	verifies   map[string]int
+	nextAddr   int
 }
 
 type prefixTally struct {
@@ -152,7 +180,10 @@ type prefixTally struct {
 // tasks run at once. Every request says its client address in
 // X-Forwarded-For: the server must trust the tool's address as a proxy
 // (dev --trusted-proxy 127.0.0.1), or it sees one client and its
-// per-address limits answer for the guard.
+// per-address limits answer for the guard. With cfg.AttackWrongCodes each
+// attack signup that got a code enters wrong codes, each from a new
+// address, until its verification ends; the server's texts are read from
+// cfg.MetricsURL before and after.
 func RunPumping(ctx context.Context, cfg Config) (*PumpingReport, error) {
 	cfg.Scenario = ScenarioPumping
 	if err := cfg.Validate(); err != nil {
@@ -164,14 +195,32 @@ func RunPumping(ctx context.Context, cfg Config) (*PumpingReport, error) {
 	}
 	c, done := newClient(cfg)
 	defer done()
-	return runPumping(ctx, cfg, c, id), nil
+	if !cfg.AttackWrongCodes {
+		return runPumping(ctx, cfg, c, id), nil
+	}
+	p := newProbe(cfg)
+	defer p.close()
+	before, err := p.smsSent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := runPumping(ctx, cfg, c, id)
+	// Every signup's last wrong code was answered after the code sent for
+	// the one before it had gone out (or been refused): the count is final.
+	after, err := p.smsSent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.AttackWrongTexts = int(after-before) - rep.legitTexts - rep.AttackTexts
+	rep.AttackTexts += rep.AttackWrongTexts
+	return rep, nil
 }
 
 func runPumping(ctx context.Context, cfg Config, c *client, id identity) *PumpingReport {
 	rep := &PumpingReport{URL: cfg.URL, RunID: id.RunID, Concurrency: cfg.Concurrency, Legit: cfg.Legit,
-		Attack: cfg.Attack, AttackPrefixes: cfg.AttackPrefixes}
+		Attack: cfg.Attack, AttackPrefixes: cfg.AttackPrefixes, AttackWrongCodes: cfg.AttackWrongCodes}
 	tally := &pumpingTally{start: time.Now(), legitRefused: map[string]int{}, attackRefused: map[string]int{},
-		prefixes: make([]prefixTally, cfg.AttackPrefixes)}
+		prefixes: make([]prefixTally, cfg.AttackPrefixes), verifies: map[string]int{}, nextAddr: cfg.Legit + cfg.Attack}
 	for k := range tally.prefixes {
 		tally.prefixes[k] = prefixTally{first: -1, blocked: -1}
 	}
@@ -184,7 +233,13 @@ func runPumping(ctx context.Context, cfg Config, c *client, id identity) *Pumpin
 			legitCustomer(ctx, cfg, c, id, t.i, w, tally)
 		}
 	})
-	for _, op := range []string{OpLegitCreate, OpLegitVerify, OpAttackCreate} {
+	ops := []string{OpLegitCreate, OpLegitVerify, OpAttackCreate}
+	if cfg.AttackWrongCodes {
+		ops = append(ops, OpAttackVerify)
+		rep.AttackVerifies = tally.verifies
+	}
+	rep.legitTexts = tally.legitTexts
+	for _, op := range ops {
 		r := recs[op]
 		if r == nil {
 			r = newRecorder()
@@ -219,6 +274,9 @@ func legitCustomer(ctx context.Context, cfg Config, c *client, id identity, j in
 	if a.key != "" {
 		outcome = "create " + a.refusal()
 	} else {
+		tally.mu.Lock()
+		tally.legitTexts++
+		tally.mu.Unlock()
 		v, a := c.verifyAs(ctx, from, cust.ID, cfg.Code, id.requestID("legit-verify", j))
 		w.rec(OpLegitVerify).add(a.d, a.key)
 		switch {
@@ -238,14 +296,23 @@ func legitCustomer(ctx context.Context, cfg Config, c *client, id identity, j in
 }
 
 // attackSignup sends attack signup s: on prefix s mod AttackPrefixes, the
-// next line of it, from an address no other request of the run uses.
+// next line of it, from an address no other request of the run uses; with
+// AttackWrongCodes a signup that got a code then enters wrong ones.
 func attackSignup(ctx context.Context, cfg Config, c *client, id identity, s int, w *worker, tally *pumpingTally) {
 	k, m := s%cfg.AttackPrefixes, s/cfg.AttackPrefixes
 	n := cfg.Legit + s // numbers emails, request IDs and addresses after the legit customers'
 	sent := time.Since(tally.start)
-	_, a := c.createAs(ctx, id.addr(n), id.attackPhone(cfg.Legit, k, m), id.email(n), id.requestID("attack-create", s))
+	cust, a := c.createAs(ctx, id.addr(n), id.attackPhone(cfg.Legit, k, m), id.email(n), id.requestID("attack-create", s))
 	w.rec(OpAttackCreate).add(a.d, a.key)
-	answered := time.Since(tally.start)
+	tally.attackCreated(k, sent, time.Since(tally.start), a)
+	if a.key == "" && cfg.AttackWrongCodes {
+		enterWrongCodes(ctx, cfg, c, id, s, cust.ID, w, tally)
+	}
+}
+
+// attackCreated counts a create on attacked prefix k, sent and answered
+// (a) at those times since the start.
+func (tally *pumpingTally) attackCreated(k int, sent, answered time.Duration, a answer) {
 	tally.mu.Lock()
 	defer tally.mu.Unlock()
 	p := &tally.prefixes[k]
@@ -260,6 +327,32 @@ func attackSignup(ctx context.Context, cfg Config, c *client, id identity, s int
 	tally.attackRefused[a.refusal()]++
 	if a.reason == coffeeshop.ReasonPrefixBlocked && (p.blocked < 0 || answered < p.blocked) {
 		p.blocked = answered
+	}
+}
+
+// enterWrongCodes sends attack signup s's wrong codes, each from an
+// address of its own, until an answer is neither INCORRECT_CODE nor
+// CODE_EXPIRED: the verification ended (MAX_ATTEMPTS_REACHED) or the
+// server refused the call.
+func enterWrongCodes(ctx context.Context, cfg Config, c *client, id identity, s int, customerID string, w *worker, tally *pumpingTally) {
+	wrong := wrongCode(cfg.Code)
+	for try := range maxWrongCodes {
+		tally.mu.Lock()
+		from := id.addr(tally.nextAddr)
+		tally.nextAddr++
+		tally.mu.Unlock()
+		v, a := c.verifyAs(ctx, from, customerID, wrong, id.requestID(fmt.Sprintf("attack-verify-%d", try), s))
+		w.rec(OpAttackVerify).add(a.d, a.key)
+		outcome := v.Result
+		if a.key != "" {
+			outcome = a.refusal()
+		}
+		tally.mu.Lock()
+		tally.verifies[outcome]++
+		tally.mu.Unlock()
+		if a.key != "" || v.Result != ResultIncorrectCode && v.Result != ResultCodeExpired {
+			return
+		}
 	}
 }
 

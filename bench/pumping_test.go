@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,14 @@ type guardAPI struct {
 	minSends int
 	budget   int
 	code     string
+	// maxAttempts, when positive, ends a verification at that many wrong
+	// codes (MAX_ATTEMPTS_REACHED); each wrong code before texts a new
+	// code, through the guard when guardWrong. texts counts every text,
+	// served on /metrics as coffeeshop_sms_sent_total.
+	maxAttempts int
+	guardWrong  bool
+	attempts    map[string]int
+	texts       int
 
 	mu        sync.Mutex
 	sends     map[string]int // by prefix
@@ -38,7 +47,24 @@ type guardAPI struct {
 
 func newGuardAPI(minSends int) *guardAPI {
 	return &guardAPI{minSends: minSends, code: "1234", sends: map[string]int{}, verified: map[string]int{},
-		blocked: map[string]bool{}, customers: map[string]string{}, from: map[string]int{}}
+		blocked: map[string]bool{}, customers: map[string]string{}, from: map[string]int{}, attempts: map[string]int{}}
+}
+
+// admit decides a text to prefix as the guard does: "" when it is sent
+// (and counted), else the reason of its refusal. Called under mu.
+func (f *guardAPI) admit(prefix string) string {
+	switch {
+	case f.budget > 0 && f.total >= f.budget:
+		return coffeeshop.ReasonSMSBudgetExhausted
+	case f.blocked[prefix]:
+		return coffeeshop.ReasonPrefixBlocked
+	case f.minSends > 0 && f.sends[prefix]+1 >= f.minSends && f.verified[prefix]*5 < f.sends[prefix]+1:
+		f.blocked[prefix] = true
+		return coffeeshop.ReasonPrefixBlocked
+	}
+	f.sends[prefix]++
+	f.total++
+	return ""
 }
 
 func refuse(w http.ResponseWriter, status int, reason string) {
@@ -65,27 +91,17 @@ func (f *guardAPI) handler() http.Handler {
 		defer f.mu.Unlock()
 		f.count(r)
 		phone := req.Customer.PhoneNumber
-		prefix := coffeeshop.NumberPrefix(phone)
-		switch {
-		case f.budget > 0 && f.total >= f.budget:
-			refuse(w, http.StatusTooManyRequests, coffeeshop.ReasonSMSBudgetExhausted)
-			return
-		case f.blocked[prefix]:
-			refuse(w, http.StatusTooManyRequests, coffeeshop.ReasonPrefixBlocked)
-			return
-		case f.minSends > 0 && f.sends[prefix]+1 >= f.minSends && f.verified[prefix]*5 < f.sends[prefix]+1:
-			f.blocked[prefix] = true
-			refuse(w, http.StatusTooManyRequests, coffeeshop.ReasonPrefixBlocked)
-			return
-		}
 		for _, p := range f.customers {
 			if p == phone {
 				http.Error(w, `{"code":6}`, http.StatusConflict)
 				return
 			}
 		}
-		f.sends[prefix]++
-		f.total++
+		if reason := f.admit(coffeeshop.NumberPrefix(phone)); reason != "" {
+			refuse(w, http.StatusTooManyRequests, reason)
+			return
+		}
+		f.texts++
 		id := "id-" + req.RequestID
 		f.customers[id] = phone
 		writeJSON(w, map[string]any{"customer": map[string]any{"id": id, "phoneVerified": false}})
@@ -105,11 +121,23 @@ func (f *guardAPI) handler() http.Handler {
 			return
 		}
 		result := ResultIncorrectCode
-		if req.Code == f.code {
+		switch prefix := coffeeshop.NumberPrefix(phone); {
+		case req.Code == f.code:
 			result = ResultSuccess
-			f.verified[coffeeshop.NumberPrefix(phone)]++
+			f.verified[prefix]++
+		case f.maxAttempts > 0:
+			if f.attempts[id]++; f.attempts[id] >= f.maxAttempts {
+				result = "VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED"
+			} else if !f.guardWrong || f.admit(prefix) == "" {
+				f.texts++ // the new code
+			}
 		}
 		writeJSON(w, VerifyAnswer{CustomerID: id, Result: result})
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		fmt.Fprintf(w, "# TYPE coffeeshop_sms_sent_total counter\ncoffeeshop_sms_sent_total{provider=\"console\"} %d\n", f.texts)
 	})
 	return mux
 }
@@ -233,6 +261,54 @@ func TestPumpingCountsRefusedLegitCustomers(t *testing.T) {
 		Legit: 5, Attack: 5, AttackPrefixes: 1})
 	if err != nil || rep.LegitRefused["verify "+ResultIncorrectCode] != 5 || !rep.Failed() {
 		t.Errorf("wrong code: %+v, %v", rep, err)
+	}
+}
+
+// An attack whose signups enter wrong codes until their verifications end
+// gets no more texts from a guard that also decides the codes after wrong
+// ones: nine on the prefix in all, counted from the server's metrics.
+// Against one that lets those codes through, each admitted signup costs
+// three texts.
+func TestPumpingWithWrongCodes(t *testing.T) {
+	for _, c := range []struct {
+		guardWrong        bool
+		texts, wrongTexts int
+	}{{guardWrong: true, texts: 9}, {guardWrong: false, texts: 27, wrongTexts: 18}} {
+		t.Run(fmt.Sprintf("guardWrong=%v", c.guardWrong), func(t *testing.T) {
+			f := newGuardAPI(10)
+			f.maxAttempts, f.guardWrong = 3, c.guardWrong
+			srv := httptest.NewServer(f.handler())
+			t.Cleanup(srv.Close)
+			rep, err := RunPumping(context.Background(), Config{URL: srv.URL, Code: "1234", Timeout: 10 * time.Second, Concurrency: 8,
+				Legit: 40, Attack: 200, AttackPrefixes: 1, AttackWrongCodes: true, MetricsURL: srv.URL + "/metrics"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.AttackTexts != c.texts || rep.LegitVerified != 40 || rep.Failed() {
+				t.Errorf("attack texts %d, legit verified %d; want %d and 40", rep.AttackTexts, rep.LegitVerified, c.texts)
+			}
+			created := opByPumpName(t, rep, OpAttackCreate).OK
+			if c.wrongTexts != 0 && rep.AttackWrongTexts != c.wrongTexts || rep.AttackWrongTexts != rep.AttackTexts-created ||
+				f.texts != rep.AttackTexts+40 {
+				t.Errorf("after wrong codes %d, %d creates texted, server texts %d; want %d after wrong codes, %d in all",
+					rep.AttackWrongTexts, created, f.texts, rep.AttackTexts-created, rep.AttackTexts+40)
+			}
+			// Two wrong codes and the one that ends it, per signup texted.
+			if rep.AttackVerifies[ResultIncorrectCode] != 2*created || rep.AttackVerifies["VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED"] != created ||
+				opByPumpName(t, rep, OpAttackVerify).Requests != 3*created {
+				t.Errorf("wrong codes answered %v for %d signups texted", rep.AttackVerifies, created)
+			}
+			var out strings.Builder
+			if err := rep.WriteText(&out); err != nil || !strings.Contains(out.String(), fmt.Sprintf("of which after wrong codes: %d", rep.AttackWrongTexts)) {
+				t.Errorf("text report %q, %v", out.String(), err)
+			}
+		})
+	}
+	// Without the server's metrics the texts cannot be counted.
+	err := Config{Scenario: ScenarioPumping, URL: "http://127.0.0.1:1", Code: "1234", Timeout: time.Second, Concurrency: 1,
+		Legit: 1, Attack: 1, AttackPrefixes: 1, AttackWrongCodes: true}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "--metrics-url") {
+		t.Errorf("no metrics URL: %v", err)
 	}
 }
 

@@ -60,13 +60,24 @@ func (r *PumpingReport) WriteText(w io.Writer) error {
 	if r.AttackPrefixes == 1 {
 		prefixes = "prefix"
 	}
-	fmt.Fprintf(&b, "%d legitimate customers on prefixes of their own; %d attack signups on %d %s, never verified; every request from its own address\n\n",
-		r.Legit, r.Attack, r.AttackPrefixes, prefixes)
+	wrong := ""
+	if r.AttackWrongCodes {
+		wrong = " (each that got a code entered wrong codes until its verification ended)"
+	}
+	fmt.Fprintf(&b, "%d legitimate customers on prefixes of their own; %d attack signups on %d %s, never verified%s; every request from its own address\n\n",
+		r.Legit, r.Attack, r.AttackPrefixes, prefixes, wrong)
 	writeOps(&b, r.Operations)
 	fmt.Fprintf(&b, "\ntexts to attack numbers: %d of %d signups\n", r.AttackTexts, r.Attack)
+	if r.AttackWrongCodes {
+		fmt.Fprintf(&b, "  of which after wrong codes: %d (the server's %s)\n", r.AttackWrongTexts, metricSMSSent)
+		fmt.Fprintf(&b, "wrong codes answered:    %s\n", counts(r.AttackVerifies))
+	}
 	fmt.Fprintf(&b, "attack signups refused:  %s\n", counts(r.AttackRefused))
 	fmt.Fprintf(&b, "legitimate customers:    %d of %d verified; refused: %s (must be none)\n", r.LegitVerified, r.Legit, counts(r.LegitRefused))
 	fmt.Fprintf(&b, "\n%-16s %8s %6s  %s\n", "attacked prefix", "signups", "texts", "blocked after")
+	if r.AttackWrongCodes {
+		b.WriteString("(texts: the first codes only)\n")
+	}
 	for _, p := range r.Prefixes {
 		after := "not blocked"
 		if p.Blocked {

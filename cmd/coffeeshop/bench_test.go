@@ -138,6 +138,49 @@ func TestBenchPumpingScenario(t *testing.T) {
 	}
 }
 
+// TestBenchPumpingWrongCodesAgainstDev plays the pumping scenario against a
+// real dev with its default guard, the attack entering wrong codes after
+// each signup texted: the codes the worker sends after wrong ones count
+// for the prefix too, so the attack gets 9 texts in all, as without wrong
+// codes, read from dev's own coffeeshop_sms_sent_total.
+func TestBenchPumpingWrongCodesAgainstDev(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	httpAddr := freeAddr(t)
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"dev", "--data-dir", t.TempDir(), "--trusted-proxy", "127.0.0.1", "--ui-addr", "", "--codec-addr", "",
+			"--http-addr", httpAddr, "--grpc-addr", freeAddr(t), "--temporal-addr", freeAddr(t), "--log-level", "error"}, io.Discard, io.Discard)
+	}()
+	url := "http://" + httpAddr
+	waitUp(t, url+"/readyz", exited)
+
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"bench", "--scenario", "pumping", "--url", url, "--legit", "10", "--attack", "40",
+		"--attack-wrong-codes", "--json"}, &out, &errOut)
+	var rep bench.PumpingReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || code != 0 {
+		t.Fatalf("exit %d, output %q (%v), stderr %q", code, out.String(), err, errOut.String())
+	}
+	created := 0
+	for _, op := range rep.Operations {
+		if op.Name == bench.OpAttackCreate {
+			created = op.OK
+		}
+	}
+	if rep.AttackTexts != 9 || rep.AttackWrongTexts != rep.AttackTexts-created || rep.AttackWrongTexts == 0 || rep.LegitVerified != 10 {
+		t.Errorf("attack texts %d (%d after wrong codes, %d creates texted), legit verified %d; want 9 in all, some after wrong codes, 10",
+			rep.AttackTexts, rep.AttackWrongTexts, created, rep.LegitVerified)
+	}
+	if rep.AttackVerifies["VERIFICATION_RESULT_MAX_ATTEMPTS_REACHED"] != created {
+		t.Errorf("wrong codes answered %v; want every signup texted to end at MAX_ATTEMPTS_REACHED", rep.AttackVerifies)
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("dev exited with %d", code)
+	}
+}
+
 // TestBenchLongAgainstDev runs a short long run against a real dev in this
 // process: every row has the server's RSS, goroutines and disk, the totals
 // add up, and the plot is a PNG.

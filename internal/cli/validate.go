@@ -89,14 +89,19 @@ func (c *API) validate() error {
 func (c *Bench) validate() error {
 	errs := []error{c.Config().Validate()}
 	if c.Scenario != bench.ScenarioLong {
+		// The pumping scenario reads the metrics for --attack-wrong-codes.
+		metricsUsed := c.Scenario == bench.ScenarioPumping && c.AttackWrong
 		for _, f := range []struct {
 			flag string
 			set  bool
-		}{{"report-every", c.ReportEvery != 0}, {"metrics-url", c.MetricsURL != ""}, {"data-dir", c.DataDir != ""}, {"plot", c.Plot != ""}} {
+		}{{"report-every", c.ReportEvery != 0}, {"metrics-url", c.MetricsURL != "" && !metricsUsed}, {"data-dir", c.DataDir != ""}, {"plot", c.Plot != ""}} {
 			if f.set {
 				errs = append(errs, fmt.Errorf("--%s is for --scenario long", f.flag))
 			}
 		}
+	}
+	if c.AttackWrong && c.Scenario != bench.ScenarioPumping {
+		errs = append(errs, fmt.Errorf("--attack-wrong-codes is for --scenario pumping"))
 	}
 	return errors.Join(errs...)
 }
@@ -352,7 +357,7 @@ func (c *Bench) Config() bench.Config {
 		metrics = ""
 	}
 	return bench.Config{URL: c.URL, N: c.N, Concurrency: c.C, Code: c.Code, WrongFirst: c.WrongFirst, Timeout: c.Timeout, APIKey: c.APIKey,
-		Scenario: c.Scenario, Legit: c.Legit, Attack: c.Attack, AttackPrefixes: c.AttackPfx,
+		Scenario: c.Scenario, Legit: c.Legit, Attack: c.Attack, AttackPrefixes: c.AttackPfx, AttackWrongCodes: c.AttackWrong,
 		ReportEvery: c.ReportEvery, VerifyShare: c.VerifyShare, MetricsURL: metrics, DataDir: c.DataDir}
 }
 
