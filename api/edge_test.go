@@ -191,6 +191,42 @@ func TestRejectedCallsConsumeNothing(t *testing.T) {
 	e.verifyFrom(t, "198.51.100.2", bob).wantOK(t)
 }
 
+// A create or verify answered 400 (a malformed field) gives the phone
+// number's token back: the person who fixes the form is not limited for
+// it. The address's token stays spent.
+func TestInvalidCallsGiveThePhoneTokenBack(t *testing.T) {
+	e := newEdge(t, LimiterConfig{Limits: Limits{
+		CreateMethod: {PerIP: Rate{3, time.Hour}, PerPhone: Rate{1, time.Hour}},
+		VerifyMethod: {PerIP: Rate{100, time.Hour}, PerPhone: Rate{1, time.Hour}},
+	}}, "127.0.0.1/32")
+	create := func(ip, email, phone string) response {
+		return e.do(t, "POST", "/v1/customers",
+			`{"customer":{"first_name":"C","last_name":"D","email":"`+email+`","phone_number":"`+phone+`"}}`,
+			"X-Forwarded-For", ip)
+	}
+	const phone = "+447911123456"
+	if r := create("198.51.100.1", "not an email", phone); r.status != http.StatusBadRequest {
+		t.Fatalf("bad email: %d %s, want 400", r.status, r.body)
+	}
+	if r := create("198.51.100.1", "c1@example.com", phone); r.status != http.StatusOK {
+		t.Fatalf("the corrected create: %d %s, want 200", r.status, r.body)
+	}
+	// The number's one create is spent now.
+	create("198.51.100.2", "c2@example.com", phone).wantLimited(t, "phone number", 3600)
+	// The bad call counted for the address: its third create is its last.
+	if r := create("198.51.100.1", "c3@example.com", "+447911123457"); r.status != http.StatusOK {
+		t.Fatalf("the address's third create: %d %s, want 200", r.status, r.body)
+	}
+	create("198.51.100.1", "c4@example.com", "+447911123458").wantLimited(t, "client", 1200)
+
+	ann := e.addCustomer(t, uuid.NewString(), "Ann", false)
+	if r := e.do(t, "POST", "/v1/customers/"+ann+":verify", `{"verification_code":""}`, "X-Forwarded-For", "198.51.100.3"); r.status != http.StatusBadRequest {
+		t.Fatalf("malformed code: %d %s, want 400", r.status, r.body)
+	}
+	e.verifyFrom(t, "198.51.100.3", ann).wantOK(t)
+	e.verifyFrom(t, "198.51.100.4", ann).wantLimited(t, "phone number", 3600)
+}
+
 // --no-rate-limit (NoPerIPLimits) turns the address limits off and leaves
 // the phone limits on.
 func TestNoRateLimitKeepsPhoneLimits(t *testing.T) {

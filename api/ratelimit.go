@@ -203,15 +203,26 @@ func (s *Server) NewLimiter(cfg LimiterConfig) *Limiter {
 // temporary, a "retry-after" response header in whole seconds (at least 1;
 // the gateway passes it on as Retry-After) and the details
 // google.rpc.RetryInfo and google.rpc.ErrorInfo (reason RATE_LIMITED).
-// A rejected call consumes nothing from any limit.
+// A rejected call consumes nothing from any limit. A call its handler
+// answers InvalidArgument (a malformed field: nothing was done, no code
+// checked or sent) gives its phone number's token back, so that a person
+// who mistypes a form does not spend the number's creates or verifies; it
+// keeps its address's, which bounds a flood of bad calls.
 func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if m, ok := l.rules[info.FullMethod]; ok {
-			if err := l.admit(ctx, info.FullMethod, m, req); err != nil {
-				return nil, err
-			}
+		m, ok := l.rules[info.FullMethod]
+		if !ok {
+			return handler(ctx, req)
 		}
-		return handler(ctx, req)
+		phoneRes, err := l.admit(ctx, info.FullMethod, m, req)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := handler(ctx, req)
+		if phoneRes != nil && status.Code(err) == codes.InvalidArgument {
+			m.perPhone.cancel(phoneRes, l.cfg.Now())
+		}
+		return resp, err
 	}
 }
 
@@ -228,7 +239,9 @@ const (
 // A call about a test number (Server.TestNumbers) is admitted and counted
 // by no limit. To tell, the number is looked up first when test numbers
 // are configured, at the cost of a store read per verify or resend.
-func (l *Limiter) admit(ctx context.Context, method string, m *methodBuckets, req any) error {
+//
+// It returns the phone number's reservation, nil when none was taken.
+func (l *Limiter) admit(ctx context.Context, method string, m *methodBuckets, req any) (*rate.Reservation, error) {
 	now := l.cfg.Now()
 	var phone string
 	looked := false
@@ -239,14 +252,14 @@ func (l *Limiter) admit(ctx context.Context, method string, m *methodBuckets, re
 		return phone
 	}
 	if tn := l.server.TestNumbers; !tn.Empty() && tn.Contains(phoneKey()) {
-		return nil
+		return nil, nil
 	}
 	var ipRes *rate.Reservation
 	if m.perIP != nil {
 		ipRes = m.perIP.reserve(ipKey(l.cfg.ClientIPs.ClientIP(ctx)), now)
 		if d := ipRes.DelayFrom(now); d > 0 {
 			m.perIP.cancel(ipRes, now)
-			return l.reject(ctx, method, scopeClient, d)
+			return nil, l.reject(ctx, method, scopeClient, d)
 		}
 	}
 	if m.perPhone != nil {
@@ -257,11 +270,12 @@ func (l *Limiter) admit(ctx context.Context, method string, m *methodBuckets, re
 				if ipRes != nil {
 					m.perIP.cancel(ipRes, now)
 				}
-				return l.reject(ctx, method, scopePhone, d)
+				return nil, l.reject(ctx, method, scopePhone, d)
 			}
+			return res, nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // reject builds the answer to a call over a limit, with the retry-after
