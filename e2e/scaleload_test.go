@@ -152,10 +152,13 @@ func textCount(p *process) int {
 }
 
 // startScaleWorker starts a worker that texts the code 1234 on the
-// console and waits until it polls.
+// console and waits until it polls. Like the APIs, it runs with
+// --no-rate-limit: the numbers of the load share prefixes, and a guard
+// on in the worker alone would count the codes after wrong ones without
+// the verifications, which the APIs' guard records.
 func startScaleWorker(t *testing.T, name string, secret, remote []string) *process {
 	t.Helper()
-	w := start(t, name, secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t)}, remote...)...)
+	w := start(t, name, secret, append([]string{"worker", "--fixed-code", "1234", "--health-addr", freeAddr(t), "--no-rate-limit"}, remote...)...)
 	// The worker logs this once it polls.
 	waitFor(t, w, "worker ready log line", 2*time.Minute, func() bool {
 		return strings.Contains(w.out.String(), `"worker ready"`)
