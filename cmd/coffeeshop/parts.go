@@ -131,7 +131,7 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 		}
 	}
 	// Each provider counted under its own name, also in a failover list.
-	smsConfig.Instrument = o.Metrics.InstrumentSMS
+	smsConfig.Instrument = o.Metrics.InstrumentMessages
 	if texts == nil {
 		texts = verify.DefaultTexts()
 	}
@@ -147,9 +147,8 @@ func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger,
 	// Twilio, as the one SMS provider, sends SMS and WhatsApp with their
 	// message SIDs, and with --public-url asks for receipts.
 	if p := smsConfig.Providers(); len(p) == 1 && p[0] == sms.ProviderTwilio {
-		t := smsConfig.Twilio
-		t.Logger = log
-		a.Messages = o.Metrics.InstrumentMessages(&t, sms.ProviderTwilio)
+		smsConfig.WhatsAppProvider = sms.ProviderTwilio
+		a.Messages = smsConfig.Messages(log)
 		a.ReceiptURL = rf.ReceiptURL()
 	}
 	return verify.StartWorker(tc, a, stop)
