@@ -28,14 +28,26 @@ func (c Channels) SendMessage(ctx context.Context, m coffeeshop.Message) (string
 type textSender struct{ coffeeshop.MessageSender }
 
 func (s textSender) SendSMS(ctx context.Context, to, body string) error {
-	_, err := s.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: to, Body: body})
-	return err
+	return sendSMS(ctx, s.MessageSender, to, body)
 }
 
 // emailSender is an EmailSender over a MessageSender.
 type emailSender struct{ coffeeshop.MessageSender }
 
 func (s emailSender) SendEmail(ctx context.Context, to, subject, body string) error {
+	return sendEmail(ctx, s.MessageSender, to, subject, body)
+}
+
+// sendSMS sends an SMS as a Message through s: the SMSSender of every
+// MessageSender here.
+func sendSMS(ctx context.Context, s coffeeshop.MessageSender, to, body string) error {
+	_, err := s.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: to, Body: body})
+	return err
+}
+
+// sendEmail sends an email as a Message through s: the EmailSender of
+// every MessageSender here that sends emails.
+func sendEmail(ctx context.Context, s coffeeshop.MessageSender, to, subject, body string) error {
 	_, err := s.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelEmail, To: to, Subject: subject, Body: body})
 	return err
 }

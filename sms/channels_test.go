@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -28,10 +29,7 @@ func TestFailoverOverWebhooksOnEveryChannel(t *testing.T) {
 			clock := newClock()
 			down := newReceiver(t, clock.Now, http.StatusServiceUnavailable, http.StatusServiceUnavailable, http.StatusServiceUnavailable)
 			up := newReceiver(t, clock.Now)
-			f := &sms.Failover{Providers: []sms.Provider{
-				{Name: "first", Sender: &sms.Webhook{URL: down.srv.URL, Secret: webhookSecret, Now: clock.Now}},
-				{Name: "second", Sender: &sms.Webhook{URL: up.srv.URL, Secret: webhookSecret, Now: clock.Now}}},
-				After: 2, Now: clock.Now}
+			f := webhookFailover(clock, 2, down, up)
 			ctx := context.Background()
 			// The first 503 is returned for the caller to retry; the second
 			// trips the first receiver, and the same send goes on at once.
@@ -78,10 +76,7 @@ func TestFailoverDoesNotMoveAPermanentRefusal(t *testing.T) {
 	clock := newClock()
 	refusing := newReceiver(t, clock.Now, http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, http.StatusUnprocessableEntity)
 	up := newReceiver(t, clock.Now)
-	f := &sms.Failover{Providers: []sms.Provider{
-		{Name: "first", Sender: &sms.Webhook{URL: refusing.srv.URL, Secret: webhookSecret, Now: clock.Now}},
-		{Name: "second", Sender: &sms.Webhook{URL: up.srv.URL, Secret: webhookSecret, Now: clock.Now}}},
-		After: 1, Now: clock.Now}
+	f := webhookFailover(clock, 1, refusing, up)
 	m := coffeeshop.Message{Channel: coffeeshop.ChannelEmail, To: "nobody@example.com", Subject: "Code", Body: "Your code is 482913"}
 	for range 3 {
 		if _, err := f.SendMessage(context.Background(), m); coffeeshop.ErrorCode(err) != coffeeshop.EUNDELIVERABLE {
@@ -132,4 +127,15 @@ func TestChannelsRoutesByChannel(t *testing.T) {
 	if got := r.messages(); len(got) != 1 || got[0]["channel"] != "sms" {
 		t.Errorf("receiver got %v", got)
 	}
+}
+
+// webhookFailover is a Failover over real webhook senders to the
+// receivers, in order.
+func webhookFailover(clock *fakeClock, after int, receivers ...*receiver) *sms.Failover {
+	f := &sms.Failover{After: after, Now: clock.Now}
+	for i, r := range receivers {
+		f.Providers = append(f.Providers, sms.Provider{Name: "webhook-" + strconv.Itoa(i+1),
+			Sender: &sms.Webhook{URL: r.srv.URL, Secret: webhookSecret, Now: clock.Now}})
+	}
+	return f
 }

@@ -72,14 +72,12 @@ var (
 
 // SendSMS sends an SMS through the first healthy provider.
 func (f *Failover) SendSMS(ctx context.Context, to, body string) error {
-	_, err := f.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: to, Body: body})
-	return err
+	return sendSMS(ctx, f, to, body)
 }
 
 // SendEmail sends an email through the first healthy provider.
 func (f *Failover) SendEmail(ctx context.Context, to, subject, body string) error {
-	_, err := f.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelEmail, To: to, Subject: subject, Body: body})
-	return err
+	return sendEmail(ctx, f, to, subject, body)
 }
 
 // SendMessage sends m through the first healthy provider and returns the

@@ -114,14 +114,12 @@ func WithMessageID(ctx context.Context, id string) context.Context {
 
 // SendSMS posts an SMS to the receiver.
 func (w *Webhook) SendSMS(ctx context.Context, to, body string) error {
-	_, err := w.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: to, Body: body})
-	return err
+	return sendSMS(ctx, w, to, body)
 }
 
 // SendEmail posts an email to the receiver.
 func (w *Webhook) SendEmail(ctx context.Context, to, subject, body string) error {
-	_, err := w.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelEmail, To: to, Subject: subject, Body: body})
-	return err
+	return sendEmail(ctx, w, to, subject, body)
 }
 
 // SendMessage posts m to the receiver. It returns no message ID: the

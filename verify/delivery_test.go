@@ -2,11 +2,7 @@ package verify_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +11,7 @@ import (
 
 	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/sms/webhooktest"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/sdk/testsuite"
@@ -311,24 +308,9 @@ func TestRefusedSMSFallsBackToEmail(t *testing.T) {
 // receipt and sends nothing on the next channel when none comes.
 func TestWebhookSentCodeWaitsForNoReceipt(t *testing.T) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
-	var mu sync.Mutex
-	var got []map[string]string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := sms.VerifyWebhookSignature(secret, r.Header, body, time.Now(), 0); err != nil {
-			t.Errorf("receiver: %v", err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(body, &m); err != nil {
-			t.Errorf("receiver: %v", err)
-		}
-		mu.Lock()
-		got = append(got, m)
-		mu.Unlock()
-	}))
-	defer srv.Close()
+	recv := webhooktest.New(t, secret)
 	msgs := sms.Config{Provider: sms.ProviderWebhook, WhatsAppProvider: sms.ProviderWebhook,
-		Webhook: sms.Webhook{URL: srv.URL, Secret: secret}}.Messages(nil)
+		Webhook: sms.Webhook{URL: recv.URL, Secret: secret}}.Messages(nil)
 	h := newReceiptHarness(t, nil, verify.CurrentVersion, func(a *verify.Activities) { a.Messages = msgs })
 	h.query(30*time.Minute, func(_ time.Time, st verify.Status) {
 		if d := st.Delivery; d == nil || d.Channel != coffeeshop.ChannelSMS || d.NoFallback {
@@ -339,8 +321,7 @@ func TestWebhookSentCodeWaitsForNoReceipt(t *testing.T) {
 	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
 		t.Errorf("final = %v, want SUCCESS", final.Result)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := recv.Messages()
 	if len(got) != 1 || got[0]["channel"] != "sms" || got[0]["to"] != h.cust.PhoneNumber || !strings.Contains(got[0]["body"], "1111") {
 		t.Errorf("the webhook got %v, want the one SMS", got)
 	}
