@@ -167,10 +167,10 @@ func (c Config) provider(ch coffeeshop.Channel, name string, log *slog.Logger) c
 func (c Config) Describe() string {
 	d := c.describe(coffeeshop.ChannelSMS, c.Providers())
 	if names := splitList(c.WhatsAppProvider); len(names) > 0 {
-		d += "; WhatsApp " + c.describe(coffeeshop.ChannelWhatsApp, names)
+		d += "; WhatsApp: " + c.describe(coffeeshop.ChannelWhatsApp, names)
 	}
 	if names := splitList(c.EmailProvider); len(names) > 0 {
-		d += "; email " + c.describe(coffeeshop.ChannelEmail, names)
+		d += "; email: " + c.describe(coffeeshop.ChannelEmail, names)
 	}
 	return d
 }
