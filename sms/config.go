@@ -175,34 +175,31 @@ func (c Config) Describe() string {
 	return d
 }
 
+// describe says where channel ch's codes go through the providers names.
 func (c Config) describe(ch coffeeshop.Channel, names []string) string {
-	var parts []string
-	for _, p := range names {
+	sent, hook := "sent", "the webhook"
+	console := "each text is an \"" + strings.TrimSpace(ConsolePrefix) + "\" line on stdout"
+	switch ch {
+	case coffeeshop.ChannelSMS:
+		sent, hook = "texted", "the SMS webhook"
+	case coffeeshop.ChannelEmail:
+		console = "each email is printed on stdout after an \"" + strings.TrimSpace(email.ConsolePrefix) + "\" line"
+	}
+	if len(names) == 0 {
+		return console
+	}
+	parts := make([]string, len(names))
+	for i, p := range names {
 		switch p {
 		case ProviderTwilio:
-			if ch == coffeeshop.ChannelSMS {
-				parts = append(parts, "texted through Twilio ("+c.Twilio.BaseURL+")")
-			} else {
-				parts = append(parts, "sent through Twilio ("+c.Twilio.BaseURL+")")
-			}
+			parts[i] = sent + " through Twilio (" + c.Twilio.BaseURL + ")"
 		case ProviderWebhook:
-			if ch == coffeeshop.ChannelSMS {
-				parts = append(parts, "posted to the SMS webhook ("+redactURL(c.Webhook.URL)+")")
-			} else {
-				parts = append(parts, "posted to the webhook ("+redactURL(c.Webhook.URL)+")")
-			}
+			parts[i] = "posted to " + hook + " (" + redactURL(c.Webhook.URL) + ")"
 		case email.ProviderSMTP:
-			parts = append(parts, "sent through the SMTP server "+c.SMTP.Addr)
+			parts[i] = "sent through the SMTP server " + c.SMTP.Addr
 		default:
-			if ch == coffeeshop.ChannelEmail {
-				parts = append(parts, "each email is an \""+strings.TrimSpace(email.ConsolePrefix)+"\" line on stdout")
-			} else {
-				parts = append(parts, "each text is an \""+strings.TrimSpace(ConsolePrefix)+"\" line on stdout")
-			}
+			parts[i] = console
 		}
-	}
-	if len(parts) == 0 {
-		return "each text is an \"" + strings.TrimSpace(ConsolePrefix) + "\" line on stdout"
 	}
 	return strings.Join(parts, ", failing over to ")
 }
