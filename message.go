@@ -5,20 +5,23 @@ import (
 	"time"
 )
 
-// Message is one code's message to a person on a channel that reports
-// what became of it (SMS or WhatsApp through a provider with receipts).
+// Message is one code's message to a person, on any channel.
 type Message struct {
 	Channel Channel
-	// To is the E.164 number; the sender adds any channel prefix.
+	// To is the E.164 number (the sender adds any channel prefix), or the
+	// email address on the email channel.
 	To   string
 	Body string
+	// Subject is an email's subject; the other channels have none.
+	Subject string
 	// StatusCallback, when set, is the URL the provider reports the
-	// message's delivery states to.
+	// message's delivery states to (Twilio's SMS and WhatsApp).
 	StatusCallback string
 }
 
 // MessageSender sends Messages and returns the provider's ID of each, which
-// its delivery receipts name. Errors follow SMSSender's contract.
+// its delivery receipts name; "" when the provider reports no receipts.
+// Errors follow SMSSender's contract.
 type MessageSender interface {
 	SendMessage(ctx context.Context, m Message) (id string, err error)
 }

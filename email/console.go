@@ -27,7 +27,19 @@ type Console struct {
 	mu sync.Mutex // keeps concurrent emails whole
 }
 
-var _ coffeeshop.EmailSender = (*Console)(nil)
+var (
+	_ coffeeshop.EmailSender   = (*Console)(nil)
+	_ coffeeshop.MessageSender = (*Console)(nil)
+)
+
+// SendMessage writes an email message as SendEmail does; it has no ID.
+// Other channels are refused.
+func (c *Console) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	if m.Channel != coffeeshop.ChannelEmail {
+		return "", refuseChannel("the console", m.Channel)
+	}
+	return "", c.SendEmail(ctx, m.To, m.Subject, m.Body)
+}
 
 // SendEmail writes the email to Out.
 func (c *Console) SendEmail(ctx context.Context, to, subject, body string) error {

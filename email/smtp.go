@@ -61,7 +61,13 @@ type SMTP struct {
 	Logger *slog.Logger
 }
 
-var _ coffeeshop.EmailSender = (*SMTP)(nil)
+// ProviderSMTP names the SMTP sender in a list of email providers.
+const ProviderSMTP = "smtp"
+
+var (
+	_ coffeeshop.EmailSender   = (*SMTP)(nil)
+	_ coffeeshop.MessageSender = (*SMTP)(nil)
+)
 
 // ErrUndeliverable is the coded error a permanently refused email's error
 // wraps.
@@ -149,6 +155,21 @@ func (s *SMTP) SendEmail(ctx context.Context, to, subject, body string) error {
 	_ = c.Quit()
 	s.logger().InfoContext(ctx, "email sent", "provider", "smtp", "to", masked, "server", s.Addr)
 	return nil
+}
+
+// SendMessage sends an email message as SendEmail does; it has no ID (SMTP
+// reports no receipts). Other channels are refused.
+func (s *SMTP) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	if m.Channel != coffeeshop.ChannelEmail {
+		return "", refuseChannel("smtp", m.Channel)
+	}
+	return "", s.SendEmail(ctx, m.To, m.Subject, m.Body)
+}
+
+// refuseChannel is the error of a sender asked for a channel other than
+// email: a configuration that no retry repairs.
+func refuseChannel(provider string, ch coffeeshop.Channel) error {
+	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "%s cannot send on channel %q", provider, ch)
 }
 
 // fail classifies an error of the conversation's step: a 5xx reply is

@@ -45,8 +45,12 @@ type Registry struct {
 	smsSent      *prometheus.CounterVec
 	smsFailed    *prometheus.CounterVec
 	smsLatency   *prometheus.HistogramVec
-	guard        *guardMetrics
-	receipts     *prometheus.CounterVec
+	// The tries of every channel's providers.
+	messagesSent    *prometheus.CounterVec
+	messagesFailed  *prometheus.CounterVec
+	messagesLatency *prometheus.HistogramVec
+	guard           *guardMetrics
+	receipts        *prometheus.CounterVec
 
 	sdk       client.MetricsHandler
 	sdkCloser io.Closer
@@ -82,22 +86,35 @@ func New(log *slog.Logger) *Registry {
 	}, []string{"method", "code"})
 	r.smsSent = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "coffeeshop_sms_sent_total",
-		Help: "Text messages the SMS provider accepted, by provider.",
+		Help: "SMS and WhatsApp messages a provider accepted, by provider.",
 	}, []string{"provider"})
 	r.smsFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "coffeeshop_sms_failed_total",
-		Help: "Text messages that could not be sent, by provider and reason (rejected: never retried; error: retried).",
+		Help: "SMS and WhatsApp tries that failed, by provider and reason (rejected: never retried; error: retried).",
 	}, []string{"provider", "reason"})
 	r.smsLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "coffeeshop_sms_send_duration_seconds",
-		Help:    "Time the SMS provider took to answer, by provider.",
+		Help:    "Time an SMS or WhatsApp provider took to answer, by provider.",
 		Buckets: latencyBuckets,
 	}, []string{"provider"})
+	r.messagesSent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "coffeeshop_messages_sent_total",
+		Help: "Messages a provider accepted, by channel (sms, whatsapp, email) and provider.",
+	}, []string{"channel", "provider"})
+	r.messagesFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "coffeeshop_messages_failed_total",
+		Help: "Tries of a provider that failed, by channel, provider and reason (rejected: never retried; error: retried).",
+	}, []string{"channel", "provider", "reason"})
+	r.messagesLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "coffeeshop_message_send_duration_seconds",
+		Help:    "Time a provider took to answer, by channel and provider.",
+		Buckets: latencyBuckets,
+	}, []string{"channel", "provider"})
 	r.guard = newGuardMetrics()
 	r.receipts = newReceipts()
 	reg.MustRegister(r.guard.collectors()...)
 	reg.MustRegister(r.httpRequests, r.httpLatency, r.grpcRequests, r.grpcLatency,
-		r.smsSent, r.smsFailed, r.smsLatency, r.receipts,
+		r.smsSent, r.smsFailed, r.smsLatency, r.messagesSent, r.messagesFailed, r.messagesLatency, r.receipts,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coffeeshop/coffeeshop/email"
 	"github.com/coffeeshop/coffeeshop/sms"
 )
 
@@ -106,4 +107,22 @@ func TestNewChoosesTheSender(t *testing.T) {
 		t.Errorf("twilio: %s", d)
 	}
 	noSecrets(t, "log", logs.String())
+}
+
+// Describe names every channel's list in order, and no secret: not the
+// webhook URL's query, the Twilio token or the SMTP password.
+func TestDescribeEveryChannel(t *testing.T) {
+	cfg := sms.Config{Provider: "webhook", WhatsAppProvider: "twilio,webhook", EmailProvider: "smtp,webhook",
+		Twilio:  sms.Twilio{AuthToken: testToken, BaseURL: sms.DefaultTwilioBaseURL},
+		Webhook: sms.Webhook{URL: "https://hooks.example.com/send?token=hush", Secret: []byte("0123456789abcdef0123456789abcdef")},
+		SMTP:    email.SMTP{Addr: "smtp.example.com:587", Password: "s3cret-pass"}}
+	want := "posted to the SMS webhook (https://hooks.example.com/send); " +
+		"WhatsApp: sent through Twilio (https://api.twilio.com), failing over to posted to the webhook (https://hooks.example.com/send); " +
+		"email: sent through the SMTP server smtp.example.com:587, failing over to posted to the webhook (https://hooks.example.com/send)"
+	if d := cfg.Describe(); d != want {
+		t.Errorf("Describe\n got %s\nwant %s", d, want)
+	}
+	if d := (sms.Config{EmailProvider: "console"}).Describe(); !strings.Contains(d, `email: each email is printed on stdout after an "Email to" line`) {
+		t.Errorf("console email: %s", d)
+	}
 }

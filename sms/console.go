@@ -1,4 +1,6 @@
-// Package sms holds the senders of text messages.
+// Package sms holds the senders of text messages, the webhook that
+// carries every channel's messages, and the failover over a channel's
+// providers.
 package sms
 
 import (
@@ -38,7 +40,19 @@ type Console struct {
 	mu sync.Mutex // keeps the lines of concurrent sends whole
 }
 
-var _ coffeeshop.SMSSender = (*Console)(nil)
+var (
+	_ coffeeshop.SMSSender     = (*Console)(nil)
+	_ coffeeshop.MessageSender = (*Console)(nil)
+)
+
+// SendMessage writes an SMS as SendSMS does; it has no ID. Other channels
+// are refused.
+func (c *Console) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	if channelOr(m.Channel) != coffeeshop.ChannelSMS {
+		return "", refuseChannel("the console", m.Channel)
+	}
+	return "", c.SendSMS(ctx, m.To, m.Body)
+}
 
 // SendSMS writes the message to Out and logs that it was sent, at level
 // INFO, with the masked number only.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,14 +21,14 @@ type scripted struct {
 	sends int
 }
 
-func (s *scripted) SendSMS(ctx context.Context, to, body string) error {
+func (s *scripted) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
 	s.sends++
 	if len(s.errs) == 0 {
-		return nil
+		return "id-" + strconv.Itoa(s.sends), nil
 	}
 	err := s.errs[0]
 	s.errs = s.errs[1:]
-	return err
+	return "", err
 }
 
 var (
@@ -156,7 +157,7 @@ func TestFailoverFromWebhookToWebhook(t *testing.T) {
 	down := newReceiver(t, clock.Now, http.StatusServiceUnavailable, http.StatusServiceUnavailable)
 	up := newReceiver(t, clock.Now)
 	cfg := sms.Config{Provider: "webhook", Webhook: sms.Webhook{URL: down.srv.URL, Secret: webhookSecret, Now: clock.Now}}
-	one := sms.New(cfg, nil)
+	one := sms.New(cfg, nil).(coffeeshop.MessageSender)
 	f := &sms.Failover{Providers: []sms.Provider{{Name: "down", Sender: one},
 		{Name: "up", Sender: &sms.Webhook{URL: up.srv.URL, Secret: webhookSecret, Now: clock.Now}}}, After: 2, Now: clock.Now}
 	if err := f.SendSMS(context.Background(), "+447400123456", "code 1"); coffeeshop.ErrorCode(err) != coffeeshop.EUNAVAILABLE {
@@ -172,7 +173,7 @@ func TestFailoverFromWebhookToWebhook(t *testing.T) {
 
 func TestNewBuildsAFailoverForAList(t *testing.T) {
 	var named []string
-	cfg := sms.Config{Provider: "twilio, webhook", Instrument: func(s coffeeshop.SMSSender, p string) coffeeshop.SMSSender {
+	cfg := sms.Config{Provider: "twilio, webhook", Instrument: func(s coffeeshop.MessageSender, ch coffeeshop.Channel, p string) coffeeshop.MessageSender {
 		named = append(named, p)
 		return s
 	}}

@@ -103,8 +103,7 @@ var twilioReasons = map[int]string{
 
 // SendSMS sends body to the E.164 number to.
 func (t *Twilio) SendSMS(ctx context.Context, to, body string) error {
-	_, err := t.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelSMS, To: to, Body: body})
-	return err
+	return sendSMS(ctx, t, to, body)
 }
 
 // SendMessage sends m as an SMS or a WhatsApp message and returns the

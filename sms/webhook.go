@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/email"
 )
 
 // ProviderWebhook names the webhook sender in a Config.
@@ -42,15 +43,19 @@ const DefaultWebhookTolerance = 5 * time.Minute
 
 var defaultWebhookClient = &http.Client{Timeout: WebhookTimeout}
 
-// Webhook hands each text to any SMS provider an operator can put behind
-// an HTTP endpoint: one POST to URL per try, whose body is the JSON object
+// Webhook hands each message, on any channel, to any provider an operator
+// can put behind an HTTP endpoint: one POST to URL per try, whose body is
+// the JSON object
 //
-//	{"to": "+447400123456", "body": "…", "id": "msg_…", "sent_at": "2025-01-02T03:04:05Z"}
+//	{"to": "+447400123456", "body": "…", "id": "msg_…", "sent_at": "2025-01-02T03:04:05Z", "channel": "sms"}
 //
-// "id" is the message's idempotency key: every try of one message carries
-// the same one (see WithMessageID), so a receiver that has seen it may
-// answer 2xx without texting again. "sent_at" is when this try was made
-// (RFC 3339, UTC).
+// "channel" is "sms", "whatsapp" or "email"; "to" is the E.164 number, or
+// the address of an email, which also has a "subject". "id" is the
+// message's idempotency key: every try of one message carries the same
+// one (see WithMessageID), so a receiver that has seen it may answer 2xx
+// without sending again. "sent_at" is when this try was made (RFC 3339,
+// UTC). A receiver written before "channel" existed reads an SMS as it
+// always did.
 //
 // The request is signed with HMAC-SHA256 under Secret, shared with the
 // receiver. X-Coffeeshop-Timestamp is the try's time in Unix seconds, and
@@ -61,9 +66,10 @@ var defaultWebhookClient = &http.Client{Timeout: WebhookTimeout}
 //
 // The answer's status decides: 2xx is sent; 408, 429 and 5xx (and a
 // timeout or network error) are worth retrying (EUNAVAILABLE); any other
-// 4xx is a permanent refusal (EUNDELIVERABLE: the number is the problem)
-// that is not retried. The answer's body is not read into any error or
-// log, nor is the text or the full number.
+// 4xx is a permanent refusal (EUNDELIVERABLE: the number or address is the
+// problem) that is not retried. The answer's body is not read into any
+// error or log, nor is the message or the full number or address. The
+// webhook reports no receipts: SendMessage returns no message ID.
 type Webhook struct {
 	// URL receives the POSTs (http or https).
 	URL string
@@ -77,14 +83,21 @@ type Webhook struct {
 	Logger *slog.Logger
 }
 
-var _ coffeeshop.SMSSender = (*Webhook)(nil)
+var (
+	_ coffeeshop.SMSSender     = (*Webhook)(nil)
+	_ coffeeshop.MessageSender = (*Webhook)(nil)
+	_ coffeeshop.EmailSender   = (*Webhook)(nil)
+)
 
-// webhookMessage is the JSON body of a webhook request.
+// webhookMessage is the JSON body of a webhook request. The first four
+// fields are those of receivers written for SMS only, unchanged.
 type webhookMessage struct {
-	To     string `json:"to"`
-	Body   string `json:"body"`
-	ID     string `json:"id"`
-	SentAt string `json:"sent_at"`
+	To      string `json:"to"`
+	Body    string `json:"body"`
+	ID      string `json:"id"`
+	SentAt  string `json:"sent_at"`
+	Channel string `json:"channel"`
+	Subject string `json:"subject,omitempty"`
 }
 
 type messageIDKey struct{}
@@ -99,23 +112,43 @@ func WithMessageID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, messageIDKey{}, id)
 }
 
-// SendSMS posts the message to the receiver.
+// SendSMS posts an SMS to the receiver.
 func (w *Webhook) SendSMS(ctx context.Context, to, body string) error {
-	masked := coffeeshop.MaskPhone(to)
+	return sendSMS(ctx, w, to, body)
+}
+
+// SendEmail posts an email to the receiver.
+func (w *Webhook) SendEmail(ctx context.Context, to, subject, body string) error {
+	return sendEmail(ctx, w, to, subject, body)
+}
+
+// SendMessage posts m to the receiver. It returns no message ID: the
+// webhook reports no receipts, so m.StatusCallback is not sent.
+func (w *Webhook) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
+	ch := channelOr(m.Channel)
+	msg := webhookMessage{To: m.To, Body: m.Body, Channel: string(ch)}
+	masked := coffeeshop.MaskPhone(m.To)
+	switch ch {
+	case coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp:
+	case coffeeshop.ChannelEmail:
+		masked, msg.Subject = email.Mask(m.To), m.Subject
+	default:
+		return "", refuseChannel("the webhook", ch)
+	}
 	now := time.Now
 	if w.Now != nil {
 		now = w.Now
 	}
 	t := now().UTC()
-	payload, err := json.Marshal(webhookMessage{To: to, Body: body, ID: w.messageID(ctx, to, body),
-		SentAt: t.Format(time.RFC3339)})
+	msg.ID, msg.SentAt = w.messageID(ctx, ch, m.To, m.Body), t.Format(time.RFC3339)
+	payload, err := json.Marshal(msg)
 	if err != nil {
-		return fmt.Errorf("webhook: encode the message to %s: %w", masked, ErrUndeliverable)
+		return "", fmt.Errorf("webhook: encode the message to %s: %w", masked, ErrUndeliverable)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(payload))
 	if err != nil {
 		// Only a malformed URL gets here, which no retry repairs.
-		return fmt.Errorf("webhook: build request: %w: %w", err, ErrUndeliverable)
+		return "", fmt.Errorf("webhook: build request: %w: %w", err, ErrUndeliverable)
 	}
 	ts := strconv.FormatInt(t.Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -129,8 +162,8 @@ func (w *Webhook) SendSMS(ctx context.Context, to, body string) error {
 	resp, err := hc.Do(req)
 	if err != nil {
 		// The error names the URL and the cause, never the payload.
-		return fmt.Errorf("webhook: send to %s: %w: %w", masked, err,
-			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the SMS provider cannot be reached"))
+		return "", fmt.Errorf("webhook: send %s to %s: %w: %w", ch, masked, err,
+			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the %s webhook cannot be reached", ch))
 	}
 	// Drain a little so the connection can be reused; the answer is not
 	// looked at beyond its status.
@@ -138,22 +171,27 @@ func (w *Webhook) SendSMS(ctx context.Context, to, body string) error {
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		w.logger().InfoContext(ctx, "sms sent", "provider", ProviderWebhook, "to", masked, "status", resp.StatusCode)
-		return nil
+		w.logger().InfoContext(ctx, string(ch)+" sent", "provider", ProviderWebhook, "to", masked, "status", resp.StatusCode)
+		return "", nil
 	case retryableStatus(resp.StatusCode):
-		return fmt.Errorf("webhook: send to %s: HTTP %d: %w", masked, resp.StatusCode,
-			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the SMS provider is unavailable"))
+		return "", fmt.Errorf("webhook: send %s to %s: HTTP %d: %w", ch, masked, resp.StatusCode,
+			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the %s webhook is unavailable", ch))
 	}
-	return fmt.Errorf("webhook: send to %s refused: HTTP %d: %w", masked, resp.StatusCode, ErrUndeliverable)
+	return "", fmt.Errorf("webhook: send %s to %s refused: HTTP %d: %w", ch, masked, resp.StatusCode, ErrUndeliverable)
 }
 
-// messageID is the context's key, or one derived from the message.
-func (w *Webhook) messageID(ctx context.Context, to, body string) string {
+// messageID is the context's key, or one derived from the message: an
+// SMS's as before channels existed, another channel's keyed by it too, so
+// that the same text on two channels has two keys.
+func (w *Webhook) messageID(ctx context.Context, ch coffeeshop.Channel, to, body string) string {
 	if id, ok := ctx.Value(messageIDKey{}).(string); ok && id != "" {
 		return id
 	}
 	mac := hmac.New(sha256.New, w.Secret)
 	mac.Write([]byte("coffeeshop webhook message id\x00" + to + "\x00" + body))
+	if ch != coffeeshop.ChannelSMS {
+		mac.Write([]byte("\x00" + string(ch)))
+	}
 	return "msg_" + hex.EncodeToString(mac.Sum(nil)[:16])
 }
 

@@ -111,8 +111,8 @@ func TestWebhookPostsASignedMessage(t *testing.T) {
 	}
 	m := got[0]
 	if m["to"] != "+447400123456" || m["body"] != "Your code is 482913" || m["sent_at"] != "2025-03-04T05:06:07Z" ||
-		!strings.HasPrefix(m["id"], "msg_") {
-		t.Errorf("message %v", m)
+		!strings.HasPrefix(m["id"], "msg_") || m["channel"] != "sms" || len(m) != 5 {
+		t.Errorf("message %v, want to, body, id, sent_at and channel sms", m)
 	}
 	if ts := r.headers[0].Get(sms.WebhookTimestampHeader); ts != strconv.FormatInt(clock.Now().Unix(), 10) {
 		t.Errorf("timestamp header %q", ts)

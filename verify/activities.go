@@ -45,11 +45,13 @@ type Activities struct {
 	// Texts are the code messages by locale; DefaultTexts when nil.
 	Texts *Texts
 	// Messages, when set, sends SMS and WhatsApp codes instead of SMS, and
-	// returns the provider's message ID (Twilio). WhatsApp needs it.
+	// returns the message ID of the provider that sent each (Twilio's; ""
+	// from one without receipts). WhatsApp needs it.
 	Messages coffeeshop.MessageSender
 	// ReceiptURL, when set, returns the status-callback URL of a
-	// customer's send number n; messages sent through Messages then
-	// report receipts there (see twiliohook).
+	// customer's send number n; messages sent through Messages by a
+	// provider that returns a message ID then report receipts there (see
+	// twiliohook).
 	ReceiptURL func(customerID string, n int) string
 	// Guard, when set, admits the codes a run texts by itself after a
 	// wrong or expired code, which the API's guard has not (checkGuard).
@@ -165,10 +167,12 @@ func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body string)
 		m := coffeeshop.Message{Channel: ch, To: in.PhoneNumber, Body: body}
 		if a.ReceiptURL != nil && in.Send > 0 {
 			m.StatusCallback = a.ReceiptURL(in.CustomerID, in.Send)
-			res.Receipts = true
 		}
 		id, err := a.Messages.SendMessage(ctx, m)
-		res.MessageID = id
+		// Receipts come only from a provider that was asked for them and
+		// named the message (Twilio); one without (a webhook, the console)
+		// never reports, and no fallback may wait on it.
+		res.MessageID, res.Receipts = id, err == nil && m.StatusCallback != "" && id != ""
 		return res, err
 	}
 	return res, coffeeshop.Errorf(coffeeshop.EINVALID, "unknown channel %q", ch)

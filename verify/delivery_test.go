@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/sms"
+	"github.com/coffeeshop/coffeeshop/sms/webhooktest"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
 	"go.temporal.io/sdk/testsuite"
@@ -298,4 +300,78 @@ func TestRefusedSMSFallsBackToEmail(t *testing.T) {
 		}
 		wantMessages(t, msgs) // the refused SMS is no message
 	})
+}
+
+// TestWebhookSentCodeWaitsForNoReceipt sends through the webhook provider
+// (a real webhook sender and a stand-in receiver) on a worker with a
+// receipt URL: the webhook names no message, so the run waits for no
+// receipt and sends nothing on the next channel when none comes.
+func TestWebhookSentCodeWaitsForNoReceipt(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	recv := webhooktest.New(t, secret)
+	msgs := sms.Config{Provider: sms.ProviderWebhook, WhatsAppProvider: sms.ProviderWebhook,
+		Webhook: sms.Webhook{URL: recv.URL, Secret: secret}}.Messages(nil)
+	h := newReceiptHarness(t, nil, verify.CurrentVersion, func(a *verify.Activities) { a.Messages = msgs })
+	h.query(30*time.Minute, func(_ time.Time, st verify.Status) {
+		if d := st.Delivery; d == nil || d.Channel != coffeeshop.ChannelSMS || d.NoFallback {
+			h.t.Errorf("after 30 minutes: delivery %+v, want the SMS's", d)
+		}
+	})
+	h.attempt(31*time.Minute, "1111")
+	if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+		t.Errorf("final = %v, want SUCCESS", final.Result)
+	}
+	got := recv.Messages()
+	if len(got) != 1 || got[0]["channel"] != "sms" || got[0]["to"] != h.cust.PhoneNumber || !strings.Contains(got[0]["body"], "1111") {
+		t.Errorf("the webhook got %v, want the one SMS", got)
+	}
+}
+
+// TestReceiptsOnlyFromAProviderThatNamesTheMessage checks SendCode's
+// result: Receipts is set only when a status callback was asked for and
+// the provider returned a message ID.
+func TestReceiptsOnlyFromAProviderThatNamesTheMessage(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	receiptURL := func(c string, n int) string { return fmt.Sprintf("https://example.test/status?c=%s&n=%d", c, n) }
+	for _, tc := range []struct {
+		name     string
+		sender   coffeeshop.MessageSender
+		url      func(string, int) string
+		receipts bool
+	}{
+		{"twilio-like with a receipt URL", &recordingMessages{}, receiptURL, true},
+		{"no message ID", noIDMessages{}, receiptURL, false},
+		{"no receipt URL", noIDMessages{id: "SM1"}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestActivityEnvironment()
+			acts := &verify.Activities{Store: store, Ledger: store, NewCode: sequentialCodes(), Secret: testSecret,
+				Messages: tc.sender, ReceiptURL: tc.url}
+			env.RegisterActivity(acts)
+			v, err := env.ExecuteActivity(acts.SendCode, verify.SendCodeInput{CustomerID: "c1",
+				PhoneNumber: "+447400123456", CodeLength: 4, CodeTTL: time.Hour, Send: 1, Key: "k-" + tc.name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res verify.SendCodeResult
+			if err := v.Get(&res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Receipts != tc.receipts {
+				t.Errorf("Receipts %v, want %v (message ID %q)", res.Receipts, tc.receipts, res.MessageID)
+			}
+		})
+	}
+}
+
+// noIDMessages sends every message and answers id.
+type noIDMessages struct{ id string }
+
+func (n noIDMessages) SendMessage(context.Context, coffeeshop.Message) (string, error) {
+	return n.id, nil
 }

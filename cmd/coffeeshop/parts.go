@@ -116,42 +116,37 @@ func connectRemote(ctx context.Context, f *cli.RemoteFlags, sec temporalclient.S
 // startWorker starts the verification worker: codes derived from secret
 // (as random to anyone without it), or f's fixed
 // one unless random is set; tn's test numbers get tn's code, untexted;
-// emails go through mail (nil: no email channel), codes are worded by texts;
-// guard admits the codes sent after a wrong or expired code.
+// each channel's codes go through its list of senders (SMS and WhatsApp
+// through one router, email through its own; no email list: no email
+// channel), worded by texts; guard admits the codes sent after a wrong or
+// expired code.
 // Its Stop lets running activities finish for up to stop.
 func startWorker(tc client.Client, st store, o *opsserver.Ops, log *slog.Logger, f *cli.CodeFlags, random bool,
-	tn *cli.TestNumberFlags, mail coffeeshop.EmailSender, rf *cli.ReceiptFlags, secret []byte, texts *verify.Texts,
+	tn *cli.TestNumberFlags, senders sms.Config, rf *cli.ReceiptFlags, secret []byte, texts *verify.Texts,
 	guard *api.Guard, stop time.Duration) (worker.Worker, error) {
 	newCode := verify.DerivedCodes(secret)
-	smsConfig := f.SMS()
 	if f.FixedCode != "" && !random {
 		newCode = verify.FixedCode(f.FixedCode)
-		if smsConfig.Has(sms.ProviderTwilio) || smsConfig.Has(sms.ProviderWebhook) {
-			log.Warn("texting the fixed code " + f.FixedCode + " through a real SMS provider: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
+		if senders.Real() {
+			log.Warn("sending the fixed code " + f.FixedCode + " through a real provider: anyone who knows it can verify any number; use --random-codes (dev) or drop --fixed-code (worker)")
 		}
 	}
-	// Each provider counted under its own name, also in a failover list.
-	smsConfig.Instrument = o.Metrics.InstrumentSMS
+	// Each provider of each channel counted under its own name, also in a
+	// failover list.
+	senders.Instrument = o.Metrics.InstrumentMessages
 	if texts == nil {
 		texts = verify.DefaultTexts()
 	}
-	log.Info("code texts", "locales", texts.Locales(), "webotp_domain", texts.WebOTPDomain())
+	log.Info("code texts", "locales", texts.Locales(), "webotp_domain", texts.WebOTPDomain(), "senders", senders.Describe())
 	if !tn.Numbers().Empty() {
 		log.Info("test numbers are never texted and get --test-code", "test_numbers", tn.Numbers().String())
 	}
-	sender := sms.New(smsConfig, log)
+	// Messages sends SMS and WhatsApp with the message ID of the provider
+	// that sent each; with --public-url, Twilio's report receipts.
 	a := &verify.Activities{Store: st, Ledger: st, NewCode: newCode, Secret: secret,
-		SMS: sender, Email: mail,
+		Messages: senders.Messages(log), ReceiptURL: rf.ReceiptURL(), Email: senders.Email(log),
 		PhoneCodeLimit: f.PhoneCodeLimit, PhoneCodeWindow: f.PhoneCodeWindow,
 		TestNumbers: tn.Numbers(), TestCode: tn.TestCode, Texts: texts, Guard: guard}
-	// Twilio, as the one SMS provider, sends SMS and WhatsApp with their
-	// message SIDs, and with --public-url asks for receipts.
-	if p := smsConfig.Providers(); len(p) == 1 && p[0] == sms.ProviderTwilio {
-		t := smsConfig.Twilio
-		t.Logger = log
-		a.Messages = o.Metrics.InstrumentMessages(&t, sms.ProviderTwilio)
-		a.ReceiptURL = rf.ReceiptURL()
-	}
 	return verify.StartWorker(tc, a, stop)
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/coffeeshop/coffeeshop/internal/cli"
 	"github.com/coffeeshop/coffeeshop/internal/pemfile"
 	"github.com/coffeeshop/coffeeshop/opsserver"
-	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/sqlite"
 	"github.com/coffeeshop/coffeeshop/verify"
 )
@@ -55,7 +54,8 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	if err := o.Serve(""); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, c.Email(true, log), &c.ReceiptFlags, c.Secret, c.Texts,
+	senders := cli.Senders(&c.SMSFlags, &c.EmailFlags, true)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, c.RandomCodes, &c.TestNumberFlags, senders, &c.ReceiptFlags, c.Secret, c.Texts,
 		newGuard(st, &c.GuardPolicyFlags, c.NoRateLimit, o, log), c.ShutdownTimeout)
 	if err != nil {
 		return err
@@ -68,11 +68,11 @@ func runDev(ctx context.Context, c *cli.Dev, stdout io.Writer) error {
 	}
 	defer a.Shutdown(c.ShutdownTimeout)
 
-	codes := "crypto-random (" + c.SMS().Describe() + ")"
+	codes := "crypto-random (" + senders.Describe() + ")"
 	if c.FixedCode != "" && !c.RandomCodes {
 		codes = fmt.Sprintf("every code is %s (--random-codes for real ones)", c.FixedCode)
-		if c.SMS().Has(sms.ProviderTwilio) || c.SMS().Has(sms.ProviderWebhook) {
-			codes += "; " + c.SMS().Describe()
+		if senders.Real() {
+			codes += "; " + senders.Describe()
 		}
 	}
 	fmt.Fprintf(stdout, `coffeeshop dev is ready (%d ms)
@@ -136,14 +136,16 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	if err := o.Serve(string(c.HealthAddr)); err != nil {
 		return err
 	}
-	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, c.Email(false, log), &c.ReceiptFlags, c.Secret, c.Texts,
+	senders := cli.Senders(&c.SMSFlags, &c.EmailFlags, false)
+	w, err := startWorker(tc, st, o, log, &c.CodeFlags, false, &c.TestNumberFlags, senders, &c.ReceiptFlags, c.Secret, c.Texts,
 		newGuard(st, &c.GuardPolicyFlags, c.NoGuard, o, log), c.ShutdownTimeout)
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
 	log.Info("worker ready", "temporal", string(c.TemporalAddress), "namespace", c.Namespace, "temporal_auth", c.Security.Describe(),
-		"fixed_code", c.FixedCode != "", "sms_provider", c.SMSProvider, "health", o.Addr("health"),
+		"fixed_code", c.FixedCode != "", "sms_provider", c.SMSProvider, "whatsapp_provider", senders.WhatsAppProvider,
+		"email_provider", senders.EmailProvider, "health", o.Addr("health"),
 		"encryption", encryptionLog(c.PayloadCodec, log))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", c.ShutdownTimeout)

@@ -240,33 +240,37 @@ type CodeFlags struct {
 	SMSFlags
 }
 
-// SMSFlags choose and configure the SMS sender. The Twilio auth token and
+// SMSFlags choose and configure the senders of the SMS and WhatsApp
+// channels, and the providers every channel's list may name (Twilio, the
+// webhook) and how a list fails over. The Twilio auth token and
 // the webhook's secret have no flag: they are read from TWILIO_AUTH_TOKEN
 // and COFFEESHOP_SMS_WEBHOOK_SECRET only, since a flag would show in the
 // process list.
 type SMSFlags struct {
-	SMSProvider            smsProvider   `name:"sms-provider" env:"COFFEESHOP_SMS_PROVIDER" default:"console" help:"who texts the codes: console (print them on stdout; development only), twilio or webhook (a signed JSON POST to --sms-webhook-url); or an ordered, comma-separated list of twilio and webhook (twilio,webhook): a provider that fails --sms-failover-after times in a row (5xx, timeouts) is skipped for --sms-failover-cooldown"`
-	TwilioAccountSID       string        `name:"twilio-account-sid" env:"TWILIO_ACCOUNT_SID" help:"with --sms-provider twilio: the account SID (AC + 32 hex digits); the auth token is read from TWILIO_AUTH_TOKEN only"`
-	TwilioFrom             string        `name:"twilio-from" env:"TWILIO_FROM_NUMBER" help:"with --sms-provider twilio: the sender, a Twilio number in E.164 form or an alphanumeric sender ID; or give --twilio-messaging-service-sid"`
-	TwilioServiceSID       string        `name:"twilio-messaging-service-sid" env:"TWILIO_MESSAGING_SERVICE_SID" help:"with --sms-provider twilio: the Messaging Service (MG…) that picks the sender, instead of --twilio-from"`
-	TwilioWhatsAppFrom     string        `name:"twilio-whatsapp-from" env:"TWILIO_WHATSAPP_FROM" help:"with --sms-provider twilio: the WhatsApp sender, a number in E.164 form enabled for WhatsApp on the account (messages go from whatsapp:<number>); needed for the whatsapp channel"`
-	TwilioBaseURL          string        `name:"twilio-base-url" env:"TWILIO_BASE_URL" default:"${twilioBaseURL}" help:"with --sms-provider twilio: base URL of Twilio's REST API (a proxy, or a fake in tests)"`
-	SMSWebhookURL          string        `name:"sms-webhook-url" env:"COFFEESHOP_SMS_WEBHOOK_URL" help:"with --sms-provider webhook: the http(s) URL each text is POSTed to as JSON, signed with HMAC-SHA256 under the secret in COFFEESHOP_SMS_WEBHOOK_SECRET (environment only, at least 32 bytes)"`
-	SMSFailoverAfter       int           `name:"sms-failover-after" min:"1" max:"100" env:"COFFEESHOP_SMS_FAILOVER_AFTER" default:"${smsFailoverAfter}" help:"with a list of SMS providers: retryable failures in a row after which a provider is skipped (1-100)"`
-	SMSFailoverCooldown    time.Duration `name:"sms-failover-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_SMS_FAILOVER_COOLDOWN" default:"${smsFailoverCooldown}" help:"with a list of SMS providers: how long a failing provider is skipped before it is tried again (1s-1h)"`
-	TwilioAuthToken        string        `kong:"-"`
+	SMSProvider            smsProvider      `name:"sms-provider" env:"COFFEESHOP_SMS_PROVIDER" default:"console" help:"who texts the codes: console (print them on stdout; development only), twilio or webhook (a signed JSON POST to --sms-webhook-url); or an ordered, comma-separated list of twilio and webhook (twilio,webhook): a provider that fails --sms-failover-after times in a row (5xx, timeouts) is skipped for --sms-failover-cooldown. WhatsApp and email have lists of their own (--whatsapp-provider, --email-provider)"`
+	WhatsAppProvider       whatsAppProvider `name:"whatsapp-provider" env:"COFFEESHOP_WHATSAPP_PROVIDER" doc-default:"twilio, used once --twilio-whatsapp-from is given; otherwise no WhatsApp sender" help:"who sends the WhatsApp codes: twilio (from --twilio-whatsapp-from) or webhook (a signed JSON POST to --sms-webhook-url), or an ordered, comma-separated list of them (twilio,webhook) that fails over as --sms-provider's does, whatever --sms-provider is"`
+	TwilioAccountSID       string           `name:"twilio-account-sid" env:"TWILIO_ACCOUNT_SID" help:"with twilio in --sms-provider or --whatsapp-provider: the account SID (AC + 32 hex digits); the auth token is read from TWILIO_AUTH_TOKEN only"`
+	TwilioFrom             string           `name:"twilio-from" env:"TWILIO_FROM_NUMBER" help:"with --sms-provider twilio: the sender, a Twilio number in E.164 form or an alphanumeric sender ID; or give --twilio-messaging-service-sid"`
+	TwilioServiceSID       string           `name:"twilio-messaging-service-sid" env:"TWILIO_MESSAGING_SERVICE_SID" help:"with --sms-provider twilio: the Messaging Service (MG…) that picks the sender, instead of --twilio-from"`
+	TwilioWhatsAppFrom     string           `name:"twilio-whatsapp-from" env:"TWILIO_WHATSAPP_FROM" help:"with twilio in --whatsapp-provider (its default): the WhatsApp sender, a number in E.164 form enabled for WhatsApp on the account (messages go from whatsapp:<number>); giving it sends WhatsApp codes through Twilio"`
+	TwilioBaseURL          string           `name:"twilio-base-url" env:"TWILIO_BASE_URL" default:"${twilioBaseURL}" help:"with twilio in --sms-provider or --whatsapp-provider: base URL of Twilio's REST API (a proxy, or a fake in tests)"`
+	SMSWebhookURL          string           `name:"sms-webhook-url" env:"COFFEESHOP_SMS_WEBHOOK_URL" help:"with webhook in --sms-provider, --whatsapp-provider or --email-provider: the http(s) URL each message of every such channel is POSTed to as JSON (its \"channel\" is sms, whatsapp or email), signed with HMAC-SHA256 under the secret in COFFEESHOP_SMS_WEBHOOK_SECRET (environment only, at least 32 bytes)"`
+	SMSFailoverAfter       int              `name:"sms-failover-after" min:"1" max:"100" env:"COFFEESHOP_SMS_FAILOVER_AFTER" default:"${smsFailoverAfter}" help:"with a list of providers on any channel (--sms-provider, --whatsapp-provider, --email-provider): retryable failures in a row after which a provider is skipped on that channel (1-100)"`
+	SMSFailoverCooldown    time.Duration    `name:"sms-failover-cooldown" min:"1s" max:"1h" env:"COFFEESHOP_SMS_FAILOVER_COOLDOWN" default:"${smsFailoverCooldown}" help:"with a list of providers on any channel: how long a failing provider is skipped on that channel before it is tried again (1s-1h)"`
+	TwilioAuthToken        string           `kong:"-"`
 	twilioAuthTokenPresent bool
 	SMSWebhookSecret       string `kong:"-"`
 }
 
-// EmailFlags configure the sender of the email channel (dev, worker). The
+// EmailFlags configure the senders of the email channel (dev, worker). The
 // password has no flag: it is read from COFFEESHOP_SMTP_PASSWORD only.
 type EmailFlags struct {
-	SMTPAddr     HostPort `name:"smtp-addr" env:"COFFEESHOP_SMTP_ADDR" doc-default:"none (dev prints emails on stdout; worker sends none)" help:"the SMTP server (relay) that sends the emails, host:port (587 for submission)"`
-	SMTPFrom     string   `name:"smtp-from" env:"COFFEESHOP_SMTP_FROM" help:"with --smtp-addr: the sender address, optionally with a name (Coffeeshop <codes@example.com>)"`
-	SMTPUsername string   `name:"smtp-username" env:"COFFEESHOP_SMTP_USERNAME" help:"with --smtp-addr: log in with AUTH PLAIN as this user; the password is read from COFFEESHOP_SMTP_PASSWORD only"`
-	SMTPTLS      bool     `name:"smtp-tls" env:"COFFEESHOP_SMTP_TLS" negatable:"" default:"true" help:"require STARTTLS (the server's certificate verified with the system's roots); --smtp-tls=false still uses it when offered, and is refused with --smtp-username unless the server is on loopback"`
-	SMTPPassword string   `kong:"-"`
+	EmailProvider emailProvider `name:"email-provider" env:"COFFEESHOP_EMAIL_PROVIDER" doc-default:"smtp with --smtp-addr; otherwise none (dev prints emails on stdout; worker sends none)" help:"who sends the email codes: smtp (through --smtp-addr) or webhook (a signed JSON POST to --sms-webhook-url), or an ordered, comma-separated list of them (smtp,webhook) that fails over as --sms-provider's does"`
+	SMTPAddr      HostPort      `name:"smtp-addr" env:"COFFEESHOP_SMTP_ADDR" doc-default:"none (dev prints emails on stdout; worker sends none)" help:"the SMTP server (relay) that sends the emails, host:port (587 for submission); the smtp provider of --email-provider"`
+	SMTPFrom      string        `name:"smtp-from" env:"COFFEESHOP_SMTP_FROM" help:"with --smtp-addr: the sender address, optionally with a name (Coffeeshop <codes@example.com>)"`
+	SMTPUsername  string        `name:"smtp-username" env:"COFFEESHOP_SMTP_USERNAME" help:"with --smtp-addr: log in with AUTH PLAIN as this user; the password is read from COFFEESHOP_SMTP_PASSWORD only"`
+	SMTPTLS       bool          `name:"smtp-tls" env:"COFFEESHOP_SMTP_TLS" negatable:"" default:"true" help:"require STARTTLS (the server's certificate verified with the system's roots); --smtp-tls=false still uses it when offered, and is refused with --smtp-username unless the server is on loopback"`
+	SMTPPassword  string        `kong:"-"`
 }
 
 // CodeSecretFlags hold the key of the code HMACs (dev, worker, api).

@@ -50,18 +50,19 @@ func (f *ReceiptFlags) validate(needToken bool) []error {
 }
 
 // checkReceiptProvider refuses --public-url on a process that sends the
-// messages (dev, worker) unless Twilio is its one SMS provider: only then
-// are messages created with a status callback (a webhook provider, the
-// console and a list of providers send without one), and a public URL
-// that no message reports to would promise receipts and fallbacks on
-// silence that never come.
+// messages (dev, worker) unless Twilio is in the SMS or the WhatsApp list:
+// only Twilio creates messages with a status callback and names them (a
+// webhook, SMTP and the console report nothing), and a public URL that no
+// message reports to would promise receipts and fallbacks on silence that
+// never come. A message another provider of a list sent waits for no
+// receipt.
 func checkReceiptProvider(r *ReceiptFlags, s *SMSFlags) []error {
-	if r.PublicURL == "" || s.SMSProvider == smsTwilio {
+	if r.PublicURL == "" || s.SMSProvider.has(sms.ProviderTwilio) || listHas(s.whatsApp(), sms.ProviderTwilio) {
 		return nil
 	}
 	return []error{badSetting("public-url", r.PublicURL,
-		"delivery receipts come only from Twilio as the one SMS provider, and --sms-provider=%q sends without status callbacks: send through Twilio alone, or do not give this process a public URL",
-		string(s.SMSProvider))}
+		"delivery receipts come only from Twilio, and neither --sms-provider=%q nor the WhatsApp providers (%q) name it: send SMS or WhatsApp through Twilio, or do not give this process a public URL",
+		string(s.SMSProvider), s.whatsApp())}
 }
 
 // ReceiptURL returns the status-callback URL of a customer's send, or nil
@@ -101,18 +102,13 @@ func (f *ChannelFlags) ChannelList() []coffeeshop.Channel {
 	return chs
 }
 
-// checkWhatsApp refuses the whatsapp channel without a Twilio WhatsApp
-// sender (dev, where the worker's settings are known).
+// checkWhatsApp refuses the whatsapp channel without a WhatsApp provider
+// (dev, where the worker's settings are known); SMSFlags.validate checks
+// the providers' own settings.
 func checkWhatsApp(ch *ChannelFlags, s *SMSFlags) []error {
-	if !slices.Contains(ch.Channels, string(coffeeshop.ChannelWhatsApp)) {
+	if !slices.Contains(ch.Channels, string(coffeeshop.ChannelWhatsApp)) || s.whatsApp() != "" {
 		return nil
 	}
-	if s.SMSProvider != smsTwilio || s.TwilioWhatsAppFrom == "" {
-		return []error{badSetting("channels", strings.Join(ch.Channels, ","),
-			"whatsapp needs --sms-provider twilio and --twilio-whatsapp-from")}
-	}
-	if !sms.ValidSender(s.TwilioWhatsAppFrom) || !strings.HasPrefix(s.TwilioWhatsAppFrom, "+") {
-		return []error{badSetting("twilio-whatsapp-from", s.TwilioWhatsAppFrom, "must be a phone number in E.164 form")}
-	}
-	return nil
+	return []error{badSetting("channels", strings.Join(ch.Channels, ","),
+		"whatsapp needs a WhatsApp provider: --twilio-whatsapp-from with Twilio's credentials (--whatsapp-provider twilio, the default), or --whatsapp-provider webhook")}
 }

@@ -31,20 +31,25 @@ func TestBadDeliverySettingsNameTheFlag(t *testing.T) {
 	}
 }
 
-// Receipts come only from Twilio as the one SMS provider: a sending process
-// with a public URL and any other provider (or a list) is refused, naming
-// both settings; the api, which sends nothing, is not asked.
-func TestPublicURLNeedsTwilioAlone(t *testing.T) {
+// Receipts come only from Twilio: a sending process with a public URL
+// is refused, naming both settings, unless Twilio is in the SMS or the
+// WhatsApp list; the api, which sends nothing, is not asked.
+func TestPublicURLNeedsTwilioOnSomeChannel(t *testing.T) {
 	r := &ReceiptFlags{PublicURL: "https://verify.example.com"}
-	for _, p := range []smsProvider{smsConsole, sms.ProviderWebhook, "twilio,webhook", "webhook,twilio"} {
-		errs := checkReceiptProvider(r, &SMSFlags{SMSProvider: p})
+	for _, s := range []SMSFlags{{SMSProvider: smsConsole}, {SMSProvider: sms.ProviderWebhook},
+		{SMSProvider: sms.ProviderWebhook, WhatsAppProvider: sms.ProviderWebhook}} {
+		errs := checkReceiptProvider(r, &s)
 		if len(errs) != 1 || !strings.Contains(errs[0].Error(), `--public-url="https://verify.example.com"`) ||
-			!strings.Contains(errs[0].Error(), `--sms-provider=`+strconv.Quote(string(p))) {
-			t.Errorf("%s: %v, want one error naming --public-url and --sms-provider", p, errs)
+			!strings.Contains(errs[0].Error(), `--sms-provider=`+strconv.Quote(string(s.SMSProvider))) {
+			t.Errorf("%+v: %v, want one error naming --public-url and --sms-provider", s, errs)
 		}
 	}
-	if errs := checkReceiptProvider(r, &SMSFlags{SMSProvider: smsTwilio}); len(errs) != 0 {
-		t.Errorf("twilio alone refused: %v", errs)
+	for _, s := range []SMSFlags{{SMSProvider: smsTwilio}, {SMSProvider: "twilio,webhook"}, {SMSProvider: "webhook,twilio"},
+		{SMSProvider: sms.ProviderWebhook, WhatsAppProvider: "webhook,twilio"},
+		{SMSProvider: smsConsole, TwilioWhatsAppFrom: "+15005550006"}} {
+		if errs := checkReceiptProvider(r, &s); len(errs) != 0 {
+			t.Errorf("%+v refused: %v", s, errs)
+		}
 	}
 	if errs := checkReceiptProvider(&ReceiptFlags{}, &SMSFlags{SMSProvider: sms.ProviderWebhook}); len(errs) != 0 {
 		t.Errorf("no public URL refused: %v", errs)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coffeeshop/coffeeshop"
 	"github.com/coffeeshop/coffeeshop/email"
 	"github.com/coffeeshop/coffeeshop/sms"
 )
@@ -107,26 +108,28 @@ func TestEmailSettings(t *testing.T) {
 	clearSMSEnv(t)
 	t.Setenv("COFFEESHOP_CODE_SECRET", testSecretHex)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dev := func(c *Dev) coffeeshop.EmailSender { return Senders(&c.SMSFlags, &c.EmailFlags, true).Email(log) }
+	worker := func(c *Worker) coffeeshop.EmailSender { return Senders(&c.SMSFlags, &c.EmailFlags, false).Email(log) }
 
 	// Without --smtp-addr: the console in dev, nothing in worker.
-	if _, ok := parsed[*Dev](t, "dev").Email(true, log).(*email.Console); !ok {
+	if _, ok := dev(parsed[*Dev](t, "dev")).(*email.Console); !ok {
 		t.Errorf("dev without --smtp-addr: not the console")
 	}
-	if s := parsed[*Worker](t, "worker").Email(false, log); s != nil {
+	if s := worker(parsed[*Worker](t, "worker")); s != nil {
 		t.Errorf("worker without --smtp-addr: %T, want none", s)
 	}
 
 	t.Setenv(envSMTPPassword, "hunter2hunter2")
 	t.Setenv("COFFEESHOP_SMTP_ADDR", "smtp.example.com:587")
 	w := parsed[*Worker](t, "worker", "--smtp-from", "Coffeeshop <codes@example.com>", "--smtp-username", "apikey")
-	s, ok := w.Email(false, log).(*email.SMTP)
+	s, ok := worker(w).(*email.SMTP)
 	if !ok || s.Addr != "smtp.example.com:587" || s.From != "Coffeeshop <codes@example.com>" || s.Username != "apikey" ||
-		s.Password != "hunter2hunter2" || !s.RequireTLS {
-		t.Fatalf("sender %#v", w.Email(false, log))
+		s.Password != "hunter2hunter2" || !s.RequireTLS || s.Logger != log {
+		t.Fatalf("sender %#v", worker(w))
 	}
 	// TLS off is allowed with a loopback server.
 	d := parsed[*Dev](t, "dev", "--smtp-addr", "127.0.0.1:2525", "--smtp-from", "codes@example.com", "--smtp-username", "u", "--smtp-tls=false")
-	if s := d.Email(true, log).(*email.SMTP); s.RequireTLS {
+	if s := dev(d).(*email.SMTP); s.RequireTLS {
 		t.Errorf("--smtp-tls=false: RequireTLS still set")
 	}
 }

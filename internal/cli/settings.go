@@ -69,9 +69,9 @@ func (f *GuardPolicyFlags) GuardPolicy() coffeeshop.GuardPolicy {
 	}
 }
 
-// SMS is the configuration of the SMS sender.
+// SMS is the configuration of the SMS and WhatsApp senders.
 func (f *SMSFlags) SMS() sms.Config {
-	return sms.Config{Provider: string(f.SMSProvider), Twilio: sms.Twilio{
+	return sms.Config{Provider: string(f.SMSProvider), WhatsAppProvider: f.whatsApp(), Twilio: sms.Twilio{
 		AccountSID:          f.TwilioAccountSID,
 		AuthToken:           f.TwilioAuthToken,
 		From:                f.TwilioFrom,
@@ -82,17 +82,36 @@ func (f *SMSFlags) SMS() sms.Config {
 		FailoverAfter: f.SMSFailoverAfter, FailoverCooldown: f.SMSFailoverCooldown}
 }
 
-// Email is the sender of the email channel: SMTP with --smtp-addr, else
-// the console when console is set (dev), else nil (no email channel).
-func (f *EmailFlags) Email(console bool, log *slog.Logger) coffeeshop.EmailSender {
-	if f.SMTPAddr == "" {
-		if console {
-			return &email.Console{Logger: log}
-		}
-		return nil
+// whatsApp is the WhatsApp list in use: --whatsapp-provider's, else its
+// default, twilio, once --twilio-whatsapp-from is given; else none, as
+// before WhatsApp had a list of its own.
+func (f *SMSFlags) whatsApp() string {
+	switch {
+	case f.WhatsAppProvider != "":
+		return string(f.WhatsAppProvider)
+	case f.TwilioWhatsAppFrom != "":
+		return sms.ProviderTwilio
 	}
-	return &email.SMTP{Addr: string(f.SMTPAddr), From: f.SMTPFrom, Username: f.SMTPUsername, Password: f.SMTPPassword,
-		RequireTLS: f.SMTPTLS, Logger: log}
+	return ""
+}
+
+// Senders is the configuration of every channel's senders: s's SMS and
+// WhatsApp lists and e's email list. The email list is --email-provider's,
+// else smtp with --smtp-addr, else the console when console is set (dev),
+// else none (no email channel).
+func Senders(s *SMSFlags, e *EmailFlags, console bool) sms.Config {
+	c := s.SMS()
+	c.EmailProvider = string(e.EmailProvider)
+	switch {
+	case c.EmailProvider != "":
+	case e.SMTPAddr != "":
+		c.EmailProvider = email.ProviderSMTP
+	case console:
+		c.EmailProvider = sms.ProviderConsole
+	}
+	c.SMTP = email.SMTP{Addr: string(e.SMTPAddr), From: e.SMTPFrom, Username: e.SMTPUsername, Password: e.SMTPPassword,
+		RequireTLS: e.SMTPTLS}
+	return c
 }
 
 // Codec returns the codec of the payload keys, or nil when payloads are

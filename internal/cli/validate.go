@@ -14,6 +14,7 @@ import (
 	"github.com/coffeeshop/coffeeshop/api"
 	"github.com/coffeeshop/coffeeshop/bench"
 	"github.com/coffeeshop/coffeeshop/codec"
+	"github.com/coffeeshop/coffeeshop/email"
 	"github.com/coffeeshop/coffeeshop/internal/ceiling"
 	"github.com/coffeeshop/coffeeshop/sms"
 	"github.com/coffeeshop/coffeeshop/temporalclient"
@@ -38,6 +39,7 @@ func (c *Dev) validate() error {
 	errs = append(errs, c.ReceiptFlags.validate(true)...)
 	errs = append(errs, checkReceiptProvider(&c.ReceiptFlags, &c.SMSFlags)...)
 	errs = append(errs, c.ChannelFlags.validate()...)
+	errs = append(errs, checkWebhook(&c.SMSFlags, &c.EmailFlags)...)
 	errs = append(errs, checkWhatsApp(&c.ChannelFlags, &c.SMSFlags)...)
 	if !c.Auth {
 		for _, l := range []struct {
@@ -69,6 +71,7 @@ func (c *Worker) validate() error {
 	errs = append(errs, c.TestNumberFlags.validate(0)...)
 	errs = append(errs, c.ReceiptFlags.validate(false)...)
 	errs = append(errs, checkReceiptProvider(&c.ReceiptFlags, &c.SMSFlags)...)
+	errs = append(errs, checkWebhook(&c.SMSFlags, &c.EmailFlags)...)
 	return errors.Join(errs...)
 }
 
@@ -192,57 +195,89 @@ func (f *CodeFlags) validate(random bool) []error {
 	return append(errs, f.SMSFlags.validate()...)
 }
 
-// validate checks the settings of the providers that send the codes.
+// validate checks the settings of Twilio, for the SMS and WhatsApp lists
+// that name it (the webhook's, which every channel may name, are checked
+// by checkWebhook).
 func (f *SMSFlags) validate() []error {
 	var errs []error
-	if f.SMSProvider.has(sms.ProviderWebhook) {
-		errs = append(errs, f.validateWebhook()...)
-	}
-	if !f.SMSProvider.has(sms.ProviderTwilio) {
-		return errs
-	}
 	bad := func(err error) { errs = append(errs, err) }
+	onSMS, onWhatsApp := f.SMSProvider.has(sms.ProviderTwilio), listHas(f.whatsApp(), sms.ProviderTwilio)
+	if !onSMS && !onWhatsApp {
+		return nil
+	}
+	who := "--sms-provider twilio"
+	if !onSMS {
+		who = "--whatsapp-provider twilio"
+	}
 	switch {
 	case f.TwilioAccountSID == "":
-		bad(errors.New("--sms-provider twilio needs --twilio-account-sid"))
+		bad(errors.New(who + " needs --twilio-account-sid"))
 	case !sms.ValidAccountSID(f.TwilioAccountSID):
 		bad(badSetting("twilio-account-sid", nil, "must be AC followed by 32 hex digits"))
 	}
 	switch {
 	case !f.twilioAuthTokenPresent || f.TwilioAuthToken == "":
-		bad(errors.New("--sms-provider twilio needs " + envTwilioAuthToken + " (the auth token; it has no flag)"))
+		bad(errors.New(who + " needs " + envTwilioAuthToken + " (the auth token; it has no flag)"))
 	case strings.TrimSpace(f.TwilioAuthToken) != f.TwilioAuthToken || strings.ContainsAny(f.TwilioAuthToken, " \t\r\n"):
 		bad(errors.New(envTwilioAuthToken + ": must not contain spaces or line breaks"))
-	}
-	switch {
-	case f.TwilioFrom == "" && f.TwilioServiceSID == "":
-		bad(errors.New("--sms-provider twilio needs a sender: --twilio-from or --twilio-messaging-service-sid"))
-	case f.TwilioFrom != "" && f.TwilioServiceSID != "":
-		bad(errors.New("--twilio-from and --twilio-messaging-service-sid: give only one"))
-	case f.TwilioServiceSID != "" && !sms.ValidMessagingServiceSID(f.TwilioServiceSID):
-		bad(badSetting("twilio-messaging-service-sid", f.TwilioServiceSID, "must be MG followed by 32 hex digits"))
-	case f.TwilioFrom != "" && !sms.ValidSender(f.TwilioFrom):
-		bad(badSetting("twilio-from", f.TwilioFrom, "must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)"))
 	}
 	if !sms.ValidBaseURL(f.TwilioBaseURL) {
 		bad(badSetting("twilio-base-url", f.TwilioBaseURL, "must be an http(s) URL such as %s, without user, query or fragment", sms.DefaultTwilioBaseURL))
 	}
+	if onSMS {
+		switch {
+		case f.TwilioFrom == "" && f.TwilioServiceSID == "":
+			bad(errors.New("--sms-provider twilio needs a sender: --twilio-from or --twilio-messaging-service-sid"))
+		case f.TwilioFrom != "" && f.TwilioServiceSID != "":
+			bad(errors.New("--twilio-from and --twilio-messaging-service-sid: give only one"))
+		case f.TwilioServiceSID != "" && !sms.ValidMessagingServiceSID(f.TwilioServiceSID):
+			bad(badSetting("twilio-messaging-service-sid", f.TwilioServiceSID, "must be MG followed by 32 hex digits"))
+		case f.TwilioFrom != "" && !sms.ValidSender(f.TwilioFrom):
+			bad(badSetting("twilio-from", f.TwilioFrom, "must be a phone number in E.164 form (+ and 7 to 15 digits) or an alphanumeric sender ID (up to 11 letters, digits and spaces)"))
+		}
+	}
+	if onWhatsApp {
+		switch {
+		case f.TwilioWhatsAppFrom == "":
+			bad(errors.New("--whatsapp-provider twilio needs --twilio-whatsapp-from, the account's WhatsApp sender"))
+		case !coffeeshop.IsE164(f.TwilioWhatsAppFrom):
+			bad(badSetting("twilio-whatsapp-from", f.TwilioWhatsAppFrom, "must be a phone number in E.164 form"))
+		}
+	}
 	return errs
 }
 
-// validateWebhook checks the webhook provider's URL and secret.
-func (f *SMSFlags) validateWebhook() []error {
+// checkWebhook checks the webhook's URL and secret when any channel's list
+// names it, once, naming the lists that do.
+func checkWebhook(s *SMSFlags, e *EmailFlags) []error {
+	var lists []string
+	for _, l := range []struct {
+		flag string
+		has  bool
+	}{
+		{"--sms-provider", s.SMSProvider.has(sms.ProviderWebhook)},
+		{"--whatsapp-provider", listHas(s.whatsApp(), sms.ProviderWebhook)},
+		{"--email-provider", listHas(string(e.EmailProvider), sms.ProviderWebhook)},
+	} {
+		if l.has {
+			lists = append(lists, l.flag)
+		}
+	}
+	if len(lists) == 0 {
+		return nil
+	}
+	who := strings.Join(lists, " and ") + " webhook"
 	var errs []error
 	switch {
-	case f.SMSWebhookURL == "":
-		errs = append(errs, errors.New("--sms-provider webhook needs --sms-webhook-url"))
-	case !sms.ValidWebhookURL(f.SMSWebhookURL):
+	case s.SMSWebhookURL == "":
+		errs = append(errs, errors.New(who+" needs --sms-webhook-url"))
+	case !sms.ValidWebhookURL(s.SMSWebhookURL):
 		// Not quoted: a query may hold a token.
 		errs = append(errs, badSetting("sms-webhook-url", nil, "must be an http(s) URL with a host, without user or fragment"))
 	}
-	if len(f.SMSWebhookSecret) < sms.MinWebhookSecretBytes {
-		errs = append(errs, fmt.Errorf("--sms-provider webhook needs %s (the signing secret; it has no flag) of at least %d bytes (openssl rand -hex 32)",
-			envSMSWebhookSecret, sms.MinWebhookSecretBytes))
+	if len(s.SMSWebhookSecret) < sms.MinWebhookSecretBytes {
+		errs = append(errs, fmt.Errorf("%s needs %s (the signing secret; it has no flag) of at least %d bytes (openssl rand -hex 32)",
+			who, envSMSWebhookSecret, sms.MinWebhookSecretBytes))
 	}
 	return errs
 }
@@ -250,6 +285,9 @@ func (f *SMSFlags) validateWebhook() []error {
 // validate checks the SMTP settings.
 func (f *EmailFlags) validate() []error {
 	var errs []error
+	if listHas(string(f.EmailProvider), email.ProviderSMTP) && f.SMTPAddr == "" {
+		errs = append(errs, errors.New("--email-provider smtp needs --smtp-addr"))
+	}
 	if f.SMTPAddr == "" {
 		if f.SMTPFrom != "" || f.SMTPUsername != "" {
 			errs = append(errs, errors.New("--smtp-from and --smtp-username need --smtp-addr"))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/coffeeshop/coffeeshop/api"
+	"github.com/coffeeshop/coffeeshop/email"
 	"github.com/coffeeshop/coffeeshop/sms"
 )
 
@@ -217,16 +218,10 @@ const (
 )
 
 func (p *smsProvider) UnmarshalText(b []byte) error {
-	var names []string
-	for _, n := range strings.Split(string(b), ",") {
-		n = strings.TrimSpace(n)
-		switch {
-		case n != sms.ProviderConsole && n != sms.ProviderTwilio && n != sms.ProviderWebhook:
-			return fmt.Errorf("%q: must be console, twilio or webhook, or a comma-separated list of twilio and webhook", b)
-		case slices.Contains(names, n):
-			return fmt.Errorf("%q: names %s twice", b, n)
-		}
-		names = append(names, n)
+	names, err := parseProviders(b, "console, twilio or webhook, or a comma-separated list of twilio and webhook",
+		sms.ProviderConsole, sms.ProviderTwilio, sms.ProviderWebhook)
+	if err != nil {
+		return err
 	}
 	if len(names) > 1 && slices.Contains(names, sms.ProviderConsole) {
 		return fmt.Errorf("%q: console texts nobody, so it cannot be in a list of providers", b)
@@ -236,6 +231,44 @@ func (p *smsProvider) UnmarshalText(b []byte) error {
 }
 
 // has reports whether p names provider name.
-func (p smsProvider) has(name string) bool {
-	return slices.Contains(strings.Split(string(p), ","), name)
+func (p smsProvider) has(name string) bool { return listHas(string(p), name) }
+
+// whatsAppProvider is the WhatsApp channel's ordered list of twilio and
+// webhook, kept as "a,b"; empty when not given.
+type whatsAppProvider string
+
+func (p *whatsAppProvider) UnmarshalText(b []byte) error {
+	names, err := parseProviders(b, "twilio or webhook, or a comma-separated list of them", sms.ProviderTwilio, sms.ProviderWebhook)
+	*p = whatsAppProvider(strings.Join(names, ","))
+	return err
 }
+
+// emailProvider is the email channel's ordered list of smtp and webhook,
+// kept as "a,b"; empty when not given.
+type emailProvider string
+
+func (p *emailProvider) UnmarshalText(b []byte) error {
+	names, err := parseProviders(b, "smtp or webhook, or a comma-separated list of them", email.ProviderSMTP, sms.ProviderWebhook)
+	*p = emailProvider(strings.Join(names, ","))
+	return err
+}
+
+// parseProviders reads an ordered, comma-separated list of providers, each
+// one of known and named once; want says what is allowed.
+func parseProviders(b []byte, want string, known ...string) ([]string, error) {
+	var names []string
+	for _, n := range strings.Split(string(b), ",") {
+		n = strings.TrimSpace(n)
+		switch {
+		case !slices.Contains(known, n):
+			return nil, fmt.Errorf("%q: must be %s", b, want)
+		case slices.Contains(names, n):
+			return nil, fmt.Errorf("%q: names %s twice", b, n)
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// listHas reports whether the list "a,b" names provider name.
+func listHas(list, name string) bool { return slices.Contains(strings.Split(list, ","), name) }
