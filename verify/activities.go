@@ -156,7 +156,11 @@ func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body string)
 		if err != nil {
 			return res, err
 		}
-		return res, a.Email.SendEmail(ctx, to, emailSubject, body)
+		subject, err := a.texts().Subject(in.Locale, in.PhoneNumber)
+		if err != nil {
+			return res, err
+		}
+		return res, a.Email.SendEmail(ctx, to, subject, body)
 	case coffeeshop.ChannelSMS, coffeeshop.ChannelWhatsApp:
 		if a.Messages == nil {
 			if ch == coffeeshop.ChannelWhatsApp {
@@ -177,9 +181,6 @@ func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body string)
 	}
 	return res, coffeeshop.Errorf(coffeeshop.EINVALID, "unknown channel %q", ch)
 }
-
-// emailSubject is the subject of a code's email.
-const emailSubject = "Your coffeeshop verification code"
 
 // emailOf returns the address the send's email goes to: the input's
 // (a verification that created its customer has it), else the stored

@@ -269,8 +269,8 @@ func (r *recordingEmail) emails() []string {
 }
 
 // A code whose SMS the provider refuses for good goes out by email, to the
-// stored customer's address, in the verification's language and without
-// the WebOTP line (SMS only); that code verifies. Email reports no receipts,
+// stored customer's address, in the verification's language (subject
+// and body) and without the WebOTP line (SMS only); that code verifies. Email reports no receipts,
 // so no delivery timer falls back from it.
 func TestRefusedSMSFallsBackToEmail(t *testing.T) {
 	eachVersion(t, func(t *testing.T, version int) {
@@ -294,7 +294,7 @@ func TestRefusedSMSFallsBackToEmail(t *testing.T) {
 		}
 		to, rest, _ := strings.Cut(got[0], "|")
 		subject, body, _ := strings.Cut(rest, "|")
-		if to != h.cust.Email || subject == "" ||
+		if to != h.cust.Email || subject != "Tu código de verificación de coffeeshop" ||
 			!strings.HasPrefix(body, "Tu código de verificación de coffeeshop es 2222.") || strings.Contains(body, "@shop.example.com") {
 			t.Errorf("email to %q, subject %q, body %q", to, subject, body)
 		}

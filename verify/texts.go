@@ -159,8 +159,17 @@ type osFS struct{}
 
 func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
 
+// subjectTemplate names the template, defined in a locale's file, of an
+// email's subject ({{define "subject"}}…{{end}}); optional.
+const subjectTemplate = "subject"
+
+// MaxSubjectLen bounds a rendered subject, in bytes.
+const MaxSubjectLen = 200
+
 // parseText parses src as the template of file and tries it: it must run
-// and show the code.
+// and show the code; its subject, if it defines one, must be one line of
+// at most MaxSubjectLen bytes without the code (mail servers log
+// subjects).
 func parseText(file, src string) (*template.Template, error) {
 	t, err := template.New(filepath.Base(file)).Option("missingkey=error").Parse(src)
 	if err != nil {
@@ -173,6 +182,18 @@ func parseText(file, src string) (*template.Template, error) {
 		}
 		if !strings.Contains(out, probeCode) {
 			return nil, fmt.Errorf("%s: the text must show the code: use {{.Code}}", file)
+		}
+		if t.Lookup(subjectTemplate) == nil {
+			continue
+		}
+		subject, err := render(t.Lookup(subjectTemplate), probeCode, ttl)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%s: subject: %v", file, err)
+		case subject == "" || strings.ContainsAny(subject, "\r\n") || len(subject) > MaxSubjectLen:
+			return nil, fmt.Errorf("%s: the subject must be one line of 1 to %d bytes", file, MaxSubjectLen)
+		case strings.Contains(subject, probeCode):
+			return nil, fmt.Errorf("%s: the subject must not show the code: mail servers log subjects", file)
 		}
 	}
 	return t, nil
@@ -244,6 +265,26 @@ func (t *Texts) SMS(locale, phone, code string, ttl time.Duration) (string, erro
 	// WebOTP (https://wicg.github.io/web-otp/): the last line names the
 	// origin the code is for, so that a browser offers it to that site only.
 	return body + "\n\n@" + t.webOTP + " #" + code, nil
+}
+
+// DefaultSubject is an email's subject when neither the locale's texts
+// nor the English ones define one.
+const DefaultSubject = "Your " + Brand + " verification code"
+
+// Subject is the subject of the email of a code to the customer of phone
+// in locale (see Locale): the locale's "subject" template, else the
+// English one's, else DefaultSubject.
+func (t *Texts) Subject(locale, phone string) (string, error) {
+	for _, i := range []int{t.pick(locale, phone), 0} {
+		if s := t.tmpls[i].Lookup(subjectTemplate); s != nil {
+			out, err := render(s, "", 0)
+			if err != nil {
+				return "", fmt.Errorf("email subject: %v", err)
+			}
+			return out, nil
+		}
+	}
+	return DefaultSubject, nil
 }
 
 // Body is the message of code without the WebOTP line, for channels other

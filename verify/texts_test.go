@@ -51,6 +51,42 @@ func TestBuiltinTexts(t *testing.T) {
 	}
 }
 
+// An email's subject is in the message's language, never shows the code,
+// and falls back to the English one, then to DefaultSubject, for a locale
+// whose file defines none.
+func TestEmailSubjects(t *testing.T) {
+	for _, tc := range []struct{ locale, phone, want string }{
+		{"", gbMobile, "Your coffeeshop verification code"},
+		{"es", gbMobile, "Tu código de verificación de coffeeshop"},
+		{"", frMobile, "Votre code de vérification coffeeshop"},
+		{"", deMobile, "Ihr coffeeshop-Bestätigungscode"},
+		{"de-CH", gbMobile, "Ihr coffeeshop-Bestätigungscode"},
+	} {
+		if got, err := verify.DefaultTexts().Subject(tc.locale, tc.phone); err != nil || got != tc.want {
+			t.Errorf("Subject(%q, %s) = %q, %v; want %q", tc.locale, tc.phone, got, err, tc.want)
+		}
+	}
+	// An operator's Portuguese file without a subject: English's. An
+	// operator's English file without one as well: DefaultSubject.
+	texts, err := verify.NewTexts(writeTemplates(t, map[string]string{"pt.tmpl": "Seu código: {{.Code}}\n",
+		"it.tmpl": "Codice {{.Code}}\n{{define \"subject\"}}Il tuo codice {{.Brand}}{{end}}"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for locale, want := range map[string]string{"pt": "Your coffeeshop verification code", "it": "Il tuo codice coffeeshop"} {
+		if got, err := texts.Subject(locale, gbMobile); err != nil || got != want {
+			t.Errorf("overrides: Subject(%q) = %q, %v; want %q", locale, got, err, want)
+		}
+	}
+	texts, err = verify.NewTexts(writeTemplates(t, map[string]string{"en.tmpl": "Code {{.Code}}"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := texts.Subject("pt", brMobile); err != nil || got != verify.DefaultSubject {
+		t.Errorf("no subject anywhere: %q, %v; want %q", got, err, verify.DefaultSubject)
+	}
+}
+
 // The locale asked for wins when it matches an available one; else the
 // number's country's language; else English.
 func TestTextLocaleChoice(t *testing.T) {
@@ -172,11 +208,15 @@ func TestTextOverrides(t *testing.T) {
 // is not named by a language tag is refused, naming its file.
 func TestBadTextOverrides(t *testing.T) {
 	for name, tc := range map[string]struct{ file, src, want string }{
-		"syntax":       {"fr.tmpl", "Code {{.Code", "fr.tmpl"},
-		"no code":      {"fr.tmpl", "Votre code arrive.", "use {{.Code}}"},
-		"unknown":      {"de.tmpl", "{{.Code}} {{.Name}}", "de.tmpl"},
-		"not a tag":    {"spanish.tmpl", "{{.Code}}", "BCP 47"},
-		"code as text": {"en.tmpl", "Your code is .Code", "use {{.Code}}"},
+		"syntax":                 {"fr.tmpl", "Code {{.Code", "fr.tmpl"},
+		"no code":                {"fr.tmpl", "Votre code arrive.", "use {{.Code}}"},
+		"unknown":                {"de.tmpl", "{{.Code}} {{.Name}}", "de.tmpl"},
+		"not a tag":              {"spanish.tmpl", "{{.Code}}", "BCP 47"},
+		"code as text":           {"en.tmpl", "Your code is .Code", "use {{.Code}}"},
+		"subject shows the code": {"fr.tmpl", "{{.Code}}{{define \"subject\"}}Code {{.Code}}{{end}}", "must not show the code"},
+		"subject of two lines":   {"fr.tmpl", "{{.Code}}{{define \"subject\"}}Votre\ncode{{end}}", "one line"},
+		"subject too long":       {"fr.tmpl", "{{.Code}}{{define \"subject\"}}" + strings.Repeat("x", verify.MaxSubjectLen+1) + "{{end}}", "one line"},
+		"subject fails":          {"fr.tmpl", "{{.Code}}{{define \"subject\"}}{{.Name}}{{end}}", "subject"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := writeTemplates(t, map[string]string{tc.file: tc.src})
