@@ -36,10 +36,11 @@ const DefaultTimeout = 10 * time.Second
 // whenever offered. net/smtp sends the password only over TLS or to a
 // loopback server.
 //
-// Errors follow coffeeshop.EmailSender's contract: a 5xx reply (a refused
-// recipient, sender or message, failed authentication) is EUNDELIVERABLE
-// and must not be retried; a 4xx reply, a network error, a timeout or a
-// server without STARTTLS is EUNAVAILABLE, worth retrying. No error or log
+// Errors follow coffeeshop.EmailSender's contract: a 5xx reply to the
+// recipient or the message is EUNDELIVERABLE and must not be retried; a 5xx
+// before them (failed authentication, a refused sender: the configuration,
+// not the address), a 4xx reply, a network error, a timeout or a server
+// without STARTTLS is EUNAVAILABLE, worth retrying. No error or log
 // holds the body, the password or the full address (server replies are
 // left out: they often quote the address).
 type SMTP struct {
@@ -139,17 +140,17 @@ func (s *SMTP) SendEmail(ctx context.Context, to, subject, body string) error {
 		return s.fail(masked, "MAIL FROM", err)
 	}
 	if err := c.Rcpt(rcpt); err != nil {
-		return s.fail(masked, "RCPT TO", err)
+		return s.fail(masked, stepRcpt, err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return s.fail(masked, "DATA", err)
+		return s.fail(masked, stepData, err)
 	}
 	if _, err := w.Write(message(from, rcpt, subject, body, time.Now())); err != nil {
-		return s.fail(masked, "DATA", err)
+		return s.fail(masked, stepData, err)
 	}
 	if err := w.Close(); err != nil {
-		return s.fail(masked, "end of DATA", err)
+		return s.fail(masked, stepEndData, err)
 	}
 	// The message is accepted; a failed QUIT changes nothing.
 	_ = c.Quit()
@@ -172,12 +173,23 @@ func refuseChannel(provider string, ch coffeeshop.Channel) error {
 	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "%s cannot send on channel %q", provider, ch)
 }
 
+// The steps of the conversation where a 5xx refuses the email itself.
+const (
+	stepRcpt    = "RCPT TO"
+	stepData    = "DATA"
+	stepEndData = "end of DATA"
+)
+
 // fail classifies an error of the conversation's step: a 5xx reply is
 // permanent, anything else retryable. The server's text is left out.
 func (s *SMTP) fail(masked, step string, err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) {
-		if te.Code >= 500 && te.Code < 600 {
+		// Only the recipient and the message can be refused for good: a
+		// 5xx before RCPT TO (a failed AUTH, a refused sender or STARTTLS)
+		// refuses this server's configuration, which is retried and counts
+		// towards a failover to the next provider.
+		if te.Code >= 500 && te.Code < 600 && (step == stepRcpt || step == stepData || step == stepEndData) {
 			return fmt.Errorf("email to %s refused at %s: SMTP %d: %w", masked, step, te.Code, ErrUndeliverable)
 		}
 		return fmt.Errorf("email to %s: %s: SMTP %d: %w", masked, step, te.Code, errUnavailable)

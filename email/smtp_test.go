@@ -213,13 +213,15 @@ func TestSMTPRefusedRecipientIsUndeliverable(t *testing.T) {
 	}
 }
 
+// A failed AUTH (535) refuses the configuration, not the address: it is
+// retried (and a failover moves on), never the address's undeliverable.
 func TestSMTPWrongPasswordIsRefused(t *testing.T) {
 	s := startServer(t, serverOptions{})
 	snd := s.sender(io.Discard)
 	snd.Password = "wrong"
 	err := snd.SendEmail(context.Background(), "alice@example.com", "Code", "x")
-	if coffeeshop.ErrorCode(err) != coffeeshop.EUNDELIVERABLE || strings.Contains(err.Error(), "wrong") {
-		t.Fatalf("error %v, want EUNDELIVERABLE (535) without the password", err)
+	if coffeeshop.ErrorCode(err) != coffeeshop.EUNAVAILABLE || !strings.Contains(err.Error(), "AUTH: SMTP 535") || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("error %v, want EUNAVAILABLE (AUTH 535) without the password", err)
 	}
 }
 

@@ -171,6 +171,27 @@ func TestFailoverFromWebhookToWebhook(t *testing.T) {
 	}
 }
 
+// A primary whose receiver refuses our secret (401) is a failing provider:
+// after After sends the codes go through the next one, instead of every
+// number being called undeliverable.
+func TestFailoverMovesOnFromRefusedCredentials(t *testing.T) {
+	clock := newClock()
+	wrong := newReceiver(t, clock.Now)
+	up := newReceiver(t, clock.Now)
+	f := &sms.Failover{Providers: []sms.Provider{
+		{Name: "wrong secret", Sender: &sms.Webhook{URL: wrong.srv.URL, Secret: []byte("another secret of at least 32 bytes!!"), Now: clock.Now}},
+		{Name: "up", Sender: &sms.Webhook{URL: up.srv.URL, Secret: webhookSecret, Now: clock.Now}}}, After: 2, Now: clock.Now}
+	if err := f.SendSMS(context.Background(), "+447400123456", "code 1"); coffeeshop.ErrorCode(err) != coffeeshop.EUNAVAILABLE {
+		t.Fatalf("first send: %v, want EUNAVAILABLE (retried)", err)
+	}
+	if err := f.SendSMS(context.Background(), "+447400123456", "code 1"); err != nil {
+		t.Fatalf("second send: %v, want it sent through the next provider", err)
+	}
+	if wrong.badSigs != 2 || len(up.messages()) != 1 {
+		t.Fatalf("wrong secret refused %d, up got %d; want 2 and 1", wrong.badSigs, len(up.messages()))
+	}
+}
+
 func TestNewBuildsAFailoverForAList(t *testing.T) {
 	var named []string
 	cfg := sms.Config{Provider: "twilio, webhook", Instrument: func(s coffeeshop.MessageSender, ch coffeeshop.Channel, p string) coffeeshop.MessageSender {

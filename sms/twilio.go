@@ -187,11 +187,30 @@ func classifyTwilio(status int, answer []byte, masked string) error {
 			detail += " (" + reason + ")"
 		}
 	}
-	if retryableStatus(status) {
+	switch {
+	case accountStatus(status):
+		return fmt.Errorf("twilio: send to %s: %s: %w", masked, detail,
+			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the provider refused the account (credentials or configuration)"))
+	case retryableStatus(status):
 		return fmt.Errorf("twilio: send to %s: %s: %w", masked, detail,
 			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the SMS provider is unavailable"))
 	}
 	return fmt.Errorf("twilio: send to %s refused: %s: %w", masked, detail, ErrUndeliverable)
+}
+
+// accountStatus reports whether an HTTP status refuses the sender rather
+// than the message: 401 and 403 (credentials, a suspended account, a
+// signature the receiver does not accept), 404 (an account or URL that
+// does not exist) and 407 (a proxy's credentials). Such a failure is the
+// provider's, not the number's: it is retried, counts towards a failover
+// to the next provider, and a person is never told their number cannot
+// receive codes because of it.
+func accountStatus(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusProxyAuthRequired:
+		return true
+	}
+	return false
 }
 
 // ErrUndeliverable is the coded error that a refused message's error wraps.

@@ -154,9 +154,11 @@ func TestTwilioErrorClassification(t *testing.T) {
 			coffeeshop.EUNDELIVERABLE, "not a mobile number"},
 		{"unsubscribed", 400, `{"code":21610,"message":"Attempt to send to unsubscribed recipient","more_info":"https://www.twilio.com/docs/errors/21610","status":400}`,
 			coffeeshop.EUNDELIVERABLE, "unsubscribed"},
+		// The account, not the number: retried, and a failover moves on.
 		{"bad credentials", 401, `{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}`,
-			coffeeshop.EUNDELIVERABLE, "authentication failed"},
-		{"other 4xx without JSON", 404, `not json`, coffeeshop.EUNDELIVERABLE, "HTTP 404"},
+			coffeeshop.EUNAVAILABLE, "authentication failed"},
+		{"unknown account", 404, `not json`, coffeeshop.EUNAVAILABLE, "HTTP 404"},
+		{"other 4xx without JSON", 422, `not json`, coffeeshop.EUNDELIVERABLE, "HTTP 422"},
 		{"rate limited", 429, `{"code":20429,"message":"Too Many Requests","more_info":"https://www.twilio.com/docs/errors/20429","status":429}`,
 			coffeeshop.EUNAVAILABLE, "HTTP 429"},
 		{"server error", 500, `{"code":20500,"message":"Internal Server Error","status":500}`, coffeeshop.EUNAVAILABLE, "HTTP 500"},

@@ -65,8 +65,9 @@ var defaultWebhookClient = &http.Client{Timeout: WebhookTimeout}
 // VerifyWebhookSignature does all three.
 //
 // The answer's status decides: 2xx is sent; 408, 429 and 5xx (and a
-// timeout or network error) are worth retrying (EUNAVAILABLE); any other
-// 4xx is a permanent refusal (EUNDELIVERABLE: the number or address is the
+// timeout or network error) are worth retrying (EUNAVAILABLE), as are 401,
+// 403, 404 and 407, which refuse the sender (a wrong secret or URL), not
+// the message (accountStatus); any other 4xx is a permanent refusal (EUNDELIVERABLE: the number or address is the
 // problem) that is not retried. The answer's body is not read into any
 // error or log, nor is the message or the full number or address. The
 // webhook reports no receipts: SendMessage returns no message ID.
@@ -173,6 +174,9 @@ func (w *Webhook) SendMessage(ctx context.Context, m coffeeshop.Message) (string
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		w.logger().InfoContext(ctx, string(ch)+" sent", "provider", ProviderWebhook, "to", masked, "status", resp.StatusCode)
 		return "", nil
+	case accountStatus(resp.StatusCode):
+		return "", fmt.Errorf("webhook: send %s to %s: HTTP %d: %w", ch, masked, resp.StatusCode,
+			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the %s webhook refused the request (its URL or the secret)", ch))
 	case retryableStatus(resp.StatusCode):
 		return "", fmt.Errorf("webhook: send %s to %s: HTTP %d: %w", ch, masked, resp.StatusCode,
 			coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "the %s webhook is unavailable", ch))

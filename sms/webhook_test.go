@@ -147,7 +147,9 @@ func TestWebhookAnswers(t *testing.T) {
 		code   string // "" for sent
 	}{
 		{200, ""}, {202, ""}, {204, ""},
-		{400, coffeeshop.EUNDELIVERABLE}, {404, coffeeshop.EUNDELIVERABLE}, {422, coffeeshop.EUNDELIVERABLE},
+		{400, coffeeshop.EUNDELIVERABLE}, {410, coffeeshop.EUNDELIVERABLE}, {422, coffeeshop.EUNDELIVERABLE},
+		// The sender, not the message (a wrong URL or secret).
+		{401, coffeeshop.EUNAVAILABLE}, {403, coffeeshop.EUNAVAILABLE}, {404, coffeeshop.EUNAVAILABLE},
 		{408, coffeeshop.EUNAVAILABLE}, {429, coffeeshop.EUNAVAILABLE},
 		{500, coffeeshop.EUNAVAILABLE}, {502, coffeeshop.EUNAVAILABLE}, {503, coffeeshop.EUNAVAILABLE},
 	} {
@@ -173,12 +175,15 @@ func TestWebhookAnswers(t *testing.T) {
 	}
 }
 
+// A receiver that refuses the signature (401) refuses the sender, not the
+// number: the send is retried (and a failover moves on), the number is
+// never called undeliverable for it.
 func TestWebhookWithAnotherSecretIsRefused(t *testing.T) {
 	clock := newClock()
 	r := newReceiver(t, clock.Now)
 	w := &sms.Webhook{URL: r.srv.URL, Secret: []byte("another secret of at least 32 bytes!!"), Now: clock.Now}
 	err := w.SendSMS(context.Background(), "+447400123456", "Your code is 482913")
-	if coffeeshop.ErrorCode(err) != coffeeshop.EUNDELIVERABLE || r.badSigs != 1 || len(r.messages()) != 0 {
+	if coffeeshop.ErrorCode(err) != coffeeshop.EUNAVAILABLE || r.badSigs != 1 || len(r.messages()) != 0 {
 		t.Fatalf("error %v, bad signatures %d, messages %d", err, r.badSigs, len(r.messages()))
 	}
 }
