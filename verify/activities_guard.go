@@ -11,7 +11,7 @@ import (
 
 // SendGuard is the SMS pumping guard as the worker asks it (api.Guard): it
 // admits the texts the API did not, the codes a run sends by itself after
-// a wrong or expired code.
+// a wrong or expired code or on the next channel (SendCodeInput.Reason).
 type SendGuard interface {
 	// AdmitSend returns nil when a text to the E.164 number phone may go
 	// out, and counts it once per key however often it is asked; a
@@ -26,7 +26,7 @@ type SendGuard interface {
 // any other failure is retried, so that no text goes out unchecked while
 // the guard's store is down.
 func (a *Activities) checkGuard(ctx context.Context, in SendCodeInput, key string) error {
-	if a.Guard == nil || in.Reason != SendAfterAttempt || channelOf(in) == coffeeshop.ChannelEmail {
+	if a.Guard == nil || in.Reason == "" || channelOf(in) == coffeeshop.ChannelEmail {
 		return nil
 	}
 	err := a.Guard.AdmitSend(ctx, in.PhoneNumber, key)

@@ -3,6 +3,7 @@ package verify_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -152,5 +153,36 @@ func TestGuardBlocksPrefixOfCodesAfterAttempts(t *testing.T) {
 	err = guard.AdmitSend(t.Context(), h.cust.PhoneNumber[:len(h.cust.PhoneNumber)-1]+"0", "create:r2")
 	if coffeeshop.ErrorCode(err) != coffeeshop.ETOOMANY {
 		t.Errorf("a send to the blocked prefix: %v, want ETOOMANY", err)
+	}
+}
+
+// The code a run sends on the next channel after an undelivered message is
+// put to the guard too: admitted, it goes out as usual (asked once, for the
+// WhatsApp send); refused (the prefix blocked meanwhile), no message goes
+// out and the code sent before stays the one to verify with.
+func TestGuardDecidesFallbacks(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refused=%v", refuse), func(t *testing.T) {
+			g := &recordingGuard{}
+			if refuse {
+				g.answers = []error{&coffeeshop.Error{Code: coffeeshop.ETOOMANY, RetryAfter: time.Hour,
+					Reason: coffeeshop.ReasonPrefixBlocked, Message: "paused"}}
+			}
+			msgs := &recordingMessages{}
+			h := newReceiptHarness(t, msgs, verify.CurrentVersion, func(a *verify.Activities) { a.Guard = g })
+			h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryUndelivered)
+			code, want := "2222", []string{"sms:1111", "whatsapp:2222"}
+			if refuse {
+				code, want = "1111", []string{"sms:1111"}
+			}
+			h.attempt(time.Minute, code)
+			if final := h.run(); final.Result != coffeeshop.VerificationSuccess {
+				t.Fatalf("final = %v, want SUCCESS", final.Result)
+			}
+			wantMessages(t, msgs, want...)
+			if phones, _ := g.calls(); len(phones) != 1 || phones[0] != h.cust.PhoneNumber {
+				t.Errorf("guard asked for %v, want the customer's number once (the fallback)", phones)
+			}
+		})
 	}
 }

@@ -174,18 +174,21 @@ type SendCodeInput struct {
 	Key string `json:",omitempty"`
 	// Reason says why the code is sent: empty for a code the API asked for
 	// (a create's first code, a resend) and admitted through its SMS
-	// pumping guard, and in builds before reasons; SendAfterAttempt for
-	// the code a run sends by itself after a wrong or expired code, which
-	// the activity puts to Activities.Guard.
+	// pumping guard, and in builds before reasons; otherwise a code the
+	// run sends by itself, which the activity puts to Activities.Guard.
 	Reason SendReason `json:",omitempty"`
 }
 
-// SendReason is why a code is sent (SendCodeInput.Reason).
+// SendReason is why a run sends a code by itself (SendCodeInput.Reason).
 type SendReason string
 
-// SendAfterAttempt: the code a run sends by itself after a wrong or
-// expired code.
-const SendAfterAttempt SendReason = "attempt"
+const (
+	// SendAfterAttempt: the code after a wrong or expired code.
+	SendAfterAttempt SendReason = "attempt"
+	// SendFallback: the code on the next channel after the current one's
+	// message failed or went unconfirmed.
+	SendFallback SendReason = "fallback"
+)
 
 // SendCodeResult is all the workflow keeps of a sent code: its MAC and when
 // it expires. The code itself never leaves the activity, so it is in no

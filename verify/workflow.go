@@ -75,9 +75,10 @@ type verification struct {
 	sendNo int
 	// delivery is the current code's message.
 	delivery delivery
-	// afterAttempt: the code wanted (phaseSending) replaces one a wrong or
-	// expired attempt consumed; the API's guard has not admitted it.
-	afterAttempt bool
+	// reason is why the code wanted (phaseSending) is sent when no request
+	// asked for it, which the API's guard has not admitted: after a wrong
+	// or expired attempt, or a fallback to the next channel; "" otherwise.
+	reason SendReason
 }
 
 // VerifyPhone texts the customer a one-time code and answers VerifyUpdate
@@ -135,9 +136,7 @@ func VerifyPhone(ctx workflow.Context, params Params) (Status, error) {
 		}
 		in := SendCodeInput{CustomerID: v.params.CustomerID, PhoneNumber: v.params.PhoneNumber,
 			CodeTTL: v.params.CodeTTL, CodeLength: v.params.CodeLength, Locale: v.params.Locale}
-		if v.afterAttempt {
-			in.Reason, v.afterAttempt = SendAfterAttempt, false
-		}
+		in.Reason, v.reason = v.reason, ""
 		var prev delivery
 		if v.receiptsOn() {
 			prev = v.startSend()

@@ -87,7 +87,7 @@ func (v *verification) fail(ctx workflow.Context, r coffeeshop.VerificationResul
 		countAttempt(ctx, v.final)
 		return v.final
 	}
-	v.phase, v.afterAttempt = phaseSending, true
+	v.phase, v.reason = phaseSending, SendAfterAttempt
 	countAttempt(ctx, r)
 	return r
 }

@@ -170,7 +170,7 @@ func (v *verification) watching() bool {
 func (v *verification) fallBack(ctx workflow.Context) {
 	from := v.delivery.Channel
 	v.channelAt++
-	v.phase = phaseSending
+	v.phase, v.reason = phaseSending, SendFallback
 	workflow.GetLogger(ctx).Info("falling back to the next channel", "customer_id", v.params.CustomerID,
 		"from", string(from), "to", string(v.channelNow()), "status", string(v.delivery.Status),
 		"no_receipt", v.delivery.silent)

@@ -145,7 +145,7 @@ func runWorker(ctx context.Context, c *cli.Worker) error {
 	defer w.Stop()
 	log.Info("worker ready", "temporal", string(c.TemporalAddress), "namespace", c.Namespace, "temporal_auth", c.Security.Describe(),
 		"fixed_code", c.FixedCode != "", "sms_provider", c.SMSProvider, "whatsapp_provider", senders.WhatsAppProvider,
-		"email_provider", senders.EmailProvider, "health", o.Addr("health"),
+		"email_provider", senders.EmailProvider, "sms_guard", c.DescribeGuard(c.NoGuard), "health", o.Addr("health"),
 		"encryption", encryptionLog(c.PayloadCodec, log))
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running activities", "timeout", c.ShutdownTimeout)

@@ -216,7 +216,7 @@ type GuardPolicyFlags struct {
 	GuardMinConversion float64       `name:"guard-min-conversion" env:"COFFEESHOP_GUARD_MIN_CONVERSION" default:"${guardMinConversion}" help:"share of a prefix's texts that must have led to a verification, 0 to 1; below it the prefix is blocked"`
 	GuardBlock         time.Duration `name:"guard-block" min:"1s" max:"720h" env:"COFFEESHOP_GUARD_BLOCK" default:"${guardBlock}" help:"length of a prefix's first block; each repeat doubles it up to --guard-max-block (1s-720h)"`
 	GuardMaxBlock      time.Duration `name:"guard-max-block" min:"1s" max:"720h" env:"COFFEESHOP_GUARD_MAX_BLOCK" default:"${guardMaxBlock}" help:"longest block of a prefix, at least --guard-block (1s-720h)"`
-	SMSBudget          rate          `name:"sms-budget" env:"COFFEESHOP_SMS_BUDGET" default:"off" help:"texts all api and worker processes together may send (creates, resends and the codes after a wrong or expired code): N/duration, a sliding window, or off; beyond it creates and resends are refused with 429 SMS_BUDGET_EXHAUSTED, and codes after a wrong code are not sent"`
+	SMSBudget          rate          `name:"sms-budget" env:"COFFEESHOP_SMS_BUDGET" default:"off" help:"texts all api and worker processes together may send (creates, resends, and the codes a verification sends by itself after a wrong or expired code or on the next channel): N/duration, a sliding window counted by the minute, or off; beyond it creates and resends are refused with 429 SMS_BUDGET_EXHAUSTED, and the other codes are not sent"`
 }
 
 // LimitFlags are the API's abuse limits (dev, api). Their defaults come

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,8 @@ func TestGuardSettings(t *testing.T) {
 func TestWorkerGuardSettings(t *testing.T) {
 	if w := parsed[*Worker](t, "worker"); w.GuardPolicy() != api.DefaultGuardPolicy() || w.NoGuard {
 		t.Errorf("defaults: policy %+v, off %v; want %+v, on", w.GuardPolicy(), w.NoGuard, api.DefaultGuardPolicy())
+	} else if d, want := w.DescribeGuard(false), "a prefix with 10 texts in 1h under 0.2 verified is blocked for 15m (up to 24h); no budget"; d != want {
+		t.Errorf("described as %q, want %q", d, want)
 	}
 	t.Setenv("COFFEESHOP_SMS_BUDGET", "5000/24h")
 	t.Setenv("COFFEESHOP_NO_RATE_LIMIT", "true")
@@ -55,6 +58,12 @@ func TestWorkerGuardSettings(t *testing.T) {
 		MaxBlock: time.Hour, Budget: 5000, BudgetWindow: 24 * time.Hour}
 	if got := w.GuardPolicy(); got != want || !w.NoGuard {
 		t.Errorf("policy %+v, off %v; want %+v, off", got, w.NoGuard, want)
+	}
+	if d := w.DescribeGuard(false); !strings.HasSuffix(d, "budget 5000/24h") {
+		t.Errorf("described as %q, want the budget", d)
+	}
+	if d := w.DescribeGuard(w.NoGuard); d != "off (--no-rate-limit)" {
+		t.Errorf("off described as %q", d)
 	}
 }
 

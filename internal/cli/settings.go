@@ -56,6 +56,21 @@ func (f *APIFlags) CORS() []string { return []string(f.CORSOrigins) }
 // ReturnOrigins are the origins the signup page's return_to may point at.
 func (f *SignupFlags) ReturnOrigins() []string { return []string(f.SignupReturnOrigins) }
 
+// DescribeGuard says what the guard's policy is, for a start's log: a
+// worker that was given other settings than the api processes shows it.
+func (f *GuardPolicyFlags) DescribeGuard(off bool) string {
+	if off {
+		return "off (--no-rate-limit)"
+	}
+	budget := "no budget"
+	if f.SMSBudget.Count > 0 {
+		budget = fmt.Sprintf("budget %d/%s", f.SMSBudget.Count, coffeeshop.ShortDuration(f.SMSBudget.Per))
+	}
+	return fmt.Sprintf("a prefix with %d texts in %s under %g verified is blocked for %s (up to %s); %s",
+		f.GuardMinSends, coffeeshop.ShortDuration(f.GuardWindow), f.GuardMinConversion,
+		coffeeshop.ShortDuration(f.GuardBlock), coffeeshop.ShortDuration(f.GuardMaxBlock), budget)
+}
+
 // GuardPolicy is the SMS pumping guard's policy.
 func (f *GuardPolicyFlags) GuardPolicy() coffeeshop.GuardPolicy {
 	return coffeeshop.GuardPolicy{
