@@ -56,19 +56,3 @@ func countryCodeLen(digits string) int {
 	}
 	return 3
 }
-
-// CallingCode returns the country calling code of the E.164 number e164
-// with its plus ("+44"), or "" when e164 is not a plus and digits. Metrics
-// label by it: it says the country without the number.
-func CallingCode(e164 string) string {
-	if len(e164) < 4 || e164[0] != '+' {
-		return ""
-	}
-	digits := e164[1:]
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return ""
-		}
-	}
-	return "+" + digits[:countryCodeLen(digits)]
-}

@@ -33,12 +33,3 @@ func TestDeliveryStatusOnlyMovesForward(t *testing.T) {
 		t.Error("Failed/Final disagree with the statuses")
 	}
 }
-
-func TestCallingCode(t *testing.T) {
-	for in, want := range map[string]string{"+447400123456": "+44", "+15005550006": "+1", "+353861234567": "+353",
-		"447400123456": "", "+44x": "", "": ""} {
-		if got := coffeeshop.CallingCode(in); got != want {
-			t.Errorf("CallingCode(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -10,13 +10,13 @@ import (
 func newReceipts() *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "coffeeshop_delivery_receipts_total",
-		Help: "Delivery receipts taken from providers, by channel, status and the number's calling code (country).",
+		Help: "Delivery receipts taken from providers, by channel, status and the number's country (ISO 3166 region).",
 	}, []string{"channel", "status", "country"})
 }
 
 // CountReceipt counts one delivery receipt: its channel, status and the
-// calling code of the number ("+44"; "" when unknown). The calling codes
-// are a bounded set, so the label's values are too.
+// number's country, its ISO 3166 region ("GB"; "ZZ" when unknown). The
+// regions are a bounded set, so the label's values are too.
 func (r *Registry) CountReceipt(channel coffeeshop.Channel, status coffeeshop.DeliveryStatus, country string) {
 	r.receipts.WithLabelValues(string(channel), string(status), country).Inc()
 }

@@ -10,13 +10,13 @@ import (
 func TestReceiptMetrics(t *testing.T) {
 	r := metrics.New(nil)
 	defer r.Close()
-	r.CountReceipt(coffeeshop.ChannelSMS, coffeeshop.DeliveryUndelivered, "+44")
-	r.CountReceipt(coffeeshop.ChannelSMS, coffeeshop.DeliveryUndelivered, "+44")
-	r.CountReceipt(coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryDelivered, "+49")
+	r.CountReceipt(coffeeshop.ChannelSMS, coffeeshop.DeliveryUndelivered, "GB")
+	r.CountReceipt(coffeeshop.ChannelSMS, coffeeshop.DeliveryUndelivered, "GB")
+	r.CountReceipt(coffeeshop.ChannelWhatsApp, coffeeshop.DeliveryDelivered, "DE")
 	const name = "coffeeshop_delivery_receipts_total"
 	for labels, want := range map[[3]string]float64{
-		{"sms", "undelivered", "+44"}:    2,
-		{"whatsapp", "delivered", "+49"}: 1,
+		{"sms", "undelivered", "GB"}:    2,
+		{"whatsapp", "delivered", "DE"}: 1,
 	} {
 		got, ok := value(t, r, name, map[string]string{"channel": labels[0], "status": labels[1], "country": labels[2]})
 		if !ok || got != want {

@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"github.com/nyaruka/phonenumbers"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -153,7 +154,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.Count != nil {
-		h.Count(channel, status, coffeeshop.CallingCode(to))
+		h.Count(channel, status, countryOf(to))
 	}
 	log.InfoContext(r.Context(), "delivery receipt", "channel", string(channel), "status", string(status),
 		"error_code", rc.ErrorCode, "to", coffeeshop.MaskPhone(to))
@@ -201,4 +202,19 @@ func CheckPublicURL(s string) error {
 		}
 	}
 	return fmt.Errorf("public URL %q: must be https (http only on a loopback host)", s)
+}
+
+// countryOf is the ISO 3166 region of the E.164 number to, for metrics:
+// "001" for a non-geographic number, "ZZ" when it is none known. Unlike
+// the calling code, it tells the US from Canada (+1) and Russia from
+// Kazakhstan (+7).
+func countryOf(to string) string {
+	n, err := phonenumbers.Parse(to, "")
+	if err != nil {
+		return "ZZ"
+	}
+	if r := phonenumbers.GetRegionCodeForNumber(n); r != "" {
+		return r
+	}
+	return "ZZ"
 }

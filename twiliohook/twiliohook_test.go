@@ -126,7 +126,7 @@ func TestSignedCallbackReachesTheVerification(t *testing.T) {
 	if r.Send != 2 || r.MessageID != "SM42" || r.Status != coffeeshop.DeliveryUndelivered || r.ErrorCode != "30003" || r.At.IsZero() {
 		t.Errorf("receipt %+v", r)
 	}
-	if len(*counts) != 1 || (*counts)[0] != (counted{"whatsapp", "undelivered", "+44"}) {
+	if len(*counts) != 1 || (*counts)[0] != (counted{"whatsapp", "undelivered", "GB"}) {
 		t.Errorf("counted %v", *counts)
 	}
 }
