@@ -19,7 +19,7 @@ func newGuardMetrics() *guardMetrics {
 	g := &guardMetrics{
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coffeeshop_guard_refusals_total",
-			Help: "Creates and resends refused by the number rules and the SMS pumping guard, by reason (COUNTRY_NOT_ALLOWED, NUMBER_TYPE_NOT_ALLOWED, PREFIX_BLOCKED, SMS_BUDGET_EXHAUSTED) and mode (enforce; monitor: counted and logged, not refused).",
+			Help: "Texts refused by the number rules and the SMS pumping guard (creates and resends on the api, the codes a verification sends by itself on the worker), by reason (COUNTRY_NOT_ALLOWED, NUMBER_TYPE_NOT_ALLOWED, PREFIX_BLOCKED, SMS_BUDGET_EXHAUSTED) and mode (enforce; monitor: counted and logged, not refused).",
 		}, []string{"reason", "mode"}),
 		blocks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coffeeshop_guard_blocks_total",
@@ -33,7 +33,7 @@ func newGuardMetrics() *guardMetrics {
 		}, nil),
 		admitted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coffeeshop_guard_sends_admitted_total",
-			Help: "Texts of creates and resends the SMS pumping guard admitted, by country.",
+			Help: "Texts the SMS pumping guard admitted (creates and resends on the api, the codes a verification sends by itself on the worker), by country.",
 		}, []string{"country"}),
 	}
 	// The label values exist from the start, so a dashboard shows 0
