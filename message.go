@@ -2,6 +2,7 @@ package coffeeshop
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -17,6 +18,27 @@ type Message struct {
 	// StatusCallback, when set, is the URL the provider reports the
 	// message's delivery states to (Twilio's SMS and WhatsApp).
 	StatusCallback string
+	// Code is the one-time code that Body shows, for a sender that sends a
+	// provider's template filled with it instead of Body (Twilio's
+	// WhatsApp templates). Like Body, it is never logged.
+	Code string
+	// Locale is the BCP 47 locale Body was rendered in (a locale of the
+	// worker's texts), for choosing such a template; "" when unknown.
+	Locale string
+}
+
+// LogValue keeps a Message in a log record to what may be logged: the
+// channel, the masked number (an address is left out), the locale and
+// whether a callback is set; never the body, subject or code.
+func (m Message) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("channel", string(m.Channel))}
+	if m.Channel != ChannelEmail {
+		attrs = append(attrs, slog.String("to", MaskPhone(m.To)))
+	}
+	if m.Locale != "" {
+		attrs = append(attrs, slog.String("locale", m.Locale))
+	}
+	return slog.GroupValue(append(attrs, slog.Bool("status_callback", m.StatusCallback != ""))...)
 }
 
 // MessageSender sends Messages and returns the provider's ID of each, which

@@ -1,6 +1,9 @@
 package coffeeshop_test
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/coffeeshop/coffeeshop"
@@ -31,5 +34,22 @@ func TestDeliveryStatusOnlyMovesForward(t *testing.T) {
 	}
 	if !undelivered.Failed() || !failed.Failed() || delivered.Failed() || !delivered.Final() || sent.Final() {
 		t.Error("Failed/Final disagree with the statuses")
+	}
+}
+
+// A Message in a log record shows neither its text nor its code, and only
+// the masked number.
+func TestMessageLogValueHidesTheCode(t *testing.T) {
+	var logs bytes.Buffer
+	m := coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp, To: "+447400123456", Body: "Your code is 482915",
+		Subject: "Your code", Code: "482915", Locale: "de", StatusCallback: "https://verify.example/cb"}
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("sending", "message", m)
+	for _, secret := range []string{"482915", "+447400123456", "Your code"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log %q shows %q", logs.String(), secret)
+		}
+	}
+	if !strings.Contains(logs.String(), "message.channel=whatsapp") || !strings.Contains(logs.String(), "message.locale=de") {
+		t.Errorf("log %q lacks the channel or the locale", logs.String())
 	}
 }

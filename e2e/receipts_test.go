@@ -27,6 +27,9 @@ const (
 // twilioMessage is a message the stand-in accepted.
 type twilioMessage struct {
 	sid, to, from, body, callback string
+	// contentSID and contentVariables are a template's (WhatsApp with
+	// --twilio-whatsapp-templates), sent instead of body.
+	contentSID, contentVariables string
 }
 
 // standInTwilio speaks Twilio's Messages API: form posts with basic auth,
@@ -87,7 +90,8 @@ func (s *standInTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := twilioMessage{to: r.PostForm.Get("To"), from: r.PostForm.Get("From"), body: r.PostForm.Get("Body"),
-		callback: r.PostForm.Get("StatusCallback")}
+		callback: r.PostForm.Get("StatusCallback"), contentSID: r.PostForm.Get("ContentSid"),
+		contentVariables: r.PostForm.Get("ContentVariables")}
 	whatsapp := strings.HasPrefix(m.to, "whatsapp:")
 	s.mu.Lock()
 	hold := whatsapp && s.holdWhatsApp && s.held == 0
@@ -174,6 +178,14 @@ func (s *standInTwilio) whatsAppCode(t *testing.T, p *process, phone string) str
 	if m.to != "whatsapp:"+phone || m.from != "whatsapp:"+twilioWhatsApp {
 		t.Errorf("WhatsApp message to %q from %q", m.to, m.from)
 	}
+	if m.contentSID != "" {
+		var vars map[string]string
+		if err := json.Unmarshal([]byte(m.contentVariables), &vars); err != nil || len(vars) != 1 || vars["1"] == "" || m.body != "" {
+			t.Fatalf("WhatsApp template %s with variables %q and body %q; want the code as variable 1 alone, no body",
+				m.contentSID, m.contentVariables, m.body)
+		}
+		return vars["1"]
+	}
 	c := codeInBody.FindStringSubmatch(m.body)
 	if c == nil {
 		t.Fatalf("no code in the WhatsApp message %q", m.body)
@@ -231,6 +243,39 @@ func TestUndeliveredSMSFallsBackToWhatsApp(t *testing.T) {
 	}
 	if n := len(tw.messages("")); n != 2 {
 		t.Errorf("%d messages, want 2 (the SMS, then WhatsApp)", n)
+	}
+}
+
+// With --twilio-whatsapp-templates, the fallback's WhatsApp message is the
+// template of the text's locale with the code as its variable, no text;
+// that code verifies, and dev's output never shows it.
+func TestWhatsAppFallbackAsATemplate(t *testing.T) {
+	const templateEN, templateES = "HX00112233445566778899aabbccddeeff", "HXffeeddccbbaa99887766554433221100"
+	tw := newStandInTwilio(t, false)
+	s := newDevStack(t)
+	public := "http://" + s.http
+	p, stdout, stderr := devWithStdout(t, s, []string{"TWILIO_AUTH_TOKEN=" + twilioToken}, append(tw.twilioArgs(),
+		"--channels", "sms,whatsapp", "--public-url", public,
+		"--twilio-whatsapp-templates", "es="+templateES+",en="+templateEN)...)
+	a := api{t: t, base: public}
+	waitHTTP(t, p, a.base)
+
+	id := a.create("+447400123473")
+	code := tw.whatsAppCode(t, p, "+447400123473")
+	if sms := tw.messages("+"); len(sms) != 1 || sms[0].contentSID != "" || !strings.Contains(sms[0].body, "code is") {
+		t.Errorf("SMS sent: %+v; want one text, no template", sms)
+	}
+	if wa := tw.messages("whatsapp:"); wa[0].contentSID != templateEN {
+		t.Errorf("WhatsApp template %q, want en's %s", wa[0].contentSID, templateEN)
+	}
+	expect(t, "WhatsApp code", a.verify(id, code), "VERIFICATION_RESULT_SUCCESS")
+	if !strings.Contains(stdout.String()+stderr.String(), "approved templates (es, en)") {
+		t.Errorf("the banner does not name the templates")
+	}
+	for name, out := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String()} {
+		if strings.Contains(out, code) {
+			t.Errorf("dev's %s shows the WhatsApp code", name)
+		}
 	}
 }
 

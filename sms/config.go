@@ -193,6 +193,13 @@ func (c Config) describe(ch coffeeshop.Channel, names []string) string {
 		switch p {
 		case ProviderTwilio:
 			parts[i] = sent + " through Twilio (" + c.Twilio.BaseURL + ")"
+			if ts := c.Twilio.WhatsAppTemplates; ch == coffeeshop.ChannelWhatsApp && len(ts) > 0 {
+				locales := make([]string, len(ts))
+				for j, t := range ts {
+					locales[j] = t.Locale
+				}
+				parts[i] += " as approved templates (" + strings.Join(locales, ", ") + ")"
+			}
 		case ProviderWebhook:
 			parts[i] = "posted to " + hook + " (" + redactURL(c.Webhook.URL) + ")"
 		case email.ProviderSMTP:

@@ -122,6 +122,13 @@ func TestDescribeEveryChannel(t *testing.T) {
 	if d := cfg.Describe(); d != want {
 		t.Errorf("Describe\n got %s\nwant %s", d, want)
 	}
+	// WhatsApp through Twilio's templates says their locales; SMS does not.
+	cfg = sms.Config{Provider: "twilio", WhatsAppProvider: "twilio", Twilio: sms.Twilio{BaseURL: sms.DefaultTwilioBaseURL,
+		WhatsAppTemplates: []sms.WhatsAppTemplate{{Locale: "en", ContentSID: hxEN}, {Locale: "es", ContentSID: hxES}}}}
+	want = "texted through Twilio (https://api.twilio.com); WhatsApp: sent through Twilio (https://api.twilio.com) as approved templates (en, es)"
+	if d := cfg.Describe(); d != want {
+		t.Errorf("Describe with templates\n got %s\nwant %s", d, want)
+	}
 	if d := (sms.Config{EmailProvider: "console"}).Describe(); !strings.Contains(d, `email: each email is printed on stdout after an "Email to" line`) {
 		t.Errorf("console email: %s", d)
 	}

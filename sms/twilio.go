@@ -43,7 +43,8 @@ var defaultTwilioClient = &http.Client{Timeout: TwilioTimeout}
 // (429), a failure of Twilio (5xx) and network errors are plain errors
 // (EUNAVAILABLE), worth retrying. No error, and no log record, holds the
 // message text, the auth token, or the full phone number: Twilio's own
-// error message is left out, since it may quote the number.
+// error message is left out, since it may quote the number. Nor does any
+// hold a message's code, sent in a WhatsApp template's variables.
 type Twilio struct {
 	// AccountSID ("AC…") and AuthToken authenticate every request.
 	AccountSID string
@@ -58,6 +59,13 @@ type Twilio struct {
 	// for WhatsApp on the account; WhatsApp messages go from
 	// "whatsapp:<WhatsAppFrom>". Without it, WhatsApp messages are refused.
 	WhatsAppFrom string
+	// WhatsAppTemplates, when set, are the approved templates WhatsApp
+	// messages are sent as instead of their Body: the one of the message's
+	// Locale (see whatsAppTemplate) as ContentSid, with the message's Code
+	// as its variable "1" in ContentVariables. Without them, WhatsApp
+	// messages carry their Body, which WhatsApp delivers only within 24
+	// hours of the person's last message to the sender (the sandbox).
+	WhatsAppTemplates []WhatsAppTemplate
 	// BaseURL is DefaultTwilioBaseURL when empty; tests point it at a fake.
 	BaseURL string
 	// HTTPClient sends the requests; nil means a client with
@@ -99,6 +107,8 @@ var twilioReasons = map[int]string{
 	21612: "Twilio cannot route a message to this number",
 	21614: "the 'To' number is not a mobile number",
 	21608: "a trial account can only send to verified numbers",
+	21656: "the ContentVariables are not valid for the WhatsApp template",
+	63016: "outside WhatsApp's 24-hour window: the message needs an approved template (--twilio-whatsapp-templates)",
 }
 
 // SendSMS sends body to the E.164 number to.
@@ -111,6 +121,7 @@ func (t *Twilio) SendSMS(ctx context.Context, to, body string) error {
 func (t *Twilio) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
 	masked := coffeeshop.MaskPhone(m.To)
 	form := url.Values{"To": {m.To}, "Body": {m.Body}}
+	logAttrs := []any{"provider", "twilio", "to", masked}
 	switch m.Channel {
 	case coffeeshop.ChannelSMS, "":
 		if t.MessagingServiceSID != "" {
@@ -124,6 +135,16 @@ func (t *Twilio) SendMessage(ctx context.Context, m coffeeshop.Message) (string,
 		}
 		form.Set("To", "whatsapp:"+m.To)
 		form.Set("From", "whatsapp:"+t.WhatsAppFrom)
+		if len(t.WhatsAppTemplates) > 0 {
+			if m.Code == "" {
+				return "", fmt.Errorf("twilio: a WhatsApp template needs the message's code, which it lacks: %w", ErrUndeliverable)
+			}
+			tpl := whatsAppTemplate(t.WhatsAppTemplates, m.Locale)
+			form.Del("Body")
+			form.Set("ContentSid", tpl.ContentSID)
+			form.Set("ContentVariables", contentVariables(m.Code))
+			logAttrs = append(logAttrs, "content_sid", tpl.ContentSID, "template_locale", tpl.Locale)
+		}
 	default:
 		return "", fmt.Errorf("twilio: cannot send on channel %q: %w", m.Channel, ErrUndeliverable)
 	}
@@ -161,8 +182,8 @@ func (t *Twilio) SendMessage(ctx context.Context, m coffeeshop.Message) (string,
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		var tm twilioMessage
 		_ = json.Unmarshal(answer, &tm)
-		t.logger().InfoContext(ctx, string(channelOr(m.Channel))+" sent", "provider", "twilio",
-			"to", masked, "message_sid", tm.SID, "twilio_status", tm.Status)
+		t.logger().InfoContext(ctx, string(channelOr(m.Channel))+" sent",
+			append(logAttrs, "message_sid", tm.SID, "twilio_status", tm.Status)...)
 		return tm.SID, nil
 	}
 	return "", classifyTwilio(resp.StatusCode, answer, masked)

@@ -255,3 +255,136 @@ func TestTwilioSMSWithoutCallbackHasNone(t *testing.T) {
 		t.Errorf("form = %v", form)
 	}
 }
+
+const (
+	hxEN = "HX00000000000000000000000000000e00"
+	hxES = "HX0000000000000000000000000000e500"
+	hxDE = "HX000000000000000000000000000de000"
+	hxBR = "HX00000000000000000000000000b0a000"
+)
+
+// templated is a Twilio WhatsApp sender with templates for en, es, de and
+// pt-BR, logging to logs.
+func templated(t *testing.T, base string, logs io.Writer) *sms.Twilio {
+	t.Helper()
+	ts, err := sms.ParseWhatsAppTemplates("en=" + hxEN + ", es=" + hxES + ",de=" + hxDE + ",pt-br=" + hxBR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := twilioSender(base, logs)
+	tw.WhatsAppFrom, tw.WhatsAppTemplates = "+14155238886", ts
+	return tw
+}
+
+// With templates, a WhatsApp message is the template of its locale with the
+// code as variable 1, and no Body; the code is in no log record.
+func TestTwilioWhatsAppTemplateCarriesTheCode(t *testing.T) {
+	for _, tc := range []struct{ locale, sid string }{
+		{"es", hxES}, {"en", hxEN}, {"de-AT", hxDE}, {"pt-BR", hxBR}, {"pt-PT", hxBR}, {"pt", hxBR},
+		{"fr", hxEN}, {"", hxEN}, {"not a locale", hxEN},
+	} {
+		f, srv := newFake(t, http.StatusCreated, created)
+		var logs bytes.Buffer
+		cb := "https://verify.example/v1/webhooks/twilio/status?c=abc&n=1"
+		sid, err := templated(t, srv.URL, &logs).SendMessage(context.Background(), coffeeshop.Message{
+			Channel: coffeeshop.ChannelWhatsApp, To: phone, Body: body, Code: "482915", Locale: tc.locale, StatusCallback: cb})
+		if err != nil || sid == "" {
+			t.Fatalf("%q: SendMessage = %q, %v", tc.locale, sid, err)
+		}
+		want := url.Values{"To": {"whatsapp:" + phone}, "From": {"whatsapp:+14155238886"}, "ContentSid": {tc.sid},
+			"ContentVariables": {`{"1":"482915"}`}, "StatusCallback": {cb}}
+		if got := f.requests()[0].form; got.Encode() != want.Encode() {
+			t.Errorf("%q: form %v, want %v", tc.locale, got, want)
+		}
+		if !strings.Contains(logs.String(), "whatsapp sent") || !strings.Contains(logs.String(), "content_sid="+tc.sid) {
+			t.Errorf("%q: log %q lacks the sent record with the template", tc.locale, logs.String())
+		}
+		noSecrets(t, "log", logs.String())
+	}
+}
+
+// Without en, a locale without a template of its language gets the first.
+func TestTwilioWhatsAppTemplateFallsBackToTheFirst(t *testing.T) {
+	f, srv := newFake(t, http.StatusCreated, created)
+	tw := twilioSender(srv.URL, io.Discard)
+	tw.WhatsAppFrom = "+14155238886"
+	tw.WhatsAppTemplates = []sms.WhatsAppTemplate{{Locale: "es", ContentSID: hxES}, {Locale: "de", ContentSID: hxDE}}
+	if _, err := tw.SendMessage(context.Background(), coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp,
+		To: phone, Body: body, Code: "482915", Locale: "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.requests()[0].form.Get("ContentSid"); got != hxES {
+		t.Errorf("ContentSid %q, want the first, %s", got, hxES)
+	}
+}
+
+// A templated WhatsApp message without its code is refused unsent, and
+// Twilio's refusal of a template's variables names the cause without the
+// code.
+func TestTwilioWhatsAppTemplateRefusals(t *testing.T) {
+	f, srv := newFake(t, http.StatusCreated, created)
+	_, err := templated(t, srv.URL, io.Discard).SendMessage(context.Background(),
+		coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp, To: phone, Body: body, Locale: "en"})
+	if coffeeshop.ErrorCode(err) != coffeeshop.EUNDELIVERABLE || len(f.requests()) != 0 {
+		t.Errorf("without a code: err %v, %d requests; want EUNDELIVERABLE, none", err, len(f.requests()))
+	}
+
+	_, srv = newFake(t, http.StatusBadRequest, `{"code":21656,"message":"The ContentVariables Parameter is invalid: 482915","status":400}`)
+	var logs bytes.Buffer
+	_, err = templated(t, srv.URL, &logs).SendMessage(context.Background(),
+		coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp, To: phone, Body: body, Code: "482915", Locale: "en"})
+	if coffeeshop.ErrorCode(err) != coffeeshop.EUNDELIVERABLE || !strings.Contains(err.Error(), "ContentVariables") {
+		t.Errorf("refused template: err %v, want EUNDELIVERABLE naming ContentVariables", err)
+	}
+	noSecrets(t, "error", err.Error())
+	noSecrets(t, "log", logs.String())
+}
+
+// Templates are for WhatsApp only: an SMS of a sender with templates
+// carries its Body as before, as does a WhatsApp message of a sender
+// without them.
+func TestTwilioTemplatesOnlyForWhatsApp(t *testing.T) {
+	f, srv := newFake(t, http.StatusCreated, created)
+	if _, err := templated(t, srv.URL, io.Discard).SendMessage(context.Background(), coffeeshop.Message{
+		Channel: coffeeshop.ChannelSMS, To: phone, Body: body, Code: "482915", Locale: "es"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := (url.Values{"To": {phone}, "From": {testFrom}, "Body": {body}}); f.requests()[0].form.Encode() != want.Encode() {
+		t.Errorf("SMS form %v, want %v", f.requests()[0].form, want)
+	}
+
+	f, srv = newFake(t, http.StatusCreated, created)
+	tw := twilioSender(srv.URL, io.Discard)
+	tw.WhatsAppFrom = "+14155238886"
+	if _, err := tw.SendMessage(context.Background(), coffeeshop.Message{
+		Channel: coffeeshop.ChannelWhatsApp, To: phone, Body: body, Code: "482915", Locale: "es"}); err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"To": {"whatsapp:" + phone}, "From": {"whatsapp:+14155238886"}, "Body": {body}}
+	if got := f.requests()[0].form; got.Encode() != want.Encode() {
+		t.Errorf("WhatsApp without templates: form %v, want %v", got, want)
+	}
+}
+
+func TestParseWhatsAppTemplates(t *testing.T) {
+	ts, err := sms.ParseWhatsAppTemplates(" en=" + hxEN + " , pt-br = " + hxBR)
+	if err != nil || len(ts) != 2 || ts[0] != (sms.WhatsAppTemplate{Locale: "en", ContentSID: hxEN}) ||
+		ts[1] != (sms.WhatsAppTemplate{Locale: "pt-BR", ContentSID: hxBR}) {
+		t.Fatalf("ParseWhatsAppTemplates = %+v, %v", ts, err)
+	}
+	for _, tc := range []struct{ list, want string }{
+		{"", "locale=HX"},
+		{"en=" + hxEN + ",", "locale=HX"},
+		{"en", "locale=HX"},
+		{"=" + hxEN, "locale=HX"},
+		{"en=HX123", "32 hex"},
+		{"en=MG0123456789abcdef0123456789abcdef", "HX"},
+		{"en=" + hxEN + "x", "32 hex"},
+		{"english!=" + hxEN, "BCP 47"},
+		{"en=" + hxEN + ",EN=" + hxES, "en is named twice"},
+	} {
+		if _, err := sms.ParseWhatsAppTemplates(tc.list); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err %v, want one saying %q", tc.list, err, tc.want)
+		}
+	}
+}

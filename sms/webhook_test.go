@@ -263,3 +263,18 @@ func TestVerifyWebhookSignature(t *testing.T) {
 		})
 	}
 }
+
+// A message's code and locale are for template senders: the webhook's JSON
+// has the text only, as before.
+func TestWebhookSendsNoSeparateCode(t *testing.T) {
+	clock := newClock()
+	r := newReceiver(t, clock.Now)
+	w := &sms.Webhook{URL: r.srv.URL + "/sms", Secret: webhookSecret, Now: clock.Now, Logger: slog.New(slog.DiscardHandler)}
+	if _, err := w.SendMessage(context.Background(), coffeeshop.Message{Channel: coffeeshop.ChannelWhatsApp,
+		To: "+447400123456", Body: "Your code is 482913", Code: "482913", Locale: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := r.messages()[0]; len(m) != 5 || m["channel"] != "whatsapp" || m["body"] != "Your code is 482913" {
+		t.Errorf("message %v, want to, body, id, sent_at and channel whatsapp only", m)
+	}
+}

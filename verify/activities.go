@@ -107,7 +107,7 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	if err != nil {
 		return SendCodeResult{}, err
 	}
-	res, err := a.deliver(ctx, in, body)
+	res, err := a.deliver(ctx, in, body, code)
 	if err != nil {
 		// The sender's error text goes to history (the senders' contract
 		// keeps the body and the full number or address out of it); the
@@ -142,9 +142,12 @@ func channelOf(in SendCodeInput) coffeeshop.Channel {
 	return in.Channel
 }
 
-// deliver hands body to the sender of the send's channel. The result's
-// Channel, MessageID and Receipts are set; the caller adds the code's.
-func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body string) (SendCodeResult, error) {
+// deliver hands body, which shows code, to the sender of the send's
+// channel; an SMS or WhatsApp message also carries the code and the locale
+// of body, for a sender that sends a template instead (Twilio's WhatsApp
+// templates). The result's Channel, MessageID and Receipts are set; the
+// caller adds the code's.
+func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body, code string) (SendCodeResult, error) {
 	ch := channelOf(in)
 	res := SendCodeResult{Channel: ch}
 	switch ch {
@@ -168,7 +171,8 @@ func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body string)
 			}
 			return res, a.SMS.SendSMS(ctx, in.PhoneNumber, body)
 		}
-		m := coffeeshop.Message{Channel: ch, To: in.PhoneNumber, Body: body}
+		m := coffeeshop.Message{Channel: ch, To: in.PhoneNumber, Body: body, Code: code,
+			Locale: a.texts().Locale(in.Locale, in.PhoneNumber)}
 		if a.ReceiptURL != nil && in.Send > 0 {
 			m.StatusCallback = a.ReceiptURL(in.CustomerID, in.Send)
 		}

@@ -375,3 +375,56 @@ type noIDMessages struct{ id string }
 func (n noIDMessages) SendMessage(context.Context, coffeeshop.Message) (string, error) {
 	return n.id, nil
 }
+
+// lastMessage keeps the last message it is given.
+type lastMessage struct {
+	mu sync.Mutex
+	m  coffeeshop.Message
+}
+
+func (l *lastMessage) SendMessage(_ context.Context, m coffeeshop.Message) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.m = m
+	return "SM1", nil
+}
+
+// An SMS or WhatsApp message carries, besides its text, the code it shows
+// and the locale it is written in (the best of the texts' for the
+// customer's locale, else the number's country's), for a sender that sends
+// a template with the code instead of the text.
+func TestDeliverPassesTheCodeAndLocale(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "customers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, tc := range []struct {
+		channel       coffeeshop.Channel
+		locale, phone string
+		want          string
+	}{
+		{coffeeshop.ChannelWhatsApp, "de-AT", "+447400123456", "de"},
+		{coffeeshop.ChannelWhatsApp, "es", "+447400123456", "es"},
+		{coffeeshop.ChannelWhatsApp, "", "+4915123456789", "de"},
+		{coffeeshop.ChannelWhatsApp, "pt", "+447400123456", "en"},
+		{coffeeshop.ChannelSMS, "fr-CA", "+447400123456", "fr"},
+	} {
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestActivityEnvironment()
+		sent := &lastMessage{}
+		acts := &verify.Activities{Store: store, Ledger: store, NewCode: verify.FixedCode("482915"), Secret: testSecret,
+			Messages: sent}
+		env.RegisterActivity(acts)
+		key := fmt.Sprintf("k-%s-%s-%s", tc.channel, tc.locale, tc.phone)
+		if _, err := env.ExecuteActivity(acts.SendCode, verify.SendCodeInput{CustomerID: "c1", PhoneNumber: tc.phone,
+			Channel: tc.channel, Locale: tc.locale, CodeLength: 6, CodeTTL: time.Hour, Send: 1, Key: key}); err != nil {
+			t.Fatal(err)
+		}
+		m := sent.m
+		if m.Channel != tc.channel || m.Code != "482915" || m.Locale != tc.want || !strings.Contains(m.Body, "482915") {
+			t.Errorf("%s %q %s: message %s %q locale %q, body %q; want code 482915 in locale %q",
+				tc.channel, tc.locale, tc.phone, m.Channel, m.Code, m.Locale, m.Body, tc.want)
+		}
+	}
+}

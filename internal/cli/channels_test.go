@@ -15,11 +15,11 @@ import (
 )
 
 // clearChannelEnv is clearSMSEnv with the WhatsApp and email lists' and
-// the WhatsApp sender's variables unset too.
+// the WhatsApp sender's and templates' variables unset too.
 func clearChannelEnv(t *testing.T) {
 	t.Helper()
 	clearSMSEnv(t)
-	for _, env := range []string{"COFFEESHOP_WHATSAPP_PROVIDER", "COFFEESHOP_EMAIL_PROVIDER", "TWILIO_WHATSAPP_FROM", "COFFEESHOP_CHANNELS"} {
+	for _, env := range []string{"COFFEESHOP_WHATSAPP_PROVIDER", "COFFEESHOP_EMAIL_PROVIDER", "TWILIO_WHATSAPP_FROM", envWhatsAppTemplates, "COFFEESHOP_CHANNELS"} {
 		t.Setenv(env, "")
 		os.Unsetenv(env)
 	}

@@ -86,12 +86,17 @@ func (f *GuardPolicyFlags) GuardPolicy() coffeeshop.GuardPolicy {
 
 // SMS is the configuration of the SMS and WhatsApp senders.
 func (f *SMSFlags) SMS() sms.Config {
+	var templates []sms.WhatsAppTemplate
+	if f.WhatsAppTemplates != "" {
+		templates, _ = sms.ParseWhatsAppTemplates(f.WhatsAppTemplates) // validate has refused a bad list
+	}
 	return sms.Config{Provider: string(f.SMSProvider), WhatsAppProvider: f.whatsApp(), Twilio: sms.Twilio{
 		AccountSID:          f.TwilioAccountSID,
 		AuthToken:           f.TwilioAuthToken,
 		From:                f.TwilioFrom,
 		MessagingServiceSID: f.TwilioServiceSID,
 		WhatsAppFrom:        f.TwilioWhatsAppFrom,
+		WhatsAppTemplates:   templates,
 		BaseURL:             f.TwilioBaseURL,
 	}, Webhook: sms.Webhook{URL: f.SMSWebhookURL, Secret: []byte(f.SMSWebhookSecret)},
 		FailoverAfter: f.SMSFailoverAfter, FailoverCooldown: f.SMSFailoverCooldown}

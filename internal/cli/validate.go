@@ -202,8 +202,18 @@ func (f *SMSFlags) validate() []error {
 	var errs []error
 	bad := func(err error) { errs = append(errs, err) }
 	onSMS, onWhatsApp := f.SMSProvider.has(sms.ProviderTwilio), listHas(f.whatsApp(), sms.ProviderTwilio)
+	if f.WhatsAppTemplates != "" {
+		switch _, err := sms.ParseWhatsAppTemplates(f.WhatsAppTemplates); {
+		case f.whatsApp() == "":
+			bad(badSetting("twilio-whatsapp-templates", nil, "is for WhatsApp through Twilio: give --twilio-whatsapp-from too (twilio is then --whatsapp-provider's default)"))
+		case !onWhatsApp:
+			bad(badSetting("twilio-whatsapp-templates", nil, "is for WhatsApp through Twilio, and --whatsapp-provider=%q does not name twilio", f.whatsApp()))
+		case err != nil:
+			bad(badSetting("twilio-whatsapp-templates", f.WhatsAppTemplates, "%v", err))
+		}
+	}
 	if !onSMS && !onWhatsApp {
-		return nil
+		return errs
 	}
 	who := "--sms-provider twilio"
 	if !onSMS {
