@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -12,14 +13,16 @@ import (
 // fakeGuardStore keeps the guard's counts in memory, following the
 // contract of coffeeshop.GuardStore; err, when set, fails every call.
 type fakeGuardStore struct {
-	mu        sync.Mutex
-	err       error
-	sends     map[string][]time.Time          // by prefix
-	verified  map[string]map[string]time.Time // by prefix, then customer
-	blocks    map[string]*coffeeshop.GuardBlock
-	budget    []time.Time // every counted send
-	countries map[string]*coffeeshop.GuardCount
-	keys      map[string]fakeAdmitted // by key and prefix
+	mu  sync.Mutex
+	err error
+	// releaseErr, when set, fails ReleaseSend only.
+	releaseErr error
+	sends      map[string][]time.Time          // by prefix
+	verified   map[string]map[string]time.Time // by prefix, then customer
+	blocks     map[string]*coffeeshop.GuardBlock
+	budget     []time.Time // every counted send
+	countries  map[string]*coffeeshop.GuardCount
+	keys       map[string]fakeAdmitted // by key and prefix
 
 	admits   int      // AdmitSend calls
 	releases int      // ReleaseSend calls
@@ -123,8 +126,8 @@ func (f *fakeGuardStore) ReleaseSend(_ context.Context, s coffeeshop.GuardSend, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.releases++
-	if f.err != nil {
-		return f.err
+	if err := cmp.Or(f.err, f.releaseErr); err != nil {
+		return err
 	}
 	if s.Prefix == "" || s.Key == "" {
 		return coffeeshop.Errorf(coffeeshop.EINVALID, "guard: a release needs a prefix and a key")
