@@ -14,12 +14,14 @@ import (
 )
 
 // recordingGuard answers every AdmitSend with the next of its answers (the
-// last one over and over; nil admits) and records the calls.
+// last one over and over; nil admits) and records the calls, and the keys
+// of the ReleaseSend calls.
 type recordingGuard struct {
-	mu      sync.Mutex
-	answers []error
-	phones  []string
-	keys    []string
+	mu       sync.Mutex
+	answers  []error
+	phones   []string
+	keys     []string
+	released []string
 }
 
 func (g *recordingGuard) AdmitSend(_ context.Context, phone, key string) error {
@@ -34,6 +36,19 @@ func (g *recordingGuard) AdmitSend(_ context.Context, phone, key string) error {
 		g.answers = g.answers[1:]
 	}
 	return err
+}
+
+func (g *recordingGuard) ReleaseSend(_ context.Context, phone, key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.released = append(g.released, key)
+}
+
+// releasedKeys returns the keys of the ReleaseSend calls.
+func (g *recordingGuard) releasedKeys() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.released...)
 }
 
 func (g *recordingGuard) calls() ([]string, []string) {
