@@ -20,6 +20,17 @@ func release(t *testing.T, g coffeeshop.GuardStore, s coffeeshop.GuardSend, now 
 	}
 }
 
+// admittedKey admits, on a clock and prefix of the test's own, a keyed
+// send a under p, and returns the clock, a and a's send without the key.
+func admittedKey(t *testing.T, g coffeeshop.GuardStore, p coffeeshop.GuardPolicy) (base time.Time, unkeyed, a coffeeshop.GuardSend) {
+	t.Helper()
+	base = guardClock()
+	unkeyed = coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()}
+	a = keyed(unkeyed)
+	wantAllowed(t, admit(t, g, a, p, base), "a")
+	return base, unkeyed, a
+}
+
 // countrySends returns the sends GuardCountries counts for country since
 // since.
 func countrySends(t *testing.T, g coffeeshop.GuardStore, country string, since time.Time) int {
@@ -40,12 +51,10 @@ func countrySends(t *testing.T, g coffeeshop.GuardStore, country string, since t
 // short of a block takes them back from the prefix, the country and the
 // budget: two more sends are allowed, and the budget has two more left.
 func testGuardReleaseUndoes(t *testing.T, g coffeeshop.GuardStore) {
-	base := guardClock()
 	p := guardPolicy
 	p.Budget, p.BudgetWindow = 20, time.Hour
-	unkeyed := coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()}
-	a, b := keyed(unkeyed), keyed(unkeyed)
-	wantAllowed(t, admit(t, g, a, p, base), "a")
+	base, unkeyed, a := admittedKey(t, g, p)
+	b := keyed(unkeyed)
 	wantAllowed(t, admit(t, g, b, p, base), "b")
 	admitN(t, g, unkeyed, p, base, 7)
 	release(t, g, a, base.Add(time.Second))
@@ -69,10 +78,7 @@ func testGuardReleaseUndoes(t *testing.T, g coffeeshop.GuardStore) {
 // another prefix, changes nothing and is no error; a release without a
 // key or a prefix is EINVALID.
 func testGuardReleaseUnknown(t *testing.T, g coffeeshop.GuardStore) {
-	base := guardClock()
-	unkeyed := coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()}
-	a := keyed(unkeyed)
-	wantAllowed(t, admit(t, g, a, guardPolicy, base), "a")
+	base, unkeyed, a := admittedKey(t, g, guardPolicy)
 	admitN(t, g, unkeyed, guardPolicy, base, 8)
 	release(t, g, keyed(unkeyed), base.Add(time.Second))
 	release(t, g, coffeeshop.GuardSend{Prefix: guardPrefix(), Country: a.Country, Key: a.Key}, base.Add(time.Second))
@@ -86,10 +92,8 @@ func testGuardReleaseUnknown(t *testing.T, g coffeeshop.GuardStore) {
 // testGuardReleaseOnce: a key released twice, or by many concurrent
 // releases, is taken back once.
 func testGuardReleaseOnce(t *testing.T, g coffeeshop.GuardStore) {
-	base := guardClock()
-	unkeyed := coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()}
-	a, b := keyed(unkeyed), keyed(unkeyed)
-	wantAllowed(t, admit(t, g, a, guardPolicy, base), "a")
+	base, unkeyed, a := admittedKey(t, g, guardPolicy)
+	b := keyed(unkeyed)
 	wantAllowed(t, admit(t, g, b, guardPolicy, base), "b")
 	admitN(t, g, unkeyed, guardPolicy, base, 7)
 	release(t, g, a, base.Add(time.Second))
@@ -109,10 +113,7 @@ func testGuardReleaseOnce(t *testing.T, g coffeeshop.GuardStore) {
 // bucket it was counted in, not the release's: once that bucket has left
 // the window, the sends after it are all the window holds.
 func testGuardReleaseOtherMinute(t *testing.T, g coffeeshop.GuardStore) {
-	base := guardClock()
-	unkeyed := coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()}
-	a := keyed(unkeyed)
-	wantAllowed(t, admit(t, g, a, guardPolicy, base), "a")
+	base, unkeyed, a := admittedKey(t, g, guardPolicy)
 	admitN(t, g, unkeyed, guardPolicy, base.Add(time.Minute), 8)
 	release(t, g, a, base.Add(30*time.Minute))
 	if n := countrySends(t, g, unkeyed.Country, base); n != 8 {
@@ -127,10 +128,7 @@ func testGuardReleaseOtherMinute(t *testing.T, g coffeeshop.GuardStore) {
 // testGuardReleaseAdmitAgain: a released key admitted again is a new send,
 // counted and remembered again.
 func testGuardReleaseAdmitAgain(t *testing.T, g coffeeshop.GuardStore) {
-	base := guardClock()
-	unkeyed := coffeeshop.GuardSend{Prefix: guardPrefix(), Country: guardCountry()}
-	a := keyed(unkeyed)
-	wantAllowed(t, admit(t, g, a, guardPolicy, base), "a")
+	base, unkeyed, a := admittedKey(t, g, guardPolicy)
 	release(t, g, a, base.Add(time.Second))
 	wantAllowed(t, admit(t, g, a, guardPolicy, base.Add(2*time.Second)), "a after its release")
 	wantRepeated(t, admit(t, g, a, guardPolicy, base.Add(3*time.Second)), "a's retry")

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
-	"github.com/coffeeshop/coffeeshop/api"
-	"github.com/coffeeshop/coffeeshop/verify"
 )
 
 // A code after a wrong attempt that the guard admitted and the per-phone
@@ -58,12 +56,7 @@ func TestGuardReleasedWhenProviderRefuses(t *testing.T) {
 // is at its cap block no one's range, and the prefix holds the first code
 // only.
 func TestGuardPhoneCapRefusalsDoNotCount(t *testing.T) {
-	policy := api.DefaultGuardPolicy()
-	policy.MinSends = 3
-	var acts *verify.Activities
-	h := newHarnessWith(t, func(a *verify.Activities) { acts = a })
-	guard := api.NewGuard(api.GuardConfig{Store: h.store, Policy: policy, Now: h.env.Now})
-	acts.Guard = guard
+	h, guard := newStoreGuardedHarness(t)
 	h.fillPhoneCap()
 	h.params.MaxAttempts = 5
 	// The API admitted the first code.
