@@ -23,6 +23,9 @@ type GuardMetrics interface {
 	GuardBudgetLeft(left int)
 	// GuardAdmitted counts a send the guard let through, by country.
 	GuardAdmitted(country string)
+	// GuardReleased counts a send the guard let through and then took back
+	// (its text was not sent), by the country the release named.
+	GuardReleased(country string)
 }
 
 // noGuardMetrics counts nothing.
@@ -32,6 +35,7 @@ func (noGuardMetrics) GuardRefused(string, string) {}
 func (noGuardMetrics) GuardBlocked(string)         {}
 func (noGuardMetrics) GuardBudgetLeft(int)         {}
 func (noGuardMetrics) GuardAdmitted(string)        {}
+func (noGuardMetrics) GuardReleased(string)        {}
 
 // guardMetrics returns s.GuardMetrics, or one that counts nothing.
 func (s *Server) guardMetrics() GuardMetrics {
@@ -194,7 +198,9 @@ func (g *Guard) release(ctx context.Context, a admission) {
 		g.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "SMS guard cannot release a send that was not made; it stays counted",
 			slog.String("prefix", a.send.Prefix),
 			slog.String("error", err.Error()))
+		return
 	}
+	g.cfg.Metrics.GuardReleased(a.send.Country)
 }
 
 // AdmitSend admits a text to the E.164 number phone that a worker sends

@@ -225,11 +225,12 @@ type fakeGuardMetrics struct {
 	refused  map[string]int // "REASON/mode"
 	blocked  map[string]int
 	admitted map[string]int
+	released map[string]int
 	left     []int
 }
 
 func newFakeGuardMetrics() *fakeGuardMetrics {
-	return &fakeGuardMetrics{refused: map[string]int{}, blocked: map[string]int{}, admitted: map[string]int{}}
+	return &fakeGuardMetrics{refused: map[string]int{}, blocked: map[string]int{}, admitted: map[string]int{}, released: map[string]int{}}
 }
 
 func (m *fakeGuardMetrics) GuardRefused(reason, mode string) {
@@ -254,6 +255,19 @@ func (m *fakeGuardMetrics) GuardAdmitted(country string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.admitted[country]++
+}
+
+func (m *fakeGuardMetrics) GuardReleased(country string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.released[country]++
+}
+
+// releasedBy returns how many sends were released for country.
+func (m *fakeGuardMetrics) releasedBy(country string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.released[country]
 }
 
 // snapshot returns copies of what was recorded.

@@ -78,6 +78,9 @@ func TestGuardReleasesRefusedResends(t *testing.T) {
 			if n := g.resends.Load(); n != 20 {
 				t.Fatalf("%d resends reached the verifier, want 20", n)
 			}
+			if n := g.metrics.releasedBy("GB"); n != 20 {
+				t.Errorf("released sends counted %d, want 20", n)
+			}
 			answer = coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, "verification service unavailable, retry later")
 			g.do(t, "POST", "/v1/customers/"+id+":resendCode", "").wantStatus(t, http.StatusServiceUnavailable) // 2 counted
 			g.wantPrefixRoom(t, 0, 7)
@@ -137,6 +140,9 @@ func TestGuardReleaseFailureIsLogged(t *testing.T) {
 	}
 	if releases, keys := g.store.released(); releases != 1 || keys != 1 {
 		t.Errorf("%d releases asked, %d keys remembered; want 1 and 1 (still counted)", releases, keys)
+	}
+	if n := g.metrics.releasedBy("GB"); n != 0 {
+		t.Errorf("a failed release counted as released (%d)", n)
 	}
 }
 
