@@ -69,7 +69,7 @@ type GuardSend struct {
 	// at least the policy window) is allowed again without being counted
 	// or checked against blocks and the budget (a retried create). A key
 	// is remembered per prefix, so a key reused for another range is
-	// decided afresh.
+	// decided afresh. Only a keyed send can be taken back (ReleaseSend).
 	Key string
 }
 
