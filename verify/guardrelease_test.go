@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/coffeeshop/coffeeshop"
+	"github.com/coffeeshop/coffeeshop/verify"
 )
 
 // A code after a wrong attempt that the guard admitted and the per-phone
@@ -82,5 +83,20 @@ func TestGuardPhoneCapRefusalsDoNotCount(t *testing.T) {
 	}
 	if err := guard.AdmitSend(t.Context(), neighbour("1"), "create:r3"); coffeeshop.ErrorCode(err) != coffeeshop.ETOOMANY {
 		t.Errorf("the prefix's third text: %v, want ETOOMANY", err)
+	}
+}
+
+// The code the fallback sends on the next channel, admitted by the guard
+// and then refused for good by that channel's provider, is released.
+func TestGuardReleasedWhenFallbackRefused(t *testing.T) {
+	g := &recordingGuard{}
+	msgs := &recordingMessages{reject: map[coffeeshop.Channel]bool{coffeeshop.ChannelWhatsApp: true}}
+	h := newReceiptHarness(t, msgs, verify.CurrentVersion, func(a *verify.Activities) { a.Guard = g })
+	h.receipt(5*time.Second, 1, "SM1", coffeeshop.DeliveryUndelivered)
+	final := h.run()
+	wantMessages(t, msgs, "sms:1111")
+	_, keys := g.calls()
+	if released := g.releasedKeys(); len(keys) != 1 || !slices.Equal(released, keys) {
+		t.Errorf("admitted %q, released %q (final %v): want the fallback's key released", keys, released, final.Result)
 	}
 }
