@@ -69,7 +69,7 @@ type GuardSend struct {
 	// at least the policy window) is allowed again without being counted
 	// or checked against blocks and the budget (a retried create). A key
 	// is remembered per prefix, so a key reused for another range is
-	// decided afresh.
+	// decided afresh. Only a keyed send can be taken back (ReleaseSend).
 	Key string
 }
 
@@ -134,6 +134,21 @@ type GuardStore interface {
 	// remembered; a refused one is not, so its retry is decided afresh.
 	// Concurrent sends of one key count once.
 	AdmitSend(ctx context.Context, s GuardSend, p GuardPolicy, now time.Time) (GuardDecision, error)
+
+	// ReleaseSend takes back the send admitted earlier under s.Key for
+	// s.Prefix, whose text was not sent after all (the workflow or the
+	// store refused it): its counts for the prefix, its country and the
+	// budget go, in the minute buckets it was counted in, and its key is
+	// forgotten, so the send counts as never made and a later send of the
+	// key is decided afresh. A key that is not remembered (never admitted,
+	// released already, pruned) is a no-op, without error; concurrent
+	// releases of one key release it once. A block that the send's count
+	// helped cause stays. A send admitted without a key cannot be released:
+	// s.Key must not be empty (EINVALID), nor s.Prefix. s.Country is not
+	// read: the country is the one the send was counted for. now is when
+	// the release happens; a store may ignore it, the buckets being those
+	// of the admission.
+	ReleaseSend(ctx context.Context, s GuardSend, now time.Time) error
 
 	// RecordVerified counts a successful verification of customerID's
 	// number, of prefix and country, at now; a customer counts once, so

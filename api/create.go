@@ -16,7 +16,8 @@ import (
 // phone_verified are ignored. The number must be of an allowed country and
 // type (Numbers), and the Guard must admit the text, before the Verifier is
 // asked; test numbers skip both. The Guard counts the creates of one
-// request_id once. The optional locale (a BCP 47 tag) chooses the
+// request_id once, and not at all when the Verifier refuses the create
+// before texting (createSentNothing). The optional locale (a BCP 47 tag) chooses the
 // language of the texts; it is not part of the request's identity. With
 // Tokens set, the answer carries the
 // customer's verification token.
@@ -46,10 +47,11 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 		}
 	}
 	// Nothing has started yet: a refused number leaves nothing behind.
+	var admitted admission
 	if !s.TestNumbers.Contains(c.PhoneNumber) {
 		country, err := s.checkNumber(ctx, c.PhoneNumber)
 		if err == nil {
-			err = s.Guard.admit(ctx, c.PhoneNumber, country, createKey(requestID))
+			admitted, err = s.Guard.admit(ctx, c.PhoneNumber, country, createKey(requestID))
 		}
 		if err != nil {
 			return nil, s.statusError(ctx, err)
@@ -57,6 +59,9 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 	}
 	created, err := s.Verifier.SignUp(ctx, c, requestID)
 	if err != nil {
+		if createSentNothing(err) {
+			s.Guard.release(ctx, admitted)
+		}
 		return nil, s.statusError(ctx, err)
 	}
 	resp := &customerv1.CreateCustomerResponse{Customer: customerToProto(created)}
@@ -66,6 +71,21 @@ func (s *Server) CreateCustomer(ctx context.Context, req *customerv1.CreateCusto
 		resp.VerificationToken = s.Tokens.Issue(created.ID, created.CreatedAt.Add(s.TokenTTL))
 	}
 	return resp, nil
+}
+
+// createSentNothing reports whether SignUp's err means that no code was
+// texted: ECONFLICT (the number or email is another customer's, or the
+// request_id was used with other fields) and EINVALID (the store refused a
+// value) come before the workflow's first code, which is sent only once
+// the customer is stored. Any other failure may follow a text: after a
+// timeout or EUNAVAILABLE the workflow may have started, and it texts the
+// first code whatever became of the call, so its count stays.
+func createSentNothing(err error) bool {
+	switch coffeeshop.ErrorCode(err) {
+	case coffeeshop.ECONFLICT, coffeeshop.EINVALID:
+		return true
+	}
+	return false
 }
 
 // withChannel returns ctx asking for the create's channel name, or

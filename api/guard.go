@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/coffeeshop/coffeeshop"
 )
 
@@ -21,6 +23,9 @@ type GuardMetrics interface {
 	GuardBudgetLeft(left int)
 	// GuardAdmitted counts a send the guard let through, by country.
 	GuardAdmitted(country string)
+	// GuardReleased counts a send the guard let through and then took back
+	// (its text was not sent), by the country the release named.
+	GuardReleased(country string)
 }
 
 // noGuardMetrics counts nothing.
@@ -30,6 +35,7 @@ func (noGuardMetrics) GuardRefused(string, string) {}
 func (noGuardMetrics) GuardBlocked(string)         {}
 func (noGuardMetrics) GuardBudgetLeft(int)         {}
 func (noGuardMetrics) GuardAdmitted(string)        {}
+func (noGuardMetrics) GuardReleased(string)        {}
 
 // guardMetrics returns s.GuardMetrics, or one that counts nothing.
 func (s *Server) guardMetrics() GuardMetrics {
@@ -105,26 +111,35 @@ func (g *Guard) active() bool { return g != nil && !g.cfg.Off && g.cfg.Store != 
 // the guard fails closed, so no text is sent.
 const guardUnavailable = "the SMS guard is unavailable; retry later"
 
+// admission is a send that admit counted, which release takes back when
+// its text is not sent after all; the zero admission counted nothing (the
+// guard is off, or the send repeats a key admitted before, whose text is
+// another call's).
+type admission struct {
+	send coffeeshop.GuardSend
+}
+
 // admit asks the store to admit a text to the E.164 number phone of
-// country; key, when not empty, identifies the send (createKey), so that
-// its retries count once. It returns nil when the text may be sent;
-// ETOOMANY with a reason and RetryAfter when it is refused; EUNAVAILABLE
-// when the store fails (fail closed: without the guard's answer nothing is
-// sent).
-func (g *Guard) admit(ctx context.Context, phone, country, key string) error {
+// country; key identifies the send (createKey, resendKey), so that its
+// retries count once and release can take it back. It returns the
+// admission when the text may be sent; ETOOMANY with a reason and
+// RetryAfter when it is refused; EUNAVAILABLE when the store fails (fail
+// closed: without the guard's answer nothing is sent).
+func (g *Guard) admit(ctx context.Context, phone, country, key string) (admission, error) {
 	if !g.active() {
-		return nil
+		return admission{}, nil
 	}
-	prefix := coffeeshop.NumberPrefix(phone)
-	d, err := g.cfg.Store.AdmitSend(ctx, coffeeshop.GuardSend{Prefix: prefix, Country: country, Key: key}, g.cfg.Policy, g.cfg.Now())
+	send := coffeeshop.GuardSend{Prefix: coffeeshop.NumberPrefix(phone), Country: country, Key: key}
+	prefix := send.Prefix
+	d, err := g.cfg.Store.AdmitSend(ctx, send, g.cfg.Policy, g.cfg.Now())
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err() // the caller gave up; not the store's failure
+			return admission{}, ctx.Err() // the caller gave up; not the store's failure
 		}
 		g.cfg.Logger.LogAttrs(ctx, slog.LevelError, "SMS guard unavailable; the send is refused",
 			slog.String("prefix", prefix),
 			slog.String("error", err.Error()))
-		return coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, guardUnavailable)
+		return admission{}, coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, guardUnavailable)
 	}
 	if d.BudgetLeft >= 0 {
 		g.cfg.Metrics.GuardBudgetLeft(d.BudgetLeft)
@@ -141,11 +156,13 @@ func (g *Guard) admit(ctx context.Context, phone, country, key string) error {
 			slog.Int("verified", b.Verified))
 	}
 	if d.Allowed {
-		// A repeat is the text already admitted, not another one.
-		if !d.Repeated {
-			g.cfg.Metrics.GuardAdmitted(country)
+		// A repeat is the text already admitted, not another one: it is
+		// that call's to release.
+		if d.Repeated {
+			return admission{}, nil
 		}
-		return nil
+		g.cfg.Metrics.GuardAdmitted(country)
+		return admission{send: send}, nil
 	}
 	g.cfg.Metrics.GuardRefused(d.Reason, ModeEnforce)
 	wait := max(d.RetryAfter, time.Second)
@@ -158,7 +175,32 @@ func (g *Guard) admit(ctx context.Context, phone, country, key string) error {
 	if d.Reason == coffeeshop.ReasonSMSBudgetExhausted {
 		msg = fmt.Sprintf("this service has sent as many verification codes as it may for now; retry after %ds (temporary)", retrySeconds(wait))
 	}
-	return &coffeeshop.Error{Code: coffeeshop.ETOOMANY, Message: msg, RetryAfter: wait, Reason: d.Reason}
+	return admission{}, &coffeeshop.Error{Code: coffeeshop.ETOOMANY, Message: msg, RetryAfter: wait, Reason: d.Reason}
+}
+
+// releaseTimeout bounds a release, which runs on after the client has
+// gone: it takes back a count the client's call made.
+const releaseTimeout = 5 * time.Second
+
+// release takes back a's send, whose text was not sent after all, so that
+// it does not count against its prefix, its country and the budget. A
+// failure of the store is logged at warn and otherwise ignored: the answer
+// to the client is the same, and the send stays counted, as it was before
+// releases existed.
+func (g *Guard) release(ctx context.Context, a admission) {
+	if !g.active() || a.send.Key == "" {
+		return
+	}
+	// The client may have given up; the count is the service's to fix.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := g.cfg.Store.ReleaseSend(ctx, a.send, g.cfg.Now()); err != nil {
+		g.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "SMS guard cannot release a send that was not made; it stays counted",
+			slog.String("prefix", a.send.Prefix),
+			slog.String("error", err.Error()))
+		return
+	}
+	g.cfg.Metrics.GuardReleased(a.send.Country)
 }
 
 // AdmitSend admits a text to the E.164 number phone that a worker sends
@@ -167,17 +209,35 @@ func (g *Guard) admit(ctx context.Context, phone, country, key string) error {
 // answers are admit's.
 func (g *Guard) AdmitSend(ctx context.Context, phone, key string) error {
 	country, _ := regionOf(phone)
-	return g.admit(ctx, phone, country, key)
+	_, err := g.admit(ctx, phone, country, key)
+	return err
+}
+
+// ReleaseSend takes back the text to the E.164 number phone that AdmitSend
+// admitted under key, when the worker did not send it after all (the
+// per-phone cap or the SMS provider refused it): as release, a failure is
+// logged and otherwise ignored; a key not admitted, or released already,
+// changes nothing. Whichever try of the send admitted it, the key is the
+// same.
+func (g *Guard) ReleaseSend(ctx context.Context, phone, key string) {
+	country, _ := regionOf(phone)
+	g.release(ctx, admission{send: coffeeshop.GuardSend{Prefix: coffeeshop.NumberPrefix(phone), Country: country, Key: key}})
 }
 
 // createKey is the guard's key of a create with request_id id: a retried
-// create (the same id) is the same send. Without an id there is none.
+// create (the same id) is the same send. A create without an id gets a
+// key of its own, which no request_id can spell ("create:" prefixes
+// those), so that release can take it back.
 func createKey(id string) string {
 	if id == "" {
-		return ""
+		return "create-once:" + uuid.NewString()
 	}
 	return "create:" + id
 }
+
+// resendKey is the guard's key of a resend: each call is a send of its
+// own, named so that release can take it back.
+func resendKey() string { return "resend:" + uuid.NewString() }
 
 // recordVerified counts the successful verification of customer id, whose
 // number is phone, for its prefix. A failure is logged and otherwise

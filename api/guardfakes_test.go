@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -12,17 +13,27 @@ import (
 // fakeGuardStore keeps the guard's counts in memory, following the
 // contract of coffeeshop.GuardStore; err, when set, fails every call.
 type fakeGuardStore struct {
-	mu        sync.Mutex
-	err       error
-	sends     map[string][]time.Time          // by prefix
-	verified  map[string]map[string]time.Time // by prefix, then customer
-	blocks    map[string]*coffeeshop.GuardBlock
-	budget    []time.Time // every counted send
-	countries map[string]*coffeeshop.GuardCount
-	keys      map[string]time.Time // when each key was admitted, by key and prefix
+	mu  sync.Mutex
+	err error
+	// releaseErr, when set, fails ReleaseSend only.
+	releaseErr error
+	sends      map[string][]time.Time          // by prefix
+	verified   map[string]map[string]time.Time // by prefix, then customer
+	blocks     map[string]*coffeeshop.GuardBlock
+	budget     []time.Time // every counted send
+	countries  map[string]*coffeeshop.GuardCount
+	keys       map[string]fakeAdmitted // by key and prefix
 
 	admits   int      // AdmitSend calls
+	releases int      // ReleaseSend calls
 	recorded []string // customer IDs of RecordVerified calls
+}
+
+// fakeAdmitted is a keyed send the fake store admitted: when, and for
+// which country.
+type fakeAdmitted struct {
+	at      time.Time
+	country string
 }
 
 func newFakeGuardStore() *fakeGuardStore {
@@ -31,7 +42,7 @@ func newFakeGuardStore() *fakeGuardStore {
 		verified:  map[string]map[string]time.Time{},
 		blocks:    map[string]*coffeeshop.GuardBlock{},
 		countries: map[string]*coffeeshop.GuardCount{},
-		keys:      map[string]time.Time{},
+		keys:      map[string]fakeAdmitted{},
 	}
 }
 
@@ -62,7 +73,7 @@ func (f *fakeGuardStore) AdmitSend(_ context.Context, s coffeeshop.GuardSend, p 
 	}
 	// A key is remembered for a day, or the longest window.
 	key := s.Key + "\x00" + s.Prefix
-	if at, ok := f.keys[key]; ok && s.Key != "" && now.Sub(at) <= max(24*time.Hour, p.Window, p.BudgetWindow) {
+	if k, ok := f.keys[key]; ok && s.Key != "" && now.Sub(k.at) <= max(24*time.Hour, p.Window, p.BudgetWindow) {
 		return coffeeshop.GuardDecision{Allowed: true, Repeated: true, BudgetLeft: left(0)}, nil
 	}
 	if b := f.blocks[s.Prefix]; b != nil && now.Before(b.Until) {
@@ -104,9 +115,39 @@ func (f *fakeGuardStore) AdmitSend(_ context.Context, s coffeeshop.GuardSend, p 
 	f.budget = append(f.budget, now)
 	f.country(s.Country).Sends++
 	if s.Key != "" {
-		f.keys[key] = now
+		f.keys[key] = fakeAdmitted{at: now, country: s.Country}
 	}
 	return coffeeshop.GuardDecision{Allowed: true, BudgetLeft: left(0)}, nil
+}
+
+// ReleaseSend takes back the send of s's key, counted at the time the key
+// was admitted.
+func (f *fakeGuardStore) ReleaseSend(_ context.Context, s coffeeshop.GuardSend, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.releases++
+	if err := cmp.Or(f.err, f.releaseErr); err != nil {
+		return err
+	}
+	if s.Prefix == "" || s.Key == "" {
+		return coffeeshop.Errorf(coffeeshop.EINVALID, "guard: a release needs a prefix and a key")
+	}
+	key := s.Key + "\x00" + s.Prefix
+	k, ok := f.keys[key]
+	if !ok {
+		return nil
+	}
+	delete(f.keys, key)
+	drop := func(ts []time.Time) []time.Time {
+		if i := slices.IndexFunc(ts, k.at.Equal); i >= 0 {
+			return slices.Delete(ts, i, i+1)
+		}
+		return ts
+	}
+	f.sends[s.Prefix] = drop(f.sends[s.Prefix])
+	f.budget = drop(f.budget)
+	f.country(k.country).Sends--
+	return nil
 }
 
 func (f *fakeGuardStore) RecordVerified(_ context.Context, customerID string, s coffeeshop.GuardSend, now time.Time) error {
@@ -160,6 +201,14 @@ func (f *fakeGuardStore) Unblock(_ context.Context, prefix string, now time.Time
 	return nil
 }
 
+// released returns how many releases were asked for and how many keys
+// the store remembers.
+func (f *fakeGuardStore) released() (releases, keys int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.releases, len(f.keys)
+}
+
 // calls returns how many sends were asked about and the customers whose
 // verifications were recorded.
 func (f *fakeGuardStore) calls() (admits int, recorded []string) {
@@ -176,11 +225,12 @@ type fakeGuardMetrics struct {
 	refused  map[string]int // "REASON/mode"
 	blocked  map[string]int
 	admitted map[string]int
+	released map[string]int
 	left     []int
 }
 
 func newFakeGuardMetrics() *fakeGuardMetrics {
-	return &fakeGuardMetrics{refused: map[string]int{}, blocked: map[string]int{}, admitted: map[string]int{}}
+	return &fakeGuardMetrics{refused: map[string]int{}, blocked: map[string]int{}, admitted: map[string]int{}, released: map[string]int{}}
 }
 
 func (m *fakeGuardMetrics) GuardRefused(reason, mode string) {
@@ -205,6 +255,19 @@ func (m *fakeGuardMetrics) GuardAdmitted(country string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.admitted[country]++
+}
+
+func (m *fakeGuardMetrics) GuardReleased(country string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.released[country]++
+}
+
+// releasedBy returns how many sends were released for country.
+func (m *fakeGuardMetrics) releasedBy(country string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.released[country]
 }
 
 // snapshot returns copies of what was recorded.

@@ -10,7 +10,8 @@ import (
 // ResendCode texts the customer a fresh code through the Verifier. The
 // customer is read from the store first: an unknown customer is NotFound,
 // and a verified one is AlreadyExists without asking the Verifier; then the
-// Guard must admit the text. Over a
+// Guard must admit the text, which it counts unless the Verifier then
+// refuses it without texting (resendSentNothing). Over a
 // limit the Verifier's ETOOMANY becomes ResourceExhausted with the time to
 // wait (error.go).
 func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeRequest) (*customerv1.ResendCodeResponse, error) {
@@ -22,15 +23,35 @@ func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeReque
 		return nil, s.statusError(ctx, coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", c.ID))
 	}
 	// The guard's refusal comes before the workflow is asked: no text.
+	var admitted admission
 	if !s.TestNumbers.Contains(c.PhoneNumber) {
 		country, _ := regionOf(c.PhoneNumber)
-		if err := s.Guard.admit(ctx, c.PhoneNumber, country, ""); err != nil {
+		if admitted, err = s.Guard.admit(ctx, c.PhoneNumber, country, resendKey()); err != nil {
 			return nil, s.statusError(ctx, err)
 		}
 	}
-	pv, err := verificationToProto(s.Verifier.ResendCode(ctx, c))
+	v, err := s.Verifier.ResendCode(ctx, c)
+	if err != nil && resendSentNothing(err) {
+		s.Guard.release(ctx, admitted)
+	}
+	pv, err := verificationToProto(v, err)
 	if err != nil {
 		return nil, s.statusError(ctx, err)
 	}
 	return &customerv1.ResendCodeResponse{Verification: pv}, nil
+}
+
+// resendSentNothing reports whether ResendCode's err means that no code was
+// texted: the workflow refused the resend (ETOOMANY: the cooldown, the
+// verification's most sends, the per-phone cap), the customer is verified
+// already (ECONFLICT), has no verification (ENOTFOUND), or the SMS provider
+// refused the fresh code for good (EUNDELIVERABLE). Any other failure may
+// follow a text: after a timeout or EUNAVAILABLE the Update or the
+// restarted run may have sent it, so its count stays.
+func resendSentNothing(err error) bool {
+	switch coffeeshop.ErrorCode(err) {
+	case coffeeshop.ETOOMANY, coffeeshop.ECONFLICT, coffeeshop.ENOTFOUND, coffeeshop.EUNDELIVERABLE:
+		return true
+	}
+	return false
 }

@@ -13,6 +13,7 @@ type guardMetrics struct {
 	blocks     *prometheus.CounterVec
 	budgetLeft *prometheus.GaugeVec
 	admitted   *prometheus.CounterVec
+	released   *prometheus.CounterVec
 }
 
 func newGuardMetrics() *guardMetrics {
@@ -35,6 +36,10 @@ func newGuardMetrics() *guardMetrics {
 			Name: "coffeeshop_guard_sends_admitted_total",
 			Help: "Texts the SMS pumping guard admitted (creates and resends on the api, the codes a verification sends by itself on the worker), by country.",
 		}, []string{"country"}),
+		released: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coffeeshop_guard_sends_released_total",
+			Help: "Texts the SMS pumping guard admitted and then took back because they were not sent (a create or resend the workflow refused, a code the per-phone cap or the provider refused), by country; admitted minus released is what the guard counts.",
+		}, []string{"country"}),
 	}
 	// The label values exist from the start, so a dashboard shows 0
 	// rather than nothing before the first refusal.
@@ -47,7 +52,7 @@ func newGuardMetrics() *guardMetrics {
 }
 
 func (g *guardMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{g.refusals, g.blocks, g.budgetLeft, g.admitted}
+	return []prometheus.Collector{g.refusals, g.blocks, g.budgetLeft, g.admitted, g.released}
 }
 
 // GuardRefused counts a refusal, or in mode monitor one that would have
@@ -66,3 +71,6 @@ func (r *Registry) GuardBudgetLeft(left int) {
 
 // GuardAdmitted counts a text the guard admitted.
 func (r *Registry) GuardAdmitted(country string) { r.guard.admitted.WithLabelValues(country).Inc() }
+
+// GuardReleased counts a text the guard took back.
+func (r *Registry) GuardReleased(country string) { r.guard.released.WithLabelValues(country).Inc() }

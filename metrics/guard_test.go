@@ -10,7 +10,7 @@ import (
 var _ api.GuardMetrics = (*metrics.Registry)(nil)
 
 // The guard's metrics: refusals by reason and mode (present at 0 from the
-// start), blocks and admitted sends by country, and the budget gauge only
+// start), blocks, admitted and released sends by country, and the budget gauge only
 // once there is a budget.
 func TestGuardMetrics(t *testing.T) {
 	r := metrics.New(nil)
@@ -24,6 +24,7 @@ func TestGuardMetrics(t *testing.T) {
 	r.GuardBlocked("GB")
 	r.GuardAdmitted("GB")
 	r.GuardAdmitted("GB")
+	r.GuardReleased("GB")
 	r.GuardBudgetLeft(41)
 	for _, c := range []struct {
 		name   string
@@ -36,6 +37,7 @@ func TestGuardMetrics(t *testing.T) {
 		{"coffeeshop_guard_refusals_total", map[string]string{"reason": "NUMBER_TYPE_NOT_ALLOWED", "mode": "enforce"}, 0},
 		{"coffeeshop_guard_blocks_total", map[string]string{"country": "GB"}, 1},
 		{"coffeeshop_guard_sends_admitted_total", map[string]string{"country": "GB"}, 2},
+		{"coffeeshop_guard_sends_released_total", map[string]string{"country": "GB"}, 1},
 		{budget, nil, 41},
 	} {
 		if got, ok := value(t, r, c.name, c.labels); !ok || got != c.want {

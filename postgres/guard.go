@@ -130,9 +130,12 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 			}
 			if send.Key != "" {
 				// A key past the retention may still have its row: it
-				// starts again.
-				_, err := tx.Exec(ctx, `INSERT INTO guard_admitted (key, prefix, at) VALUES ($1, $2, $3)
-					ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at`, send.Key, send.Prefix, now)
+				// starts again. What it counted is kept for ReleaseSend.
+				_, err := tx.Exec(ctx, `INSERT INTO guard_admitted (key, prefix, at, country, minute, budget)
+					VALUES ($1, $2, $3, $4, $5, $6)
+					ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at, country = excluded.country,
+						minute = excluded.minute, budget = excluded.budget`,
+					send.Key, send.Prefix, now, send.Country, minute, p.Budget > 0)
 				if err != nil {
 					return fmt.Errorf("remember key: %w", err)
 				}
@@ -150,6 +153,54 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		return coffeeshop.GuardDecision{}, fmt.Errorf("postgres: admit send: %w", err)
 	}
 	return d, nil
+}
+
+// ReleaseSend takes back a keyed send as coffeeshop.GuardStore says, in
+// one transaction that takes the locks AdmitSend takes, in the same order:
+// the prefix's, then, when the send counted for the budget, the budget's.
+// Under the prefix's lock the key's row is deleted, so of concurrent
+// releases of a key only the first changes counts; what the row says the
+// send was counted for (the prefix's and country's buckets of its minute,
+// the budget's when it counted there) loses one. A key remembered before
+// the release columns existed is only forgotten.
+func (s *Store) ReleaseSend(ctx context.Context, send coffeeshop.GuardSend, _ time.Time) error {
+	if err := guardrule.CheckRelease(send); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockGuardPrefix, send.Prefix); err != nil {
+			return fmt.Errorf("lock prefix: %w", err)
+		}
+		var country *string
+		var minute *time.Time
+		var budget *bool
+		err := tx.QueryRow(ctx, `DELETE FROM guard_admitted WHERE key = $1 AND prefix = $2 RETURNING country, minute, budget`,
+			send.Key, send.Prefix).Scan(&country, &minute, &budget)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // not remembered: nothing to take back
+		} else if err != nil {
+			return fmt.Errorf("forget key: %w", err)
+		}
+		if country == nil || minute == nil {
+			return nil
+		}
+		counted := budget != nil && *budget
+		if counted {
+			if _, err := tx.Exec(ctx, lockGuardBudget); err != nil {
+				return fmt.Errorf("lock budget: %w", err)
+			}
+		}
+		for _, q := range guardrule.Uncount {
+			if _, err := tx.Exec(ctx, q, send.Prefix, *country, *minute, counted); err != nil {
+				return fmt.Errorf("uncount: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: release send: %w", err)
+	}
+	return nil
 }
 
 // pruneGuard deletes, at most guardrule.PruneLimit rows of each kind at a

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -117,7 +118,8 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 			return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: count: %w", err)
 		}
 		if send.Key != "" {
-			if _, err := tx.StmtContext(ctx, st.remember).ExecContext(ctx, send.Key, send.Prefix, guardStamp(now)); err != nil {
+			if _, err := tx.StmtContext(ctx, st.remember).ExecContext(ctx,
+				send.Key, send.Prefix, guardStamp(now), send.Country, guardStamp(minute), p.Budget > 0); err != nil {
 				return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: remember key: %w", err)
 			}
 		}
@@ -133,6 +135,45 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 		return coffeeshop.GuardDecision{}, fmt.Errorf("sqlite: admit send: %w", err)
 	}
 	return d, nil
+}
+
+// ReleaseSend takes back a keyed send as coffeeshop.GuardStore says. It is
+// one transaction on the single writer connection, as AdmitSend is, so a
+// release and the sends of its prefix happen one after another: the key's
+// row is deleted, and what the row says the send was counted for (the
+// prefix's and country's buckets of its minute, the budget's when it
+// counted there) loses one. Of concurrent releases of a key only the one
+// that deletes its row changes counts. A key remembered before the
+// release columns existed is only forgotten.
+func (s *Store) ReleaseSend(ctx context.Context, send coffeeshop.GuardSend, _ time.Time) error {
+	if err := guardrule.CheckRelease(send); err != nil {
+		return err
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: release send: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var country, minute sql.NullString
+	var budget sql.NullBool
+	err = tx.QueryRowContext(ctx, `DELETE FROM guard_admitted WHERE key = $1 AND prefix = $2 RETURNING country, minute, budget`,
+		send.Key, send.Prefix).Scan(&country, &minute, &budget)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not remembered: nothing to take back
+	} else if err != nil {
+		return fmt.Errorf("sqlite: release send: forget key: %w", err)
+	}
+	if country.Valid && minute.Valid {
+		for _, q := range guardrule.Uncount {
+			if _, err := tx.ExecContext(ctx, q, send.Prefix, country.String, minute.String, budget.Bool); err != nil {
+				return fmt.Errorf("sqlite: release send: uncount: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: release send: %w", err)
+	}
+	return nil
 }
 
 // guardStmts are AdmitSend's statements that run on every send, prepared
@@ -168,8 +209,10 @@ func (s *Store) guardStatements() (*guardStmts, error) {
 		{&g.count, countSend + ` ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`},
 		{&g.countBudget, countSend + `, ('all', '', $3, 1) ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`},
 		// A key past the retention may still have its row: it starts again.
-		{&g.remember, `INSERT INTO guard_admitted (key, prefix, at) VALUES ($1, $2, $3)
-			ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at`},
+		// What it counted is kept for ReleaseSend.
+		{&g.remember, `INSERT INTO guard_admitted (key, prefix, at, country, minute, budget) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at, country = excluded.country,
+				minute = excluded.minute, budget = excluded.budget`},
 	} {
 		if *p.stmt != nil {
 			continue

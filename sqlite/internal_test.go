@@ -86,3 +86,33 @@ func TestGuardPrunes(t *testing.T) {
 			n, now.Sub(base), prefixes, countries, verified, keys)
 	}
 }
+
+// A key remembered before migration 0007 has no record of what it counted:
+// releasing it forgets the key and changes no count.
+func TestGuardReleaseOldKey(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	send := coffeeshop.GuardSend{Prefix: "+44791112", Country: "GB", Key: "create:old"}
+	p := coffeeshop.GuardPolicy{Window: time.Hour, MinSends: 10, MinConversion: 0.2, BlockFor: time.Minute, MaxBlock: time.Hour}
+	if d, err := s.AdmitSend(t.Context(), send, p, now); err != nil || !d.Allowed {
+		t.Fatalf("AdmitSend: %+v, %v", d, err)
+	}
+	// As a row of before 0007 would be.
+	if _, err := s.writer.ExecContext(t.Context(), `UPDATE guard_admitted SET country = NULL, minute = NULL, budget = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseSend(t.Context(), send, now.Add(time.Second)); err != nil {
+		t.Fatalf("ReleaseSend of an old key: %v", err)
+	}
+	var keys, sends int
+	if err := s.reader.QueryRowContext(t.Context(), `SELECT (SELECT count(*) FROM guard_admitted), (SELECT sum(n) FROM guard_sends)`).Scan(&keys, &sends); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 0 || sends != 2 {
+		t.Errorf("after the release: %d keys and %d counted (prefix and country), want 0 and 2", keys, sends)
+	}
+}

@@ -30,6 +30,7 @@ import (
 //     positive, a conversion outside [0, 1], a longest block shorter than
 //     the first, a negative budget or a budget without a window);
 //     RecordVerified to an empty customer ID or prefix.
+//   - ReleaseSend answers EINVALID to a send without a prefix or a key.
 //   - A send's Key is remembered for a day, or the policy's longest window
 //     when longer (guardrule.KeepSince, whole minutes): a retry within that
 //     is a repeat, one after it is decided afresh.
@@ -53,6 +54,11 @@ func RunGuard(t *testing.T, open func(t *testing.T) coffeeshop.GuardStore) {
 		{"GuardKeyDuringSpentBudget", testGuardKeyDuringSpentBudget},
 		{"GuardKeyConcurrent", testGuardKeyConcurrent},
 		{"GuardKeyRetention", testGuardKeyRetention},
+		{"GuardReleaseUndoes", testGuardReleaseUndoes},
+		{"GuardReleaseUnknown", testGuardReleaseUnknown},
+		{"GuardReleaseOnce", testGuardReleaseOnce},
+		{"GuardReleaseOtherMinute", testGuardReleaseOtherMinute},
+		{"GuardReleaseAdmitAgain", testGuardReleaseAdmitAgain},
 	})
 }
 
@@ -546,7 +552,8 @@ func testGuardCanceledContext(t *testing.T, g coffeeshop.GuardStore) {
 			_, err := g.GuardCountries(ctx, base)
 			return err
 		},
-		"Unblock": func() error { return g.Unblock(ctx, s.Prefix, base) },
+		"Unblock":     func() error { return g.Unblock(ctx, s.Prefix, base) },
+		"ReleaseSend": func() error { return g.ReleaseSend(ctx, keyed(s), base) },
 	})
 	// None of those happened: the 10th send still blocks, on no
 	// verification.

@@ -65,7 +65,9 @@ type Activities struct {
 // an SMSRejected error; any other failure of the sender is retried. A send
 // over the per-phone cap, or one after a wrong or expired code that the
 // SMS pumping guard refuses, fails without retries as a SendLimit error. A
-// test number gets TestCode, untexted (sendTestCode).
+// send the guard admitted and then the per-phone cap or the sender refused
+// for good is released from the guard: it sent nothing. A test number gets
+// TestCode, untexted (sendTestCode).
 //
 // Every try of one send has the same key (sendKey): the per-phone cap
 // counts the send once, and a CodeGenerator such as DerivedCodes makes
@@ -89,6 +91,10 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	// The cap guards the phone number; an email costs it nothing.
 	if channelOf(in) != coffeeshop.ChannelEmail {
 		if err := a.checkPhoneCap(ctx, in.PhoneNumber, key); err != nil {
+			var appErr *temporal.ApplicationError
+			if errors.As(err, &appErr) && appErr.Type() == errTypeSendLimit {
+				a.releaseGuard(ctx, in, key) // refused for good: no text
+			}
 			return SendCodeResult{}, err
 		}
 	}
@@ -113,6 +119,7 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		// keeps the body and the full number or address out of it); the
 		// body is not added to it.
 		if code := coffeeshop.ErrorCode(err); code == coffeeshop.EUNDELIVERABLE || code == coffeeshop.EINVALID {
+			a.releaseGuard(ctx, in, key) // refused for good: no text
 			return SendCodeResult{}, temporal.NewNonRetryableApplicationError(
 				"send "+string(channelOf(in))+": "+err.Error(), errTypeSMSRejected, nil)
 		}

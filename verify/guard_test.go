@@ -14,12 +14,14 @@ import (
 )
 
 // recordingGuard answers every AdmitSend with the next of its answers (the
-// last one over and over; nil admits) and records the calls.
+// last one over and over; nil admits) and records the calls, and the keys
+// of the ReleaseSend calls.
 type recordingGuard struct {
-	mu      sync.Mutex
-	answers []error
-	phones  []string
-	keys    []string
+	mu       sync.Mutex
+	answers  []error
+	phones   []string
+	keys     []string
+	released []string
 }
 
 func (g *recordingGuard) AdmitSend(_ context.Context, phone, key string) error {
@@ -36,6 +38,19 @@ func (g *recordingGuard) AdmitSend(_ context.Context, phone, key string) error {
 	return err
 }
 
+func (g *recordingGuard) ReleaseSend(_ context.Context, phone, key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.released = append(g.released, key)
+}
+
+// releasedKeys returns the keys of the ReleaseSend calls.
+func (g *recordingGuard) releasedKeys() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.released...)
+}
+
 func (g *recordingGuard) calls() ([]string, []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -44,6 +59,19 @@ func (g *recordingGuard) calls() ([]string, []string) {
 
 func newGuardedHarness(t *testing.T, g verify.SendGuard) *harness {
 	return newHarnessWith(t, func(a *verify.Activities) { a.Guard = g })
+}
+
+// newStoreGuardedHarness is a harness whose worker asks the API's Guard,
+// counting in the harness's store as the worker's does in its own, with
+// the default policy but for a prefix's 3rd unverified text blocking it.
+func newStoreGuardedHarness(t *testing.T) (*harness, *api.Guard) {
+	policy := api.DefaultGuardPolicy()
+	policy.MinSends = 3
+	var acts *verify.Activities
+	h := newHarnessWith(t, func(a *verify.Activities) { acts = a })
+	guard := api.NewGuard(api.GuardConfig{Store: h.store, Policy: policy, Now: h.env.Now})
+	acts.Guard = guard
+	return h, guard
 }
 
 // Only the code a run sends by itself after a wrong or expired code is put
@@ -122,13 +150,7 @@ func TestGuardUnavailableRetriesTheSend(t *testing.T) {
 // blocked for every process; the customer still verifies with the code
 // they have.
 func TestGuardBlocksPrefixOfCodesAfterAttempts(t *testing.T) {
-	policy := api.DefaultGuardPolicy()
-	policy.MinSends = 3
-	var acts *verify.Activities
-	h := newHarnessWith(t, func(a *verify.Activities) { acts = a })
-	// The guard counts in the harness's store, as the worker's in its own.
-	guard := api.NewGuard(api.GuardConfig{Store: h.store, Policy: policy, Now: h.env.Now})
-	acts.Guard = guard
+	h, guard := newStoreGuardedHarness(t)
 	h.params.MaxAttempts = 5
 	// The API admitted the first code.
 	if err := guard.AdmitSend(t.Context(), h.cust.PhoneNumber, "create:r1"); err != nil {

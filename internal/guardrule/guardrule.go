@@ -49,6 +49,31 @@ func CheckSend(s coffeeshop.GuardSend, p coffeeshop.GuardPolicy) error {
 	return nil
 }
 
+// CheckRelease reports, as an EINVALID error, a send that ReleaseSend
+// cannot take back: one without a prefix, or without a key (its admission
+// was not remembered).
+func CheckRelease(s coffeeshop.GuardSend) error {
+	switch {
+	case s.Prefix == "":
+		return coffeeshop.Errorf(coffeeshop.EINVALID, "guard: the send has no number prefix")
+	case s.Key == "":
+		return coffeeshop.Errorf(coffeeshop.EINVALID, "guard: a send without a key cannot be released")
+	}
+	return nil
+}
+
+// Uncount is the two statements that take one send back from its buckets
+// in minute $3: the prefix $1's, the country $2's and, when $4 is true, the
+// budget's. A bucket of one send goes (n must stay positive), a larger
+// one loses one; a bucket pruned meanwhile is not there to change. Both
+// stores run them, in this order, with their own types of minute and $4.
+var Uncount = [2]string{
+	`DELETE FROM guard_sends WHERE minute = $3 AND n = 1 AND ` + uncountScopes,
+	`UPDATE guard_sends SET n = n - 1 WHERE minute = $3 AND n > 1 AND ` + uncountScopes,
+}
+
+const uncountScopes = `((scope = 'prefix' AND key = $1) OR (scope = 'country' AND key = $2) OR ($4 AND scope = 'all' AND key = ''))`
+
 // Since returns the start of the first bucket a window ending at now
 // counts: every bucket with part of it inside (now-window, now]. A send is
 // thus counted for at least window and less than window + Bucket.
