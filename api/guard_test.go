@@ -381,6 +381,25 @@ func TestGuardResend(t *testing.T) {
 	}
 }
 
+// A resend meets the number rules again: a customer whose number was let
+// in under --geo-monitor, or before the allowed countries were narrowed,
+// is refused 403 on a resend, and nothing reaches the guard or the
+// verifier.
+func TestResendChecksTheNumberRules(t *testing.T) {
+	g := newGuardEdge(t, LimiterConfig{}, coffeeshop.GuardPolicy{}, nil)
+	id := uuid.NewString()
+	if err := g.harness.store.InsertCustomer(t.Context(), &coffeeshop.Customer{ID: id, FirstName: "Al", LastName: "B",
+		Email: "al@example.com", PhoneNumber: "+12015550123"}); err != nil {
+		t.Fatal(err)
+	}
+	g.do(t, "POST", "/v1/customers/"+id+":resendCode", "").wantReason(t, http.StatusForbidden, coffeeshop.ReasonCountryNotAllowed)
+	if admits, _ := g.store.calls(); admits != 0 || g.resends.Load() != 0 {
+		t.Errorf("the refused resend reached the guard (%d) or the verifier (%d)", admits, g.resends.Load())
+	}
+	gb := idOf(t, g.create(t, "203.0.113.1", gbMobile))
+	g.do(t, "POST", "/v1/customers/"+gb+":resendCode", "").wantOK(t)
+}
+
 // wantNotFound fails unless r is a 404.
 func (r response) wantNotFound(t *testing.T) {
 	t.Helper()

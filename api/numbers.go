@@ -141,6 +141,16 @@ func describeRegion(region string) string {
 // of another country is refused whatever its type. A refusal is EFORBIDDEN
 // with a reason; it is counted and logged with the number masked.
 func (s *Server) checkNumber(ctx context.Context, phone string) (string, error) {
+	region, n, err := s.checkCountry(ctx, phone)
+	if err != nil {
+		return region, err
+	}
+	return region, s.checkType(ctx, phone, region, n)
+}
+
+// checkCountry applies s.Numbers' countries to phone, as checkNumber does,
+// and returns its region and parsed number (nil if it does not parse).
+func (s *Server) checkCountry(ctx context.Context, phone string) (string, *phonenumbers.PhoneNumber, error) {
 	rules := s.Numbers
 	region, n := regionOf(phone)
 	if !rules.Countries.Allows(region) {
@@ -154,11 +164,18 @@ func (s *Server) checkNumber(ctx context.Context, phone string) (string, error) 
 			slog.String("country", region),
 			slog.String("mode", mode))
 		if !rules.GeoMonitor {
-			return region, &coffeeshop.Error{Code: coffeeshop.EFORBIDDEN, Reason: coffeeshop.ReasonCountryNotAllowed,
+			return region, n, &coffeeshop.Error{Code: coffeeshop.EFORBIDDEN, Reason: coffeeshop.ReasonCountryNotAllowed,
 				Message: fmt.Sprintf("%s is a number of %s; this service accepts numbers of %s only",
 					coffeeshop.FieldPhoneNumber, describeRegion(region), rules.Countries)}
 		}
 	}
+	return region, n, nil
+}
+
+// checkType applies s.Numbers' number types to phone (n, of region), as
+// checkNumber does.
+func (s *Server) checkType(ctx context.Context, phone, region string, n *phonenumbers.PhoneNumber) error {
+	rules := s.Numbers
 	t := phonenumbers.UNKNOWN
 	if n != nil {
 		t = phonenumbers.GetNumberType(n)
@@ -173,9 +190,9 @@ func (s *Server) checkNumber(ctx context.Context, phone string) (string, error) 
 			slog.String("phone", coffeeshop.MaskPhone(phone)),
 			slog.String("country", region),
 			slog.String("type", strings.TrimPrefix(words, "a ")))
-		return region, &coffeeshop.Error{Code: coffeeshop.EFORBIDDEN, Reason: coffeeshop.ReasonNumberTypeNotAllowed,
+		return &coffeeshop.Error{Code: coffeeshop.EFORBIDDEN, Reason: coffeeshop.ReasonNumberTypeNotAllowed,
 			Message: fmt.Sprintf("%s is %s, which cannot be sent verification codes; give a mobile number",
 				coffeeshop.FieldPhoneNumber, words)}
 	}
-	return region, nil
+	return nil
 }

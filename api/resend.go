@@ -9,8 +9,9 @@ import (
 
 // ResendCode texts the customer a fresh code through the Verifier. The
 // customer is read from the store first: an unknown customer is NotFound,
-// and a verified one is AlreadyExists without asking the Verifier; then the
-// Guard must admit the text, which it counts unless the Verifier then
+// and a verified one is AlreadyExists without asking the Verifier; then its
+// number must be of an allowed country (checkCountry) and the Guard admit
+// the text, which it counts unless the Verifier then
 // refuses it without texting (resendSentNothing). Over a
 // limit the Verifier's ETOOMANY becomes ResourceExhausted with the time to
 // wait (error.go).
@@ -22,11 +23,18 @@ func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeReque
 	if c.PhoneVerified {
 		return nil, s.statusError(ctx, coffeeshop.Errorf(coffeeshop.ECONFLICT, "customer %s is already verified", c.ID))
 	}
-	// The guard's refusal comes before the workflow is asked: no text.
+	// The allowed countries and the guard refuse before the workflow is
+	// asked: no text. The countries are checked again, so that a customer
+	// created before --allowed-countries was narrowed (or under
+	// --geo-monitor) is not texted on a resend either; the number's type
+	// was checked at its create and does not change.
 	var admitted admission
 	if !s.TestNumbers.Contains(c.PhoneNumber) {
-		country, _ := regionOf(c.PhoneNumber)
-		if admitted, err = s.Guard.admit(ctx, c.PhoneNumber, country, resendKey()); err != nil {
+		country, _, err := s.checkCountry(ctx, c.PhoneNumber)
+		if err == nil {
+			admitted, err = s.Guard.admit(ctx, c.PhoneNumber, country, resendKey())
+		}
+		if err != nil {
 			return nil, s.statusError(ctx, err)
 		}
 	}
