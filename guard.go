@@ -145,10 +145,9 @@ type GuardStore interface {
 	// releases of one key release it once. A block that the send's count
 	// helped cause stays. A send admitted without a key cannot be released:
 	// s.Key must not be empty (EINVALID), nor s.Prefix. s.Country is not
-	// read: the country is the one the send was counted for. now is when
-	// the release happens; a store may ignore it, the buckets being those
-	// of the admission.
-	ReleaseSend(ctx context.Context, s GuardSend, now time.Time) error
+	// read: the country is the one the send was counted for; the buckets
+	// are those of the admission.
+	ReleaseSend(ctx context.Context, s GuardSend) error
 
 	// RecordVerified counts a successful verification of customerID's
 	// number, of prefix and country, at now; a customer counts once, so

@@ -130,14 +130,13 @@ func (g *Guard) admit(ctx context.Context, phone, country, key string) (admissio
 		return admission{}, nil
 	}
 	send := coffeeshop.GuardSend{Prefix: coffeeshop.NumberPrefix(phone), Country: country, Key: key}
-	prefix := send.Prefix
 	d, err := g.cfg.Store.AdmitSend(ctx, send, g.cfg.Policy, g.cfg.Now())
 	if err != nil {
 		if ctx.Err() != nil {
 			return admission{}, ctx.Err() // the caller gave up; not the store's failure
 		}
 		g.cfg.Logger.LogAttrs(ctx, slog.LevelError, "SMS guard unavailable; the send is refused",
-			slog.String("prefix", prefix),
+			slog.String("prefix", send.Prefix),
 			slog.String("error", err.Error()))
 		return admission{}, coffeeshop.Errorf(coffeeshop.EUNAVAILABLE, guardUnavailable)
 	}
@@ -168,7 +167,7 @@ func (g *Guard) admit(ctx context.Context, phone, country, key string) (admissio
 	wait := max(d.RetryAfter, time.Second)
 	g.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "SMS guard refused a send",
 		slog.String("reason", d.Reason),
-		slog.String("prefix", prefix),
+		slog.String("prefix", send.Prefix),
 		slog.String("country", country),
 		slog.Int64("retry_after_s", retrySeconds(wait)))
 	msg := fmt.Sprintf("verification codes to this phone number's range are paused after many unverified sign-ups; retry after %ds (temporary)", retrySeconds(wait))
@@ -194,7 +193,7 @@ func (g *Guard) release(ctx context.Context, a admission) {
 	// The client may have given up; the count is the service's to fix.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	if err := g.cfg.Store.ReleaseSend(ctx, a.send, g.cfg.Now()); err != nil {
+	if err := g.cfg.Store.ReleaseSend(ctx, a.send); err != nil {
 		g.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "SMS guard cannot release a send that was not made; it stays counted",
 			slog.String("prefix", a.send.Prefix),
 			slog.String("error", err.Error()))
@@ -208,6 +207,9 @@ func (g *Guard) release(ctx context.Context, a admission) {
 // code); key names the send for all its tries, so that it counts once. Its
 // answers are admit's.
 func (g *Guard) AdmitSend(ctx context.Context, phone, key string) error {
+	if !g.active() {
+		return nil // before parsing the number: an off guard costs nothing
+	}
 	country, _ := regionOf(phone)
 	_, err := g.admit(ctx, phone, country, key)
 	return err
@@ -220,6 +222,9 @@ func (g *Guard) AdmitSend(ctx context.Context, phone, key string) error {
 // changes nothing. Whichever try of the send admitted it, the key is the
 // same.
 func (g *Guard) ReleaseSend(ctx context.Context, phone, key string) {
+	if !g.active() {
+		return
+	}
 	country, _ := regionOf(phone)
 	g.release(ctx, admission{send: coffeeshop.GuardSend{Prefix: coffeeshop.NumberPrefix(phone), Country: country, Key: key}})
 }

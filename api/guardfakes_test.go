@@ -122,7 +122,7 @@ func (f *fakeGuardStore) AdmitSend(_ context.Context, s coffeeshop.GuardSend, p 
 
 // ReleaseSend takes back the send of s's key, counted at the time the key
 // was admitted.
-func (f *fakeGuardStore) ReleaseSend(_ context.Context, s coffeeshop.GuardSend, _ time.Time) error {
+func (f *fakeGuardStore) ReleaseSend(_ context.Context, s coffeeshop.GuardSend) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.releases++

@@ -39,7 +39,7 @@ func (s *Server) ResendCode(ctx context.Context, req *customerv1.ResendCodeReque
 		}
 	}
 	v, err := s.Verifier.ResendCode(ctx, c)
-	if err != nil && resendSentNothing(err) {
+	if resendSentNothing(err) {
 		s.Guard.release(ctx, admitted)
 	}
 	pv, err := verificationToProto(v, err)

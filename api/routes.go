@@ -14,11 +14,12 @@ import (
 )
 
 // routePattern is one HTTP route of the gateway: its path segments, where
-// "*" stands for one path parameter, and its custom verb (":verify").
+// "*" stands for one path parameter, its custom verb (":verify") and its
+// method.
 type routePattern struct {
 	segments []string
 	verb     string
-	methods  []string
+	method   string
 	// rpc is the full gRPC method name of the route's operation, such as
 	// customerv1.CustomerService_VerifyCustomer_FullMethodName; "" for
 	// /openapi.json. Each operation of the OpenAPI document is a route of
@@ -38,13 +39,13 @@ var gatewayRoutes = func() []routePattern {
 	if err := json.Unmarshal([]byte(customerv1.OpenAPI), &doc); err != nil {
 		panic("api: the embedded OpenAPI document does not parse: " + err.Error())
 	}
-	routes := []routePattern{parseRoutePattern("/openapi.json", []string{http.MethodGet})}
+	routes := []routePattern{parseRoutePattern("/openapi.json", http.MethodGet)}
 	service := customerv1.CustomerService_ServiceDesc.ServiceName
 	for path, ops := range doc.Paths {
 		// A route per operation, so that each knows its RPC
 		// (CustomerService_VerifyCustomer is VerifyCustomer's).
 		for m, op := range ops {
-			r := parseRoutePattern(path, []string{strings.ToUpper(m)})
+			r := parseRoutePattern(path, strings.ToUpper(m))
 			name, ok := strings.CutPrefix(op.OperationID, "CustomerService_")
 			if !ok {
 				panic("api: the OpenAPI operation " + m + " " + path + " has no CustomerService operationId: " + op.OperationID)
@@ -58,14 +59,14 @@ var gatewayRoutes = func() []routePattern {
 
 // parseRoutePattern reads an OpenAPI path template such as
 // /v1/customers/{customerId}:verify.
-func parseRoutePattern(path string, methods []string) routePattern {
+func parseRoutePattern(path, method string) routePattern {
 	segs, verb := splitVerb(path)
 	for i, s := range segs {
 		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
 			segs[i] = "*"
 		}
 	}
-	return routePattern{segments: segs, verb: verb, methods: methods}
+	return routePattern{segments: segs, verb: verb, method: method}
 }
 
 // splitVerb splits a path into its segments and the custom verb after a
@@ -111,7 +112,7 @@ func methodsAt(path string, keep func(routePattern) bool) []string {
 			}
 		}
 		if match {
-			allowed = append(allowed, r.methods...)
+			allowed = append(allowed, r.method)
 		}
 	}
 	slices.Sort(allowed)

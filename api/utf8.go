@@ -50,14 +50,18 @@ func requireUTF8(next http.Handler) http.Handler {
 // ("\ud800"), but its errors name a position ("proto: syntax error (line
 // 1:41): invalid UTF-8 in string"); these name the field, as the other
 // input rules do (badStringField). The common body, valid UTF-8 without a
-// surrogate escape, costs one utf8.Valid and one search for `\ud`.
+// lone surrogate escape, costs one utf8.Valid and one search for `\ud`.
 func decodeUTF8(r io.Reader, v any, dec func(io.Reader) runtime.Decoder) error {
 	b, err := io.ReadAll(r) // limitBody has read it into memory already
 	if err != nil {
 		return err
 	}
 	valid := utf8.Valid(b)
-	if !valid || bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`)) {
+	// A surrogate escape is most often a pair (an emoji): only a lone one
+	// needs the walk that names its field. Outside strings valid JSON has
+	// no backslash, so the whole body has one exactly when a string has.
+	surrogate := bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`))
+	if !valid || surrogate && loneSurrogate(b) {
 		if msg := badStringField(b); msg != "" {
 			return errors.New(msg)
 		}

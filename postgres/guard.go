@@ -163,7 +163,7 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 // send was counted for (the prefix's and country's buckets of its minute,
 // the budget's when it counted there) loses one. A key remembered before
 // the release columns existed is only forgotten.
-func (s *Store) ReleaseSend(ctx context.Context, send coffeeshop.GuardSend, _ time.Time) error {
+func (s *Store) ReleaseSend(ctx context.Context, send coffeeshop.GuardSend) error {
 	if err := guardrule.CheckRelease(send); err != nil {
 		return err
 	}

@@ -145,7 +145,7 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 // counted there) loses one. Of concurrent releases of a key only the one
 // that deletes its row changes counts. A key remembered before the
 // release columns existed is only forgotten.
-func (s *Store) ReleaseSend(ctx context.Context, send coffeeshop.GuardSend, _ time.Time) error {
+func (s *Store) ReleaseSend(ctx context.Context, send coffeeshop.GuardSend) error {
 	if err := guardrule.CheckRelease(send); err != nil {
 		return err
 	}

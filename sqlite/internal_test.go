@@ -105,7 +105,7 @@ func TestGuardReleaseOldKey(t *testing.T) {
 	if _, err := s.writer.ExecContext(t.Context(), `UPDATE guard_admitted SET country = NULL, minute = NULL, budget = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReleaseSend(t.Context(), send, now.Add(time.Second)); err != nil {
+	if err := s.ReleaseSend(t.Context(), send); err != nil {
 		t.Fatalf("ReleaseSend of an old key: %v", err)
 	}
 	var keys, sends int

@@ -553,7 +553,7 @@ func testGuardCanceledContext(t *testing.T, g coffeeshop.GuardStore) {
 			return err
 		},
 		"Unblock":     func() error { return g.Unblock(ctx, s.Prefix, base) },
-		"ReleaseSend": func() error { return g.ReleaseSend(ctx, keyed(s), base) },
+		"ReleaseSend": func() error { return g.ReleaseSend(ctx, keyed(s)) },
 	})
 	// None of those happened: the 10th send still blocks, on no
 	// verification.
