@@ -41,6 +41,13 @@ func (m Message) LogValue() slog.Value {
 	return slog.GroupValue(append(attrs, slog.Bool("status_callback", m.StatusCallback != ""))...)
 }
 
+// RefuseChannel is the error of a sender (provider, as errors name it)
+// asked for a channel it does not serve: a configuration that no retry
+// repairs.
+func RefuseChannel(provider string, ch Channel) error {
+	return Errorf(EUNDELIVERABLE, "%s cannot send on channel %q", provider, ch)
+}
+
 // MessageSender sends Messages and returns the provider's ID of each, which
 // its delivery receipts name; "" when the provider reports no receipts.
 // Errors follow SMSSender's contract.

@@ -88,8 +88,6 @@ type PumpingReport struct {
 	AttackWrongCodes bool           `json:"attackWrongCodes,omitempty"`
 	AttackVerifies   map[string]int `json:"attackVerifies,omitempty"`
 	AttackWrongTexts int            `json:"attackWrongTexts,omitempty"`
-	// legitTexts counts the legitimate creates answered 200.
-	legitTexts int
 	// AttackRefused counts the other attack signups by the reason of their
 	// refusal (the ErrorInfo detail's, e.g. PREFIX_BLOCKED) or, without
 	// one, the HTTP status or "timeout"/"transport".
@@ -120,6 +118,16 @@ type AttackedPrefix struct {
 // Failed reports whether a legitimate customer was refused or not
 // verified.
 func (r *PumpingReport) Failed() bool { return r.LegitVerified < r.Legit }
+
+// okOf is how many requests of operation op were answered 200.
+func (r *PumpingReport) okOf(op string) int {
+	for _, o := range r.Operations {
+		if o.Name == op {
+			return o.OK
+		}
+	}
+	return 0
+}
 
 // LegitRefusedTotal counts the legitimate customers not verified.
 func (r *PumpingReport) LegitRefusedTotal() int { return r.Legit - r.LegitVerified }
@@ -158,12 +166,10 @@ type pumpingTally struct {
 	legitRefused  map[string]int
 	attackRefused map[string]int
 	prefixes      []prefixTally
-	// legitTexts counts the legitimate creates answered 200; verifies
-	// the wrong codes' answers; nextAddr the next client address of a
-	// wrong code.
-	legitTexts int
-	verifies   map[string]int
-	nextAddr   int
+	// verifies counts the wrong codes' answers; nextAddr is the next
+	// client address of a wrong code.
+	verifies map[string]int
+	nextAddr int
 }
 
 type prefixTally struct {
@@ -211,7 +217,8 @@ func RunPumping(ctx context.Context, cfg Config) (*PumpingReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.AttackWrongTexts = int(after-before) - rep.legitTexts - rep.AttackTexts
+	// Each legitimate create answered 200 texted one code.
+	rep.AttackWrongTexts = int(after-before) - rep.okOf(OpLegitCreate) - rep.AttackTexts
 	rep.AttackTexts += rep.AttackWrongTexts
 	return rep, nil
 }
@@ -238,7 +245,6 @@ func runPumping(ctx context.Context, cfg Config, c *client, id identity) *Pumpin
 		ops = append(ops, OpAttackVerify)
 		rep.AttackVerifies = tally.verifies
 	}
-	rep.legitTexts = tally.legitTexts
 	for _, op := range ops {
 		r := recs[op]
 		if r == nil {
@@ -274,9 +280,6 @@ func legitCustomer(ctx context.Context, cfg Config, c *client, id identity, j in
 	if a.key != "" {
 		outcome = "create " + a.refusal()
 	} else {
-		tally.mu.Lock()
-		tally.legitTexts++
-		tally.mu.Unlock()
 		v, a := c.verifyAs(ctx, from, cust.ID, cfg.Code, id.requestID("legit-verify", j))
 		w.rec(OpLegitVerify).add(a.d, a.key)
 		switch {

@@ -36,7 +36,7 @@ var (
 // Other channels are refused.
 func (c *Console) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
 	if m.Channel != coffeeshop.ChannelEmail {
-		return "", refuseChannel("the console", m.Channel)
+		return "", coffeeshop.RefuseChannel("the console", m.Channel)
 	}
 	return "", c.SendEmail(ctx, m.To, m.Subject, m.Body)
 }

@@ -162,15 +162,9 @@ func (s *SMTP) SendEmail(ctx context.Context, to, subject, body string) error {
 // reports no receipts). Other channels are refused.
 func (s *SMTP) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
 	if m.Channel != coffeeshop.ChannelEmail {
-		return "", refuseChannel("smtp", m.Channel)
+		return "", coffeeshop.RefuseChannel("smtp", m.Channel)
 	}
 	return "", s.SendEmail(ctx, m.To, m.Subject, m.Body)
-}
-
-// refuseChannel is the error of a sender asked for a channel other than
-// email: a configuration that no retry repairs.
-func refuseChannel(provider string, ch coffeeshop.Channel) error {
-	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "%s cannot send on channel %q", provider, ch)
 }
 
 // The steps of the conversation where a 5xx refuses the email itself.

@@ -51,9 +51,3 @@ func sendEmail(ctx context.Context, s coffeeshop.MessageSender, to, subject, bod
 	_, err := s.SendMessage(ctx, coffeeshop.Message{Channel: coffeeshop.ChannelEmail, To: to, Subject: subject, Body: body})
 	return err
 }
-
-// refuseChannel is the error of a sender asked for a channel it does not
-// serve: a configuration that no retry repairs.
-func refuseChannel(provider string, ch coffeeshop.Channel) error {
-	return coffeeshop.Errorf(coffeeshop.EUNDELIVERABLE, "%s cannot send on channel %q", provider, ch)
-}

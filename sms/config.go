@@ -51,6 +51,14 @@ type Config struct {
 // Providers lists the SMS providers c names, in order.
 func (c Config) Providers() []string { return splitList(c.Provider) }
 
+// smsNames is the SMS list's providers, the console when it names none.
+func (c Config) smsNames() []string {
+	if names := c.Providers(); len(names) > 0 {
+		return names
+	}
+	return []string{ProviderConsole}
+}
+
 // Has reports whether c names SMS provider p.
 func (c Config) Has(p string) bool { return slices.Contains(c.Providers(), p) }
 
@@ -81,11 +89,7 @@ func splitList(list string) []string {
 // over several. An unknown name is the console. log gets the senders'
 // records.
 func New(c Config, log *slog.Logger) coffeeshop.SMSSender {
-	names := c.Providers()
-	if len(names) == 0 {
-		names = []string{ProviderConsole}
-	}
-	s := c.channel(coffeeshop.ChannelSMS, names, log)
+	s := c.channel(coffeeshop.ChannelSMS, c.smsNames(), log)
 	if t, ok := s.(coffeeshop.SMSSender); ok {
 		return t
 	}
@@ -97,11 +101,7 @@ func New(c Config, log *slog.Logger) coffeeshop.SMSSender {
 // refuses its messages). The message ID is the one of the provider that
 // sent it.
 func (c Config) Messages(log *slog.Logger) coffeeshop.MessageSender {
-	names := c.Providers()
-	if len(names) == 0 {
-		names = []string{ProviderConsole}
-	}
-	chs := Channels{coffeeshop.ChannelSMS: c.channel(coffeeshop.ChannelSMS, names, log)}
+	chs := Channels{coffeeshop.ChannelSMS: c.channel(coffeeshop.ChannelSMS, c.smsNames(), log)}
 	if names := splitList(c.WhatsAppProvider); len(names) > 0 {
 		chs[coffeeshop.ChannelWhatsApp] = c.channel(coffeeshop.ChannelWhatsApp, names, log)
 	}

@@ -49,7 +49,7 @@ var (
 // are refused.
 func (c *Console) SendMessage(ctx context.Context, m coffeeshop.Message) (string, error) {
 	if channelOr(m.Channel) != coffeeshop.ChannelSMS {
-		return "", refuseChannel("the console", m.Channel)
+		return "", coffeeshop.RefuseChannel("the console", m.Channel)
 	}
 	return "", c.SendSMS(ctx, m.To, m.Body)
 }

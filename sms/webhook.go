@@ -134,7 +134,7 @@ func (w *Webhook) SendMessage(ctx context.Context, m coffeeshop.Message) (string
 	case coffeeshop.ChannelEmail:
 		masked, msg.Subject = email.Mask(m.To), m.Subject
 	default:
-		return "", refuseChannel("the webhook", ch)
+		return "", coffeeshop.RefuseChannel("the webhook", ch)
 	}
 	now := time.Now
 	if w.Now != nil {

@@ -103,17 +103,21 @@ func (a *Activities) SendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return SendCodeResult{}, err
 	}
 	expires := a.now().Add(in.CodeTTL)
-	// SMS texts carry the WebOTP line; the other channels' messages do not.
+	// The locale is resolved once: the body, an email's subject and a
+	// template sender's choice all take it (an available locale matches
+	// itself, so the number is not parsed again).
 	texts := a.texts()
+	locale := texts.Locale(in.Locale, in.PhoneNumber)
+	// SMS texts carry the WebOTP line; the other channels' messages do not.
 	render := texts.SMS
 	if in.Channel != "" && in.Channel != coffeeshop.ChannelSMS {
 		render = texts.Body
 	}
-	body, err := render(in.Locale, in.PhoneNumber, code, in.CodeTTL)
+	body, err := render(locale, in.PhoneNumber, code, in.CodeTTL)
 	if err != nil {
 		return SendCodeResult{}, err
 	}
-	res, err := a.deliver(ctx, in, body, code)
+	res, err := a.deliver(ctx, in, locale, body, code)
 	if err != nil {
 		// The sender's error text goes to history (the senders' contract
 		// keeps the body and the full number or address out of it); the
@@ -154,7 +158,7 @@ func channelOf(in SendCodeInput) coffeeshop.Channel {
 // of body, for a sender that sends a template instead (Twilio's WhatsApp
 // templates). The result's Channel, MessageID and Receipts are set; the
 // caller adds the code's.
-func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body, code string) (SendCodeResult, error) {
+func (a *Activities) deliver(ctx context.Context, in SendCodeInput, locale, body, code string) (SendCodeResult, error) {
 	ch := channelOf(in)
 	res := SendCodeResult{Channel: ch}
 	switch ch {
@@ -166,7 +170,7 @@ func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body, code s
 		if err != nil {
 			return res, err
 		}
-		subject, err := a.texts().Subject(in.Locale, in.PhoneNumber)
+		subject, err := a.texts().Subject(locale, in.PhoneNumber)
 		if err != nil {
 			return res, err
 		}
@@ -179,7 +183,7 @@ func (a *Activities) deliver(ctx context.Context, in SendCodeInput, body, code s
 			return res, a.SMS.SendSMS(ctx, in.PhoneNumber, body)
 		}
 		m := coffeeshop.Message{Channel: ch, To: in.PhoneNumber, Body: body, Code: code,
-			Locale: a.texts().Locale(in.Locale, in.PhoneNumber)}
+			Locale: locale}
 		if a.ReceiptURL != nil && in.Send > 0 {
 			m.StatusCallback = a.ReceiptURL(in.CustomerID, in.Send)
 		}

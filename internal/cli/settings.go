@@ -63,8 +63,8 @@ func (f *GuardPolicyFlags) DescribeGuard(off bool) string {
 		return "off (--no-rate-limit)"
 	}
 	budget := "no budget"
-	if f.SMSBudget.Count > 0 {
-		budget = fmt.Sprintf("budget %d/%s", f.SMSBudget.Count, coffeeshop.ShortDuration(f.SMSBudget.Per))
+	if !f.SMSBudget.Off() {
+		budget = "budget " + f.SMSBudget.String()
 	}
 	return fmt.Sprintf("a prefix with %d texts in %s under %g verified is blocked for %s (up to %s); %s",
 		f.GuardMinSends, coffeeshop.ShortDuration(f.GuardWindow), f.GuardMinConversion,

@@ -170,8 +170,6 @@ func (f *APIFlags) validate() []error {
 	return append(errs, f.GuardFlags.validate()...)
 }
 
-func (f *GuardFlags) validate() []error { return f.GuardPolicyFlags.validate() }
-
 func (f *GuardPolicyFlags) validate() []error {
 	var errs []error
 	// NaN fails both comparisons.
