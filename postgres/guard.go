@@ -125,20 +125,21 @@ func (s *Store) AdmitSend(ctx context.Context, send coffeeshop.GuardSend, p coff
 				d.BudgetLeft--
 			}
 			q += ` ON CONFLICT (scope, key, minute) DO UPDATE SET n = guard_sends.n + 1`
-			if _, err := tx.Exec(ctx, q, send.Prefix, send.Country, minute); err != nil {
-				return fmt.Errorf("count: %w", err)
-			}
+			args := []any{send.Prefix, send.Country, minute}
 			if send.Key != "" {
-				// A key past the retention may still have its row: it
-				// starts again. What it counted is kept for ReleaseSend.
-				_, err := tx.Exec(ctx, `INSERT INTO guard_admitted (key, prefix, at, country, minute, budget)
-					VALUES ($1, $2, $3, $4, $5, $6)
+				// The key is remembered in the same statement, one round
+				// trip: a data-modifying WITH runs whether or not it is
+				// read. A key past the retention may still have its row:
+				// it starts again. What it counted is kept for ReleaseSend.
+				q = `WITH counted AS (` + q + `)
+					INSERT INTO guard_admitted (key, prefix, at, country, minute, budget)
+					VALUES ($4, $1, $5, $2, $3, $6)
 					ON CONFLICT (key, prefix) DO UPDATE SET at = excluded.at, country = excluded.country,
-						minute = excluded.minute, budget = excluded.budget`,
-					send.Key, send.Prefix, now, send.Country, minute, p.Budget > 0)
-				if err != nil {
-					return fmt.Errorf("remember key: %w", err)
-				}
+						minute = excluded.minute, budget = excluded.budget`
+				args = append(args, send.Key, now, p.Budget > 0)
+			}
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
+				return fmt.Errorf("count: %w", err)
 			}
 			d.Allowed = true
 		}
